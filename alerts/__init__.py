@@ -1,0 +1,1 @@
+"""Alert rules, percolator matching, email rendering and exactly-once delivery."""

@@ -1,0 +1,1 @@
+"""Coverwatch shared core: settings, the Article and Story models, and the CLI."""

@@ -1,0 +1,185 @@
+"""``coverwatch`` command line: services, crawls, rules, search, the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from coverwatch.settings import get_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _services(args: argparse.Namespace) -> int:
+    from deploy import services
+
+    settings = get_settings()
+    if args.action == "up":
+        for state in services.up(settings):
+            print(f"{state.name:<11} up       {state.detail}")
+        return 0
+    if args.action == "down":
+        stopped = services.down(settings)
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        return 0
+    healthy = True
+    for state in services.status(settings):
+        healthy &= state.healthy
+        print(f"{state.name:<11} {'healthy' if state.healthy else 'DOWN':<8} {state.detail}")
+    return 0 if healthy else 1
+
+
+def _init(args: argparse.Namespace) -> int:
+    from search.engine import connect
+    from search.indexes import ensure_indices
+
+    settings = get_settings()
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+    print(f"indices ready for prefix {settings.index_prefix!r} on {engine.distribution} {engine.version}")
+    return 0
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from crawlers.run import reports_json, run_crawl
+    from crawlers.sources import SourceFileError, load_sources
+
+    settings = get_settings()
+    try:
+        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
+    except SourceFileError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    if args.source:
+        unknown = sorted(set(args.source) - {source.name for source in sources})
+        if unknown:
+            print(f"error: unknown source(s): {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        sources = [source for source in sources if source.name in args.source]
+    reports = run_crawl(sources, settings)
+    outcome: dict[str, object] = {"sources": json.loads(reports_json(reports))}
+    if args.wait:
+        from workers.handoff import wait_for_batches
+
+        outcome["workers"] = wait_for_batches(
+            [batch for report in reports for batch in report.batch_ids], timeout=args.timeout)
+    print(json.dumps(outcome))
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from alerts.rules import AlertRule, InvalidRule, list_rules, register_rule
+    from search.engine import connect
+    from search.indexes import ensure_indices
+
+    settings = get_settings()
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+    if args.action == "add":
+        try:
+            rule = AlertRule(name=args.name, query_string=args.query, subscribers=args.email)
+            rule_id = register_rule(engine, settings, rule)
+        except (InvalidRule, ValueError) as failure:
+            print(f"error: {failure}", file=sys.stderr)
+            return 2
+        print(f"rule {rule.name!r} registered as {rule_id}")
+        return 0
+    for rule in list_rules(engine, settings):
+        print(f"{rule.id}  {rule.name}  [{rule.query_string}]  -> {', '.join(rule.subscribers)}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from search.engine import connect
+    from search.service import InvalidQuery, run_search
+
+    settings = get_settings()
+    try:
+        page = run_search(connect(settings.search_url), settings, args.query, size=args.size)
+    except InvalidQuery as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    print(f"{page.total} articles")
+    for hit in page.hits:
+        print(f"- {hit.title} ({hit.source}, {(hit.published_at or '')[:10]})\n  {hit.url}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from search.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                log_level="info")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from workers.resources import counters
+
+    for name, value in sorted(counters().items()):
+        print(f"{name:<40} {value}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from coverwatch.demo import run_demo
+
+    return run_demo(wait=os.environ.get("DEMO_WAIT", "1") != "0")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coverwatch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    services = commands.add_parser("services", help="start, stop or check OpenSearch and Redis")
+    services.add_argument("action", choices=["up", "down", "status"])
+    services.set_defaults(handler=_services)
+
+    commands.add_parser("init", help="create index templates and aliases").set_defaults(handler=_init)
+
+    crawl = commands.add_parser("crawl", help="crawl sources now (all, or those named)")
+    crawl.add_argument("source", nargs="*")
+    crawl.add_argument("--sources", help="sources file (default: COVERWATCH_SOURCES_FILE)")
+    crawl.add_argument("--wait", action="store_true", help="wait until the workers are done")
+    crawl.add_argument("--timeout", type=float, default=600)
+    crawl.set_defaults(handler=_crawl)
+
+    rules = commands.add_parser("rules", help="alert rules")
+    rule_actions = rules.add_subparsers(dest="action", required=True)
+    add = rule_actions.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("query")
+    add.add_argument("email", nargs="+")
+    rule_actions.add_parser("list")
+    rules.set_defaults(handler=_rules)
+
+    search = commands.add_parser("search", help="search indexed coverage")
+    search.add_argument("query")
+    search.add_argument("--size", type=int, default=10)
+    search.set_defaults(handler=_search)
+
+    commands.add_parser("serve", help="run the analyst API and search page").set_defaults(handler=_serve)
+    commands.add_parser("stats", help="pipeline counters").set_defaults(handler=_stats)
+    commands.add_parser("demo", help="run the whole product on the offline demo site").set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "opensearch", "elastic_transport"):
+        logging.getLogger(chatty).setLevel(logging.ERROR)
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

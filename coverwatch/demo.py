@@ -1,0 +1,153 @@
+"""``coverwatch demo``: the whole product on embedded defaults.
+
+Starts the services, serves the offline demo news site (or crawls the real
+sources when the internet answers and COVERWATCH_DEMO_SOURCES=live), runs a
+worker, registers demo rules, crawls through the workers, prints a summary and
+serves the analyst UI until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from coverwatch.settings import Settings, get_settings
+
+DEMO_PREFIX = "demo"
+DEMO_SITE_PORT = int(os.environ.get("COVERWATCH_DEMO_SITE_PORT", "8765"))
+DEMO_RULES = [
+    ("Russian services vs. defence ministries",
+     "(Turla OR Snake OR FSB OR \"Venomous Bear\") AND (defence OR defense OR military)"),
+    ("Volt Typhoon", "\"Volt Typhoon\" OR \"Bronze Silhouette\" OR \"Vanguard Panda\""),
+]
+DEMO_SUBSCRIBER = "analyst@coverwatch.local"
+
+
+def internet_reachable(host: str = "feeds.feedburner.com", timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def reset_deployment(settings: Settings) -> None:
+    """Forget everything stored under this prefix (indices, Redis keys, queues)."""
+    import redis
+
+    from search.engine import connect
+    from search.indexes import drop_indices
+
+    drop_indices(connect(settings.search_url), settings)
+    client = redis.Redis.from_url(settings.redis_url)
+    for pattern in (f"{settings.index_prefix}:*", f"{settings.index_prefix}.*"):
+        for key in client.scan_iter(match=pattern, count=500):
+            client.delete(key)
+
+
+def _sources_file(settings: Settings, site_base: str | None) -> Path:
+    if site_base is None:
+        return settings.sources_file
+    from crawlers.demo_site.site import demo_sources_yaml
+
+    path = settings.var_dir / "demo" / "sources.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(demo_sources_yaml(site_base), encoding="utf-8")
+    return path
+
+
+def run_demo(wait: bool = True) -> int:
+    os.environ.setdefault("COVERWATCH_INDEX_PREFIX", DEMO_PREFIX)
+    get_settings.cache_clear()
+    settings = get_settings()
+    if not settings.outbox_dir:
+        os.environ["COVERWATCH_OUTBOX_DIR"] = str(settings.var_dir / "demo" / "outbox")
+        get_settings.cache_clear()
+        settings = get_settings()
+
+    from alerts.rules import AlertRule, register_rule
+    from crawlers.demo_site.server import SiteServer
+    from crawlers.demo_site.site import build_pages
+    from deploy import services
+    from search.documents import count_articles
+    from search.engine import connect
+    from search.indexes import ensure_indices
+    from workers.process import start_worker, stop_worker
+
+    print("starting services (first run builds the OpenSearch launcher with Maven)…", flush=True)
+    for state in services.up(settings):
+        print(f"  {state.name}: {state.detail}")
+    reset_deployment(settings)
+    for stale in settings.outbox.glob("*.eml"):
+        stale.unlink()
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+
+    mode = os.environ.get("COVERWATCH_DEMO_SOURCES", "auto")
+    use_live = mode == "live" or (mode == "auto" and internet_reachable()
+                                  and settings.sources_file.exists())
+    site: SiteServer | None = None
+    if not use_live:
+        site = SiteServer({}, port=DEMO_SITE_PORT)
+        site.pages.update(build_pages(site.base_url))
+        site.start()
+        print(f"  demo news site: {site.base_url}/ (offline, fictional outlets)")
+    sources_file = _sources_file(settings, site.base_url if site else None)
+
+    for name, query in DEMO_RULES:
+        register_rule(engine, settings, AlertRule(name=name, query_string=query,
+                                                  subscribers=[DEMO_SUBSCRIBER]))
+    worker = start_worker(settings, settings.var_dir / "log" / "worker-demo.log")
+    api: subprocess.Popen[bytes] | None = None
+    try:
+        print("crawling…", flush=True)
+        crawl = subprocess.run(
+            [sys.executable, "-m", "coverwatch.cli", "crawl", "--sources", str(sources_file),
+             "--wait", "--timeout", "600"],
+            capture_output=True, text=True, env={**os.environ}, check=False)
+        (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
+        (settings.var_dir / "log" / "crawl-demo.log").write_text(crawl.stderr)
+        if crawl.returncode != 0:
+            print(crawl.stderr[-3000:], file=sys.stderr)
+            return crawl.returncode
+        outcome = json.loads(crawl.stdout.strip().splitlines()[-1])
+        outbox = sorted(settings.outbox.glob("*.eml")) if not settings.smtp_url else []
+        summary = {
+            "sources": len(outcome["sources"]),
+            "articles_found": sum(s["articles"] for s in outcome["sources"]),
+            "articles_indexed": count_articles(engine, settings, duplicates=False),
+            "duplicates_dropped": count_articles(engine, settings, duplicates=True),
+            "rejected": sum(sum(s["rejected"].values()) + sum(s["errors"].values())
+                            for s in outcome["sources"]),
+            "emails_written": outcome["workers"]["deliveries_ok"],
+            "outbox": str(settings.outbox) if not settings.smtp_url else settings.smtp_url,
+            "search_url": f"http://{settings.api_host}:{settings.api_port}/?q=Turla",
+        }
+        print("\nCoverwatch demo summary")
+        for key, value in summary.items():
+            print(f"  {key.replace('_', ' '):<20} {value}")
+        for path in outbox[:5]:
+            print(f"    {path.name}")
+        print(json.dumps(summary))
+        if not wait:
+            return 0
+        api = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "serve"], env={**os.environ})
+        print(f"\nsearch UI at {summary['search_url']} — Ctrl-C to stop "
+              "(services keep running; `coverwatch services down` stops them)", flush=True)
+        while api.poll() is None:
+            time.sleep(1)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if api is not None and api.poll() is None:
+            api.terminate()
+            api.wait(timeout=10)
+        stop_worker(worker)
+        if site is not None:
+            site.stop()

@@ -1,0 +1,81 @@
+"""The records every stage passes along: an ``Article`` and the ``Story`` it joins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from coverwatch.urls import article_id, canonicalize_url
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Article(BaseModel):
+    """One news article as crawled and as it is indexed.
+
+    ``id`` is derived from ``canonical_url``; two spellings of one article's URL
+    give the same id, so writing it twice stays one document.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    url: str
+    canonical_url: str = ""
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    lead: str = ""
+    source: str
+    language: str = "en"
+    country: str | None = None
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    crawled_at: datetime = Field(default_factory=utc_now)
+    authors: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    image: str | None = None
+
+    # Filled in by the worker stages.
+    body_hash: str | None = None
+    duplicate_of: str | None = None
+    actors: list[str] = Field(default_factory=list)
+    attributed_states: list[str] = Field(default_factory=list)
+    victim_countries: list[str] = Field(default_factory=list)
+    sectors: list[str] = Field(default_factory=list)
+    story_id: str | None = None
+
+    @field_validator("title", "body", "lead")
+    @classmethod
+    def _strip(cls, text: str) -> str:
+        return text.strip()
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.canonical_url:
+            self.canonical_url = canonicalize_url(self.url)
+
+    @property
+    def id(self) -> str:
+        return article_id(self.canonical_url)
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document stored in the search engine."""
+        document = self.model_dump(mode="json")
+        document["id"] = self.id
+        return document
+
+
+class Story(BaseModel):
+    """Related coverage of one incident, across outlets."""
+
+    id: str
+    title: str
+    first_seen: datetime
+    first_outlet: str
+    outlets: list[str] = Field(default_factory=list)
+    article_count: int = 0
+    languages: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list)
+    last_update: datetime = Field(default_factory=utc_now)

@@ -1,0 +1,69 @@
+"""One typed settings object, fed by ``COVERWATCH_*`` environment variables.
+
+Every default points at something the project starts locally, so a fresh clone
+runs with no configuration at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COVERWATCH_", extra="ignore")
+
+    search_url: str = "http://127.0.0.1:9200"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    index_prefix: str = Field(default="coverwatch", pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    var_dir: Path = PROJECT_ROOT / "var"
+    sources_file: Path = PROJECT_ROOT / "crawlers" / "sources.yml"
+
+    opensearch_heap: str = "1g"
+    opensearch_transport_port: int = 9300
+
+    smtp_url: str | None = None
+    outbox_dir: Path | None = None
+    mail_from: str = "Coverwatch Alerts <alerts@coverwatch.local>"
+    public_url: str = "http://127.0.0.1:8000"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    batch_size: int = 50
+    user_agent: str = "CoverwatchBot/0.1 (+https://coverwatch.example/bot; news monitoring)"
+
+    @property
+    def redis_port(self) -> int:
+        return urlsplit(self.redis_url).port or 6379
+
+    @property
+    def search_port(self) -> int:
+        return urlsplit(self.search_url).port or 9200
+
+    @property
+    def outbox(self) -> Path:
+        return self.outbox_dir or self.var_dir / "outbox"
+
+    def index_name(self, kind: str) -> str:
+        """The alias (or plain index) name for ``kind`` in this deployment."""
+        return f"{self.index_prefix}-{kind}"
+
+    def queue_name(self, stage: str) -> str:
+        # Queues carry the prefix too, so a test run's worker never takes a
+        # demo deployment's messages on a shared Redis.
+        return f"{self.index_prefix}.{stage}"
+
+    def redis_key(self, *parts: str) -> str:
+        return ":".join((self.index_prefix, *parts))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

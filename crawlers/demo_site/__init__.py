@@ -1,0 +1,1 @@
+"""The bundled offline demo news site (fictional outlets and articles)."""

@@ -1,0 +1,51 @@
+"""Item pipeline: buffer crawled articles and hand them to the workers in batches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawlers.items import ArticleItem
+from workers.handoff import submit_batch
+
+log = logging.getLogger(__name__)
+
+
+class HandOffPipeline:
+    def __init__(self, batch_size: int, crawler: Crawler) -> None:
+        self.batch_size = batch_size
+        self.crawler = crawler
+        self.buffer: list[dict[str, Any]] = []
+        self.submitted: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HandOffPipeline:
+        batch_size = crawler.settings.getint("COVERWATCH_BATCH_SIZE", 50)
+        if batch_size < 1:
+            raise NotConfigured("COVERWATCH_BATCH_SIZE must be positive")
+        return cls(batch_size, crawler)
+
+    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
+        self.buffer.append(dict(item))
+        if len(self.buffer) >= self.batch_size:
+            self._flush()
+        return item
+
+    def close_spider(self, spider: Spider) -> None:
+        self._flush()
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("coverwatch/batch_ids", list(self.submitted))
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        self.submitted.append(submit_batch(batch))
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("coverwatch/articles_handed_off", len(batch))
+        log.info("handed %d articles to the workers", len(batch))

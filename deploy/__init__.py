@@ -1,0 +1,1 @@
+"""How the real services start: the embedded OpenSearch node and Redis."""

@@ -1,0 +1,1 @@
+"""The one way into Elasticsearch / OpenSearch: client, index templates, queries, analyst API."""

@@ -1,0 +1,57 @@
+"""The analyst HTTP API and the plain HTML search page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from coverwatch.settings import Settings, get_settings
+from search.engine import SearchEngine, connect
+from search.service import InvalidQuery, run_search
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Coverwatch", version="0.1.0")
+    state: dict[str, SearchEngine] = {}
+
+    def search_engine() -> SearchEngine:
+        if "engine" not in state:
+            state["engine"] = engine or connect(settings.search_url)
+        return state["engine"]
+
+    @app.get("/api/search")
+    def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),
+                   size: int = Query(20, ge=1, le=100),
+                   duplicates: bool = False) -> dict[str, Any]:
+        try:
+            result = run_search(search_engine(), settings, q, page, size, duplicates)
+        except InvalidQuery as failure:
+            raise HTTPException(status_code=400, detail=str(failure)) from failure
+        return asdict(result)
+
+    @app.get("/api/health")
+    def api_health() -> dict[str, Any]:
+        from deploy.services import status
+
+        services = {s.name: {"healthy": s.healthy, "detail": s.detail} for s in status(settings)}
+        return {"healthy": all(s["healthy"] for s in services.values()), "services": services}
+
+    @app.get("/", response_class=HTMLResponse)
+    def search_page(request: Request, q: str | None = None, page: int = 1) -> HTMLResponse:
+        context: dict[str, Any] = {"query": q or "", "page": None, "error": None}
+        if q is not None:
+            try:
+                context["page"] = run_search(search_engine(), settings, q, max(page, 1))
+            except InvalidQuery as failure:
+                context["error"] = str(failure)
+        return TEMPLATES.TemplateResponse(request, "search.html", context)
+
+    return app

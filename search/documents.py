@@ -1,0 +1,70 @@
+"""Reading and writing documents through the alias names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from coverwatch.settings import Settings
+from search.engine import NotFound, SearchEngine
+from search.indexes import ARTICLES
+
+
+@dataclass
+class BulkOutcome:
+    written: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def bulk_index(
+    engine: SearchEngine, index: str, documents: Sequence[dict[str, Any]], refresh: bool = False
+) -> BulkOutcome:
+    """Index documents by their ``id`` (index = create or overwrite, so a retry
+    writes the same document again rather than a second one)."""
+    actions: list[dict[str, Any]] = []
+    for document in documents:
+        actions.append({"index": {"_index": index, "_id": document["id"]}})
+        actions.append(document)
+    outcome = BulkOutcome()
+    if not actions:
+        return outcome
+    answer = engine.bulk(actions, refresh=refresh)
+    for item in answer.get("items", []):
+        result = next(iter(item.values()))
+        if "error" in result:
+            outcome.failed[result["_id"]] = str(result["error"].get("reason", result["error"]))
+        else:
+            outcome.written.append(result["_id"])
+    return outcome
+
+
+def get_documents(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    answer = engine.request("POST", f"/{index}/_mget", {"ids": list(ids)})
+    return {doc["_id"]: doc["_source"] for doc in answer["docs"] if doc.get("found")}
+
+
+def get_document(engine: SearchEngine, index: str, doc_id: str) -> dict[str, Any] | None:
+    try:
+        answer = engine.request("GET", f"/{index}/_doc/{doc_id}")
+    except NotFound:
+        return None
+    source: dict[str, Any] = answer["_source"]
+    return source
+
+
+def count(engine: SearchEngine, index: str, query: dict[str, Any] | None = None) -> int:
+    body = {"query": query} if query else None
+    answer = engine.request("POST", f"/{index}/_count", body)
+    return int(answer["count"])
+
+
+def count_articles(engine: SearchEngine, settings: Settings, duplicates: bool | None = None) -> int:
+    """Articles in the index; ``duplicates`` True/False counts only copies/originals."""
+    if duplicates is None:
+        return count(engine, settings.index_name(ARTICLES))
+    exists = {"exists": {"field": "duplicate_of"}}
+    query = {"bool": {"filter": [exists]}} if duplicates else {"bool": {"must_not": [exists]}}
+    return count(engine, settings.index_name(ARTICLES), query)

@@ -1,0 +1,180 @@
+"""One small client interface over OpenSearch and Elasticsearch.
+
+The distribution is read from ``GET /`` and the matching official client is used
+as the transport. Everything above this module speaks the query DSL that both
+engines share, through :meth:`SearchEngine.request` and :meth:`SearchEngine.bulk`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+
+class EngineError(RuntimeError):
+    """The engine answered with an error status."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(f"search engine error {status}: {str(detail)[:500]}")
+        self.status = status
+        self.detail = detail
+
+
+class NotFound(EngineError):
+    """404 from the engine."""
+
+
+class Conflict(EngineError):
+    """409 from the engine: a ``create`` hit an existing document."""
+
+
+class EngineUnavailable(RuntimeError):
+    """Nothing answered at the configured URL."""
+
+
+def _raise_for(status: int, detail: Any) -> None:
+    if status == 404:
+        raise NotFound(status, detail)
+    if status == 409:
+        raise Conflict(status, detail)
+    raise EngineError(status, detail)
+
+
+class SearchEngine(ABC):
+    distribution: str
+    version: str
+
+    def __init__(self, url: str, version: str) -> None:
+        self.url = url
+        self.version = version
+
+    @abstractmethod
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send one JSON request; raise :class:`EngineError` on an error status."""
+
+    @abstractmethod
+    def _send_ndjson(self, path: str, payload: str, params: Mapping[str, str]) -> dict[str, Any]:
+        ...
+
+    def bulk(self, actions: Iterable[Mapping[str, Any]], refresh: bool = False) -> dict[str, Any]:
+        """Send bulk actions (action line and source line alternating)."""
+        payload = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in actions)
+        if not payload:
+            return {"errors": False, "items": []}
+        params = {"refresh": "wait_for"} if refresh else {}
+        return self._send_ndjson("/_bulk", payload, params)
+
+    def msearch(self, searches: Iterable[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+        """Run several searches in one round trip; one response per (index, body)."""
+        lines: list[str] = []
+        for index, body in searches:
+            lines.append(json.dumps({"index": index}))
+            lines.append(json.dumps(body))
+        if not lines:
+            return []
+        answer = self._send_ndjson("/_msearch", "\n".join(lines) + "\n", {})
+        responses: list[dict[str, Any]] = answer["responses"]
+        return responses
+
+    def close(self) -> None:
+        """Release pooled connections."""
+
+
+class OpenSearchEngine(SearchEngine):
+    distribution = "opensearch"
+
+    def __init__(self, url: str, version: str) -> None:
+        from opensearchpy import OpenSearch
+
+        super().__init__(url, version)
+        self._client = OpenSearch(hosts=[url], timeout=60)
+
+    def _perform(self, method: str, path: str, body: Any, params: Mapping[str, str],
+                 headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        from opensearchpy.exceptions import ConnectionError as OSConnectionError
+        from opensearchpy.exceptions import TransportError
+
+        try:
+            answer = self._client.transport.perform_request(
+                method, path, params=dict(params), body=body, headers=headers
+            )
+        except OSConnectionError as failure:
+            raise EngineUnavailable(str(failure)) from failure
+        except TransportError as failure:
+            status = failure.status_code if isinstance(failure.status_code, int) else 500
+            _raise_for(status, failure.info)
+        return answer if isinstance(answer, dict) else {"result": answer}
+
+    def request(self, method: str, path: str, body: Mapping[str, Any] | None = None,
+                params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return self._perform(method, path, body, params or {})
+
+    def _send_ndjson(self, path: str, payload: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return self._perform("POST", path, payload, params,
+                             headers={"content-type": "application/x-ndjson"})
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class ElasticsearchEngine(SearchEngine):
+    distribution = "elasticsearch"
+    _JSON = {"accept": "application/json", "content-type": "application/json"}
+
+    def __init__(self, url: str, version: str) -> None:
+        from elasticsearch import Elasticsearch
+
+        super().__init__(url, version)
+        self._client = Elasticsearch(url, request_timeout=60)
+
+    def _perform(self, method: str, path: str, body: Any, params: Mapping[str, str],
+                 headers: Mapping[str, str]) -> dict[str, Any]:
+        from elasticsearch import ApiError
+        from elasticsearch import ConnectionError as ESConnectionError
+
+        try:
+            answer = self._client.perform_request(
+                method, path, params=dict(params), headers=headers, body=body
+            )
+        except ESConnectionError as failure:
+            raise EngineUnavailable(str(failure)) from failure
+        except ApiError as failure:
+            _raise_for(failure.meta.status, failure.body)
+        body_out = answer.body
+        return body_out if isinstance(body_out, dict) else {"result": body_out}
+
+    def request(self, method: str, path: str, body: Mapping[str, Any] | None = None,
+                params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return self._perform(method, path, body, params or {}, self._JSON)
+
+    def _send_ndjson(self, path: str, payload: str, params: Mapping[str, str]) -> dict[str, Any]:
+        headers = {"accept": "application/json", "content-type": "application/x-ndjson"}
+        return self._perform("POST", path, payload, params, headers)
+
+
+def detect_distribution(url: str, timeout: float = 5.0) -> tuple[str, str]:
+    """Return (distribution, version number) as the engine reports them at ``GET /``."""
+    try:
+        answer = httpx.get(url, timeout=timeout)
+    except httpx.HTTPError as failure:
+        raise EngineUnavailable(f"no search engine at {url}: {failure}") from failure
+    answer.raise_for_status()
+    version = answer.json().get("version", {})
+    return str(version.get("distribution", "elasticsearch")), str(version.get("number", "?"))
+
+
+def connect(url: str) -> SearchEngine:
+    distribution, version = detect_distribution(url)
+    if distribution == "opensearch":
+        return OpenSearchEngine(url, version)
+    return ElasticsearchEngine(url, version)

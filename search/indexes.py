@@ -1,0 +1,157 @@
+"""Index templates, aliases and the versioned indices behind them.
+
+Every name carries the deployment's prefix. Analysts and workers address the
+alias (``<prefix>-articles``); the concrete index (``<prefix>-articles-v1``) can
+be rebuilt and swapped in with :func:`reindex_and_swap`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coverwatch.settings import Settings
+from search.engine import NotFound, SearchEngine
+
+ARTICLES, STORIES, RULES, DELIVERIES = "articles", "stories", "rules", "deliveries"
+SCHEMA_VERSION = 1
+
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date"}
+_TEXT = {"type": "text", "analyzer": "english", "fields": {"exact": {"type": "text", "analyzer": "standard"}}}
+
+ARTICLE_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "url": _KEYWORD,
+    "canonical_url": _KEYWORD,
+    "title": _TEXT,
+    "lead": _TEXT,
+    "body": _TEXT,
+    "source": _KEYWORD,
+    "language": _KEYWORD,
+    "country": _KEYWORD,
+    "published_at": _DATE,
+    "modified_at": _DATE,
+    "crawled_at": _DATE,
+    "authors": _KEYWORD,
+    "tags": _KEYWORD,
+    "image": {"type": "keyword", "index": False},
+    "body_hash": _KEYWORD,
+    "duplicate_of": _KEYWORD,
+    "actors": _KEYWORD,
+    "attributed_states": _KEYWORD,
+    "victim_countries": _KEYWORD,
+    "sectors": _KEYWORD,
+    "story_id": _KEYWORD,
+}
+
+STORY_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "title": _TEXT,
+    "first_seen": _DATE,
+    "first_outlet": _KEYWORD,
+    "outlets": _KEYWORD,
+    "article_count": {"type": "integer"},
+    "languages": _KEYWORD,
+    "actors": _KEYWORD,
+    "last_update": _DATE,
+}
+
+RULE_PROPERTIES: dict[str, Any] = {
+    # The percolator needs the article fields mapped in its own index, so rules
+    # are parsed against the same analysers the articles are indexed with.
+    **ARTICLE_PROPERTIES,
+    "query": {"type": "percolator"},
+    "rule": {
+        "properties": {
+            "id": _KEYWORD,
+            "name": _KEYWORD,
+            "query_string": {"type": "text", "index": False},
+            "subscribers": _KEYWORD,
+            "mode": _KEYWORD,
+            "enabled": {"type": "boolean"},
+            "created_at": _DATE,
+        }
+    },
+}
+
+DELIVERY_PROPERTIES: dict[str, Any] = {
+    "rule_id": _KEYWORD,
+    "subscriber": _KEYWORD,
+    "article_id": _KEYWORD,
+    "status": _KEYWORD,
+    "message_id": _KEYWORD,
+    "claimed_at": _DATE,
+    "sent_at": _DATE,
+    "error": {"type": "text", "index": False},
+}
+
+PROPERTIES_BY_KIND = {
+    ARTICLES: ARTICLE_PROPERTIES,
+    STORIES: STORY_PROPERTIES,
+    RULES: RULE_PROPERTIES,
+    DELIVERIES: DELIVERY_PROPERTIES,
+}
+
+
+def index_template(settings: Settings, kind: str) -> dict[str, Any]:
+    return {
+        "index_patterns": [f"{settings.index_name(kind)}-v*"],
+        "priority": 100,
+        "template": {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0,
+                         "refresh_interval": "1s"},
+            "mappings": {"dynamic": False, "properties": PROPERTIES_BY_KIND[kind]},
+        },
+    }
+
+
+def concrete_index(settings: Settings, kind: str, version: int = SCHEMA_VERSION) -> str:
+    return f"{settings.index_name(kind)}-v{version}"
+
+
+def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
+    """Apply every template and create each alias with its first index (idempotent)."""
+    for kind in PROPERTIES_BY_KIND:
+        engine.request("PUT", f"/_index_template/{settings.index_name(kind)}",
+                       index_template(settings, kind))
+        alias = settings.index_name(kind)
+        try:
+            engine.request("GET", f"/_alias/{alias}")
+        except NotFound:
+            engine.request("PUT", f"/{concrete_index(settings, kind)}",
+                           {"aliases": {alias: {"is_write_index": True}}})
+
+
+def drop_indices(engine: SearchEngine, settings: Settings) -> None:
+    """Delete every index and template of this prefix (tests and evaluations)."""
+    for kind in PROPERTIES_BY_KIND:
+        try:
+            engine.request("DELETE", f"/{settings.index_name(kind)}-v*")
+        except NotFound:
+            pass
+        try:
+            engine.request("DELETE", f"/_index_template/{settings.index_name(kind)}")
+        except NotFound:
+            pass
+
+
+def refresh(engine: SearchEngine, settings: Settings, kind: str) -> None:
+    engine.request("POST", f"/{settings.index_name(kind)}/_refresh")
+
+
+def reindex_and_swap(engine: SearchEngine, settings: Settings, kind: str) -> str:
+    """Copy the alias's index into a fresh one built from the current template,
+    then move the alias in one atomic step. Returns the new index name."""
+    alias = settings.index_name(kind)
+    current = sorted(engine.request("GET", f"/_alias/{alias}"))
+    newest = max(int(name.rsplit("-v", 1)[1]) for name in current)
+    target = concrete_index(settings, kind, newest + 1)
+    engine.request("PUT", f"/{target}", {})
+    engine.request("POST", "/_reindex", {"source": {"index": alias}, "dest": {"index": target}},
+                   params={"refresh": "true", "wait_for_completion": "true"})
+    actions: list[dict[str, Any]] = [
+        {"remove": {"index": name, "alias": alias}} for name in current
+    ]
+    actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
+    engine.request("POST", "/_aliases", {"actions": actions})
+    return target

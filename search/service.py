@@ -1,0 +1,65 @@
+"""Analyst search as a function: query body in, plain result records out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coverwatch.settings import Settings
+from search.engine import EngineError, SearchEngine
+from search.indexes import ARTICLES
+from search.queries import article_search
+
+
+class InvalidQuery(ValueError):
+    """The analyst's query string does not parse."""
+
+
+@dataclass
+class SearchHit:
+    id: str
+    title: str
+    url: str
+    source: str
+    published_at: str | None
+    lead: str
+    highlights: list[str]
+    title_html: str
+    duplicate_of: str | None = None
+    story_id: str | None = None
+
+
+@dataclass
+class SearchPage:
+    query: str
+    total: int
+    page: int
+    size: int
+    hits: list[SearchHit] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)
+
+
+def run_search(engine: SearchEngine, settings: Settings, query: str, page: int = 1,
+               size: int = 20, include_duplicates: bool = False) -> SearchPage:
+    body = article_search(query, page=page, size=size, include_duplicates=include_duplicates)
+    try:
+        answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", body)
+    except EngineError as failure:
+        if failure.status == 400:
+            raise InvalidQuery(f"cannot parse the query {query!r}; check quotes, brackets "
+                               "and AND/OR/NOT") from failure
+        raise
+    result = SearchPage(query=query, total=int(answer["hits"]["total"]["value"]), page=page,
+                        size=size)
+    for hit in answer["hits"]["hits"]:
+        source: dict[str, Any] = hit["_source"]
+        highlight = hit.get("highlight", {})
+        result.hits.append(SearchHit(
+            id=hit["_id"], title=source.get("title", ""), url=source.get("url", ""),
+            source=source.get("source", ""), published_at=source.get("published_at"),
+            lead=source.get("lead", ""), highlights=highlight.get("body", []),
+            title_html=(highlight.get("title") or [""])[0],
+            duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id")))
+    for bucket in answer.get("aggregations", {}).get("sources", {}).get("buckets", []):
+        result.sources[bucket["key"]] = int(bucket["doc_count"])
+    return result

@@ -1,0 +1,48 @@
+"""One task base for every stage: retries with backoff, metrics, logging and a
+dead-letter record when a message has used up its retries."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import redis
+from celery import Task
+
+from alerts.transports import TransportError
+from coverwatch.settings import get_settings
+from search.engine import EngineError, EngineUnavailable
+from workers.resources import count, redis_client
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = (EngineUnavailable, EngineError, redis.ConnectionError, redis.TimeoutError,
+             TransportError, ConnectionError, TimeoutError)
+
+
+class StageTask(Task):  # type: ignore[misc]
+    autoretry_for = RETRYABLE
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 6
+    acks_late = True
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        count(f"task.{self.name}.ok")
+
+    def on_retry(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        count(f"task.{self.name}.retried")
+        log.warning("task %s[%s] will retry: %s", self.name, task_id, exc)
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        count(f"task.{self.name}.failed")
+        log.error("task %s[%s] failed for good: %s", self.name, task_id, exc)
+        record = {"task": self.name, "task_id": task_id, "args": args, "kwargs": kwargs,
+                  "reason": f"{type(exc).__name__}: {exc}", "failed_at": time.time()}
+        try:
+            redis_client().rpush(get_settings().redis_key("dead-letter"), json.dumps(record, default=str))
+        except redis.RedisError:
+            log.exception("could not write the dead-letter record for %s", task_id)

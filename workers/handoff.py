@@ -1,0 +1,41 @@
+"""Hand batches to the workers and, when a caller must know, wait for them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from celery.result import AsyncResult
+
+from workers.celery_app import app
+
+
+def submit_batch(batch: Sequence[dict[str, Any]]) -> str:
+    from workers.tasks import pipeline_for
+
+    result = pipeline_for(list(batch)).apply_async()
+    return str(result.id)
+
+
+def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str, int]:
+    """Wait until every submitted batch and the deliveries it queued have
+    finished. Returns how many batches and deliveries succeeded or failed."""
+    deadline = time.monotonic() + timeout
+    figures = {"batches_ok": 0, "batches_failed": 0, "deliveries_ok": 0, "deliveries_failed": 0}
+    delivery_ids: list[str] = []
+    for chain_id in chain_ids:
+        result = AsyncResult(chain_id, app=app)
+        try:
+            delivery_ids.extend(result.get(timeout=max(deadline - time.monotonic(), 1),
+                                           propagate=True))
+            figures["batches_ok"] += 1
+        except Exception:  # noqa: BLE001 - any task failure is counted, not raised, here
+            figures["batches_failed"] += 1
+    for delivery_id in delivery_ids:
+        try:
+            AsyncResult(delivery_id, app=app).get(timeout=max(deadline - time.monotonic(), 1))
+            figures["deliveries_ok"] += 1
+        except Exception:  # noqa: BLE001 - as above
+            figures["deliveries_failed"] += 1
+    return figures

@@ -1,0 +1,56 @@
+"""Start and stop a real Celery worker process for this deployment's queues."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from coverwatch.settings import PROJECT_ROOT, Settings
+
+
+def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
+                 extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    queues = ",".join(settings.queue_name(stage) for stage in
+                      ("ingest", "dedupe", "index", "alerts", "deliver"))
+    node_name = f"{settings.index_prefix}-{os.getpid()}@{socket.gethostname()}"
+    env = {**os.environ, **(extra_env or {}), "COVERWATCH_INDEX_PREFIX": settings.index_prefix}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues,
+             "-c", str(concurrency), "--loglevel", "INFO", "-n", node_name,
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            cwd=PROJECT_ROOT, start_new_session=True)
+    _wait_until_answering(node_name, process, timeout=90)
+    return process
+
+
+def _wait_until_answering(node_name: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Block until the worker answers a broadcast ping, i.e. it consumes its queues."""
+    from workers.celery_app import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}")
+        if app.control.ping(destination=[node_name], timeout=1.0):
+            return
+    raise RuntimeError(f"celery worker {node_name} did not answer within {timeout:.0f}s")
+
+
+def stop_worker(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -1,0 +1,80 @@
+"""The worker stages as plain functions on articles: no Celery, no network.
+
+Tasks load inputs, call these and store the results, so each decision here can
+be tested with nothing running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from alerts.rules import AlertRule
+from coverwatch.models import Article
+from coverwatch.urls import InvalidURL
+from workers.dedupe import DedupeDecision, Verdict, body_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    url: str
+    reason: str
+
+
+def parse_articles(batch: Iterable[Mapping[str, Any]]) -> tuple[list[Article], list[Rejection]]:
+    """Validate raw article records; a bad one is rejected with its reason, the
+    rest go on."""
+    articles: list[Article] = []
+    rejected: list[Rejection] = []
+    for record in batch:
+        url = str(record.get("url", "?"))
+        try:
+            article = Article.model_validate(record)
+        except (ValidationError, InvalidURL) as failure:
+            reason = failure.errors()[0]["msg"] if isinstance(failure, ValidationError) else str(failure)
+            rejected.append(Rejection(url, reason))
+            log.warning("rejected article %s: %s", url, reason)
+            continue
+        article.body_hash = body_hash(article.body)
+        articles.append(article)
+    return articles, rejected
+
+
+def unique_by_id(articles: Sequence[Article]) -> list[Article]:
+    """Within one batch the same canonical URL may appear twice; keep the last."""
+    return list({article.id: article for article in articles}.values())
+
+
+def apply_dedupe(articles: Sequence[Article], decisions: Sequence[DedupeDecision]) -> list[Article]:
+    for article, decision in zip(articles, decisions, strict=True):
+        article.duplicate_of = decision.original_id if decision.verdict is Verdict.DUPLICATE else None
+    return list(articles)
+
+
+@dataclass(frozen=True)
+class AlertMatch:
+    rule: AlertRule
+    article: Article
+    subscriber: str
+
+
+def alert_matches(percolate_hits: Sequence[Mapping[str, Any]], documents: Sequence[Article]) -> list[AlertMatch]:
+    """Expand percolator hits into one (rule, article, subscriber) per email to send."""
+    matches: list[AlertMatch] = []
+    for hit in percolate_hits:
+        rule = AlertRule.from_document(hit["_source"])
+        for slot in hit.get("fields", {}).get("_percolator_document_slot", []):
+            article = documents[int(slot)]
+            matches.extend(AlertMatch(rule, article, str(address)) for address in rule.subscribers)
+    return matches
+
+
+def alertable(articles: Sequence[Article]) -> list[Article]:
+    """Copies of an article already held never alert: one email per original."""
+    return [article for article in articles if article.duplicate_of is None]
