@@ -16,7 +16,8 @@ TRACKING_PARAMETERS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_", "__twitter", "vero_")
-_AMP_PATH = re.compile(r"(/amp/?|\.amp(?=\.html?$)|/amp\.html)$")
+_AMP_SUFFIX = re.compile(r"/amp(?:/|\.html)?$")
+_AMP_INFIX = re.compile(r"\.amp(?=\.html?$)")
 
 
 class InvalidURL(ValueError):
@@ -41,7 +42,7 @@ def canonicalize_url(url: str) -> str:
     port = parts.port
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")
-    path = _AMP_PATH.sub("", path) or "/"
+    path = _AMP_INFIX.sub("", _AMP_SUFFIX.sub("", path)) or "/"
     query_pairs = [
         (name, value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)

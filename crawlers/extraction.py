@@ -85,6 +85,10 @@ def extract_article(page: str | bytes, url: str) -> ExtractedPage:
     title = (getattr(document, "title", None) or "").strip()
     if not title:
         raise ExtractionError("no title")
+    # The headline often sits inside the article element; it is not body text.
+    first_line, _, rest = body.partition("\n")
+    if rest and first_line.strip() == title:
+        body = rest.strip()
     description = (getattr(document, "description", None) or "").strip()
     lead = description or body.split("\n", 1)[0]
     return ExtractedPage(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -29,13 +28,13 @@ class HandOffPipeline:
             raise NotConfigured("COVERWATCH_BATCH_SIZE must be positive")
         return cls(batch_size, crawler)
 
-    def process_item(self, item: ArticleItem, spider: Spider) -> ArticleItem:
+    def process_item(self, item: ArticleItem) -> ArticleItem:
         self.buffer.append(dict(item))
         if len(self.buffer) >= self.batch_size:
             self._flush()
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self._flush()
         stats = self.crawler.stats
         if stats is not None:

@@ -55,7 +55,8 @@ def _report(source: Source, crawler: Crawler) -> SourceReport:
 def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
     """Crawl every source once, concurrently, in one Scrapy process. Only one
     call per process: Twisted's reactor cannot be restarted."""
-    process = CrawlerProcess(scrapy_settings(settings))
+    # The CLI configures logging once; Scrapy's own root handler would print twice.
+    process = CrawlerProcess(scrapy_settings(settings), install_root_handler=False)
     crawlers: list[tuple[Source, Crawler]] = []
     for source in sources:
         crawler = process.create_crawler(FeedSpider)

@@ -61,10 +61,16 @@ def count(engine: SearchEngine, index: str, query: dict[str, Any] | None = None)
     return int(answer["count"])
 
 
-def count_articles(engine: SearchEngine, settings: Settings, duplicates: bool | None = None) -> int:
-    """Articles in the index; ``duplicates`` True/False counts only copies/originals."""
-    if duplicates is None:
-        return count(engine, settings.index_name(ARTICLES))
+def count_articles(engine: SearchEngine, settings: Settings, duplicates: bool | None = None,
+                   source: str | None = None) -> int:
+    """Articles in the index; ``duplicates`` True/False counts only copies/originals,
+    ``source`` only one outlet's."""
     exists = {"exists": {"field": "duplicate_of"}}
-    query = {"bool": {"filter": [exists]}} if duplicates else {"bool": {"must_not": [exists]}}
+    query: dict[str, Any] = {"bool": {"filter": [], "must_not": []}}
+    if duplicates is True:
+        query["bool"]["filter"].append(exists)
+    elif duplicates is False:
+        query["bool"]["must_not"].append(exists)
+    if source is not None:
+        query["bool"]["filter"].append({"term": {"source": source}})
     return count(engine, settings.index_name(ARTICLES), query)

@@ -43,7 +43,9 @@ def ingest(batch: ArticleBatch) -> ArticleBatch:
 @app.task(base=StageTask, name="workers.dedupe")
 def dedupe(batch: ArticleBatch) -> ArticleBatch:
     settings = get_settings()
-    articles = _load(batch)
+    # Earliest publication claims a body first, so within a batch the outlet that
+    # broke the story is the original and later reprints are its duplicates.
+    articles = sorted(_load(batch), key=lambda a: a.published_at or a.crawled_at)
     registry = BodyHashRegistry(redis_client(), settings.redis_key("body-hash"))
     decisions = registry.claim(articles)
     for verdict in Verdict:

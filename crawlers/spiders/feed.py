@@ -14,6 +14,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from coverwatch.models import Article
+from crawlers.failures import failure_kind
 from crawlers.extraction import ExtractionError, extract_article
 from crawlers.items import ArticleItem
 from crawlers.sources import Source
@@ -35,10 +36,6 @@ def _entry_date(entry: Any) -> datetime | None:
 def feed_entries(body: bytes) -> list[dict[str, Any]]:
     """Links and metadata from an RSS/Atom document; raise on a broken feed."""
     parsed = feedparser.parse(body)
-    if parsed.bozo and not parsed.entries:
-        raise MalformedFeed(f"unreadable feed: {parsed.get('bozo_exception')}")
-    if not parsed.get("version") and not parsed.entries:
-        raise MalformedFeed("not an RSS or Atom document")
     entries = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -47,6 +44,12 @@ def feed_entries(body: bytes) -> list[dict[str, Any]]:
         entries.append({"link": link, "title": entry.get("title", ""),
                         "published_at": _entry_date(entry),
                         "authors": [a.get("name") for a in entry.get("authors", []) if a.get("name")]})
+    # feedparser is lenient: a slightly broken feed with usable links is kept,
+    # one that yields nothing usable is an error worth an operator's attention.
+    if parsed.bozo and not entries:
+        raise MalformedFeed(f"unreadable feed: {parsed.get('bozo_exception')}")
+    if not parsed.get("version") and not entries:
+        raise MalformedFeed("not an RSS or Atom document")
     return entries
 
 
@@ -106,10 +109,7 @@ class FeedSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = failure.request if hasattr(failure, "request") else None
         role = request.cb_kwargs.get("role", "page") if request is not None else "page"
-        reason = type(failure.value).__name__
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            reason = f"http_{response.status}"
+        reason = failure_kind(failure.value)
         self._count(f"errors/{role}_{reason}")
         log.error("source %s: %s %s failed: %s", self.source.name, role,
                   request.url if request is not None else "?", failure.getErrorMessage())

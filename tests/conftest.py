@@ -1,0 +1,115 @@
+"""Test-run isolation: every run gets its own index/queue/key prefix and outbox,
+so it can share the local services with a running demo without touching it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+# Must run before anything reads the settings.
+RUN_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+os.environ["COVERWATCH_INDEX_PREFIX"] = RUN_PREFIX
+os.environ["COVERWATCH_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="coverwatch-outbox-")
+os.environ.pop("COVERWATCH_SMTP_URL", None)
+
+from collections.abc import Iterator  # noqa: E402 - after the environment is set
+
+import pytest  # noqa: E402
+import redis  # noqa: E402
+
+from coverwatch.settings import Settings, get_settings  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings) -> None:
+    """The real OpenSearch node and Redis (started here if not already up)."""
+    from deploy.services import up
+
+    up(settings)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings, services: None) -> Iterator[SearchEngine]:
+    from coverwatch.demo import reset_deployment
+    from search.engine import connect
+    from search.indexes import ensure_indices
+
+    search_engine = connect(settings.search_url)
+    ensure_indices(search_engine, settings)
+    yield search_engine
+    reset_deployment(settings)
+    search_engine.close()
+
+
+@pytest.fixture(scope="session")
+def redis_client(settings: Settings, services: None) -> redis.Redis:
+    return redis.Redis.from_url(settings.redis_url)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.messages: list[bytes] = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.url = f"smtp://127.0.0.1:{port}"
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        content = getattr(envelope, "content", b"")
+        self.messages.append(content if isinstance(content, bytes) else str(content).encode())
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def api_url(settings: Settings, engine: SearchEngine) -> Iterator[str]:
+    """The analyst API served by a real uvicorn process on a free port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coverwatch.cli", "serve"],
+        env={**os.environ, "COVERWATCH_API_PORT": str(port)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/api/health", timeout=2)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the API server did not start") from None
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

@@ -1,0 +1,100 @@
+"""Against the real OpenSearch node started from Maven artifacts."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts.rules import AlertRule, InvalidRule, register_rule
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.documents import bulk_index, count, get_document
+from search.engine import OpenSearchEngine, SearchEngine, detect_distribution
+from search.indexes import ARTICLES, RULES, concrete_index, refresh, reindex_and_swap
+from search.queries import percolate_articles
+from search.service import InvalidQuery, run_search
+
+pytestmark = pytest.mark.integration
+
+
+def _article(path: str, title: str, body: str, source: str = "northgate-wire") -> Article:
+    return Article(url=f"https://news.example.com/{path}", title=title, body=body, source=source)
+
+
+def test_client_detects_opensearch(engine: SearchEngine, settings: Settings) -> None:
+    distribution, version = detect_distribution(settings.search_url)
+    assert distribution == "opensearch"
+    assert version.startswith("2.19")
+    assert isinstance(engine, OpenSearchEngine)
+
+
+def test_template_applied_behind_the_alias(engine: SearchEngine, settings: Settings) -> None:
+    alias = settings.index_name(ARTICLES)
+    aliases = engine.request("GET", f"/_alias/{alias}")
+    assert list(aliases) == [concrete_index(settings, ARTICLES)]
+    mapping = engine.request("GET", f"/{alias}/_mapping")
+    properties = next(iter(mapping.values()))["mappings"]["properties"]
+    assert properties["canonical_url"]["type"] == "keyword"
+    assert properties["body"]["analyzer"] == "english"
+    assert properties["published_at"]["type"] == "date"
+    rules = next(iter(engine.request("GET", f"/{settings.index_name(RULES)}/_mapping").values()))
+    assert rules["mappings"]["properties"]["query"]["type"] == "percolator"
+
+
+def test_article_indexed_twice_stays_one_document(engine: SearchEngine, settings: Settings) -> None:
+    index = settings.index_name(ARTICLES)
+    first = _article("twice?utm_source=rss", "Twice indexed", "Body of the story " * 20)
+    second = _article("twice#comments", "Twice indexed (updated)", "Body of the story " * 21)
+    assert first.id == second.id
+    bulk_index(engine, index, [first.to_document()], refresh=True)
+    bulk_index(engine, index, [second.to_document()], refresh=True)
+    assert count(engine, index, {"term": {"canonical_url": "https://news.example.com/twice"}}) == 1
+    stored = get_document(engine, index, first.id)
+    assert stored is not None and stored["title"] == "Twice indexed (updated)"
+
+
+def test_percolator_rule_matches_only_matching_articles(engine: SearchEngine,
+                                                        settings: Settings) -> None:
+    rule = AlertRule(name="perc-test Volt Typhoon", query_string='"Volt Typhoon" AND water',
+                     subscribers=["a@example.org"])
+    register_rule(engine, settings, rule)
+    matching = _article("vt", "Volt Typhoon in water utilities",
+                        "Volt Typhoon kept access to water utilities for months. " * 5)
+    other = _article("fb", "Cup final", "Rovers won the cup final with two late goals. " * 5)
+    answer = engine.request("POST", f"/{settings.index_name(RULES)}/_search",
+                            percolate_articles([other.to_document(), matching.to_document()]))
+    hits = {hit["_source"]["rule"]["name"]: hit["fields"]["_percolator_document_slot"]
+            for hit in answer["hits"]["hits"]}
+    assert hits.get(rule.name) == [1]
+
+
+def test_rule_with_broken_query_is_refused(engine: SearchEngine, settings: Settings) -> None:
+    with pytest.raises(InvalidRule, match="does not parse"):
+        register_rule(engine, settings, AlertRule(name="broken", query_string='"unclosed AND (',
+                                                  subscribers=["a@example.org"]))
+
+
+def test_search_highlights_and_hides_duplicates(engine: SearchEngine, settings: Settings) -> None:
+    index = settings.index_name(ARTICLES)
+    original = _article("sandworm", "Sandworm wiper hits substations",
+                        "The Sandworm group deployed a wiper against substations. " * 4)
+    copy = _article("sandworm-copy", original.title, original.body, source="civic-tribune")
+    copy.duplicate_of = original.id
+    bulk_index(engine, index, [original.to_document(), copy.to_document()], refresh=True)
+    page = run_search(engine, settings, "sandworm wiper")
+    assert [hit.id for hit in page.hits] == [original.id]
+    assert "<mark>" in page.hits[0].highlights[0]
+    with_copies = run_search(engine, settings, "sandworm wiper", include_duplicates=True)
+    assert {hit.id for hit in with_copies.hits} == {original.id, copy.id}
+    with pytest.raises(InvalidQuery):
+        run_search(engine, settings, 'title:(unclosed "quote')
+
+
+def test_reindex_swaps_the_alias_without_losing_documents(engine: SearchEngine,
+                                                         settings: Settings) -> None:
+    index = settings.index_name(ARTICLES)
+    refresh(engine, settings, ARTICLES)
+    before = count(engine, index)
+    assert before > 0
+    target = reindex_and_swap(engine, settings, ARTICLES)
+    assert list(engine.request("GET", f"/_alias/{index}")) == [target]
+    assert count(engine, index) == before

@@ -1,0 +1,55 @@
+from coverwatch.models import Article
+from workers.dedupe import Verdict, body_hash, decide, normalise_body
+from workers.stages import apply_dedupe, parse_articles, unique_by_id
+
+
+def test_normalisation_folds_typography_and_spacing() -> None:
+    a = "Russian spies had access —  for 18 months.\n\nThe ministry “confirmed” it."
+    b = "russian SPIES had access - for 18 months. The ministry \"confirmed\" it."
+    assert normalise_body(a) == normalise_body(b)
+    assert body_hash(a) == body_hash(b)
+
+
+def test_accents_fold_but_words_matter() -> None:
+    assert body_hash("Café attaque") == body_hash("cafe attaque")
+    assert body_hash("The FSB was responsible.") != body_hash("The SVR was responsible.")
+
+
+def test_decide() -> None:
+    assert decide("a", True, "a").verdict is Verdict.NEW
+    assert decide("a", False, "a").verdict is Verdict.SEEN
+    duplicate = decide("b", False, "a")
+    assert duplicate.verdict is Verdict.DUPLICATE
+    assert duplicate.original_id == "a"
+
+
+def _record(url: str, body: str = "x" * 300, title: str = "Title") -> dict[str, object]:
+    return {"url": url, "title": title, "body": body, "source": "demo"}
+
+
+def test_parse_articles_rejects_bad_records_and_keeps_the_rest() -> None:
+    articles, rejected = parse_articles([
+        _record("https://a.example/1"),
+        _record("not-a-url"),
+        _record("https://a.example/2", title=""),
+        {"title": "no url"},
+        _record("https://a.example/3"),
+    ])
+    assert [a.canonical_url for a in articles] == ["https://a.example/1", "https://a.example/3"]
+    assert len(rejected) == 3
+    assert all(a.body_hash for a in articles)
+
+
+def test_same_canonical_url_within_a_batch_is_one_article() -> None:
+    articles, _ = parse_articles([_record("https://a.example/1?utm_source=x"),
+                                  _record("https://a.example/1#c")])
+    assert len(unique_by_id(articles)) == 1
+
+
+def test_apply_dedupe_links_the_copy() -> None:
+    original = Article(url="https://a.example/1", title="t", body="b", source="s")
+    copy = Article(url="https://b.example/1", title="t", body="b", source="s2")
+    marked = apply_dedupe([original, copy], [decide(original.id, True, original.id),
+                                             decide(copy.id, False, original.id)])
+    assert marked[0].duplicate_of is None
+    assert marked[1].duplicate_of == original.id
