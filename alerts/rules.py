@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -19,7 +17,6 @@ from coverwatch.settings import Settings
 from search.engine import EngineError, SearchEngine
 from search.indexes import ARTICLES, RULES
 from search.queries import rule_query
-
 
 # Deliberately plain: internal relays use names like alerts@host.local that
 # strict public-mail validators refuse.

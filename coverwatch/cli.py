@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("serve", help="run the analyst API and search page").set_defaults(handler=_serve)
     commands.add_parser("stats", help="pipeline counters").set_defaults(handler=_stats)
-    commands.add_parser("demo", help="run the whole product on the offline demo site").set_defaults(handler=_demo)
+    demo = commands.add_parser("demo", help="run the whole product on the offline demo site")
+    demo.set_defaults(handler=_demo)
     return parser
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -86,7 +86,7 @@ class SearchEngine(ABC):
         responses: list[dict[str, Any]] = answer["responses"]
         return responses
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most transports need nothing
         """Release pooled connections."""
 
 
@@ -129,7 +129,7 @@ class OpenSearchEngine(SearchEngine):
 
 class ElasticsearchEngine(SearchEngine):
     distribution = "elasticsearch"
-    _JSON = {"accept": "application/json", "content-type": "application/json"}
+    _JSON: ClassVar[dict[str, str]] = {"accept": "application/json", "content-type": "application/json"}
 
     def __init__(self, url: str, version: str) -> None:
         from elasticsearch import Elasticsearch

@@ -7,6 +7,7 @@ be rebuilt and swapped in with :func:`reindex_and_swap`.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from coverwatch.settings import Settings
@@ -125,14 +126,10 @@ def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
 def drop_indices(engine: SearchEngine, settings: Settings) -> None:
     """Delete every index and template of this prefix (tests and evaluations)."""
     for kind in PROPERTIES_BY_KIND:
-        try:
+        with suppress(NotFound):
             engine.request("DELETE", f"/{settings.index_name(kind)}-v*")
-        except NotFound:
-            pass
-        try:
+        with suppress(NotFound):
             engine.request("DELETE", f"/_index_template/{settings.index_name(kind)}")
-        except NotFound:
-            pass
 
 
 def refresh(engine: SearchEngine, settings: Settings, kind: str) -> None:

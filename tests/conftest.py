@@ -49,7 +49,7 @@ def engine(settings: Settings, services: None) -> Iterator[SearchEngine]:
 
 
 @pytest.fixture(scope="session")
-def redis_client(settings: Settings, services: None) -> redis.Redis:
+def redis_client(settings: Settings, services: None) -> redis.Redis[bytes]:
     return redis.Redis.from_url(settings.redis_url)
 
 
@@ -68,7 +68,7 @@ class SmtpSink:
         self.controller = Controller(self, hostname="127.0.0.1", port=port)
         self.url = f"smtp://127.0.0.1:{port}"
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         content = getattr(envelope, "content", b"")
         self.messages.append(content if isinstance(content, bytes) else str(content).encode())
         return "250 Message accepted for delivery"

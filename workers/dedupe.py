@@ -49,7 +49,7 @@ class DedupeDecision:
 class BodyHashRegistry:
     """Redis hash ``body_hash -> first article id``; first writer wins atomically."""
 
-    def __init__(self, client: redis.Redis, key: str) -> None:
+    def __init__(self, client: redis.Redis[bytes], key: str) -> None:
         self._client = client
         self._key = key
 

@@ -20,7 +20,7 @@ def engine() -> SearchEngine:
 
 
 @lru_cache(maxsize=1)
-def redis_client() -> redis.Redis:
+def redis_client() -> redis.Redis[bytes]:
     return redis.Redis.from_url(get_settings().redis_url)
 
 

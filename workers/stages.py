@@ -64,7 +64,9 @@ class AlertMatch:
     subscriber: str
 
 
-def alert_matches(percolate_hits: Sequence[Mapping[str, Any]], documents: Sequence[Article]) -> list[AlertMatch]:
+def alert_matches(
+    percolate_hits: Sequence[Mapping[str, Any]], documents: Sequence[Article]
+) -> list[AlertMatch]:
     """Expand percolator hits into one (rule, article, subscriber) per email to send."""
     matches: list[AlertMatch] = []
     for hit in percolate_hits:

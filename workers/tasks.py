@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from alerts.delivery import DeliveryOutcome, deliver_article_alert
+from alerts.delivery import deliver_article_alert
 from alerts.rules import AlertRule
 from alerts.transports import transport_for
 from coverwatch.models import Article
@@ -101,4 +101,4 @@ def pipeline_for(batch: ArticleBatch) -> Any:
     return ingest.s(batch) | dedupe.s() | index.s() | match_alerts.s()
 
 
-__all__ = ["DeliveryOutcome", "deliver", "dedupe", "index", "ingest", "match_alerts", "pipeline_for"]
+

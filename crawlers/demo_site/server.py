@@ -25,7 +25,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:
         page = self.server.pages.get(self.path.split("?", 1)[0])
         if page is None:
             page = Page(b"<h1>Not found</h1>", status=404)
@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(page.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is fixed
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

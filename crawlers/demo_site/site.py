@@ -140,7 +140,7 @@ def build_pages(base_url: str) -> dict[str, Page]:
         listing = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in own)
         pages[f"/{outlet['slug']}/"] = Page(
             f"<html><body><h1>{escape(outlet['name'])}</h1><ul>{listing}</ul></body></html>"
-            .encode("utf-8"))
+            .encode())
     return pages
 
 

@@ -14,8 +14,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from coverwatch.models import Article
-from crawlers.failures import failure_kind
 from crawlers.extraction import ExtractionError, extract_article
+from crawlers.failures import failure_kind
 from crawlers.items import ArticleItem
 from crawlers.sources import Source
 
@@ -78,7 +78,8 @@ class FeedSpider(scrapy.Spider):
             log.error("source %s: feed %s rejected: %s", self.source.name, response.url, failure)
             return
         self._count("feeds_ok")
-        self.crawler.stats.inc_value(f"coverwatch/{self.source.name}/entries", len(entries))  # type: ignore[union-attr]
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"coverwatch/{self.source.name}/entries", len(entries))
         for entry in entries:
             yield response.follow(entry["link"], callback=self.parse_article,
                                   errback=self.fetch_failed,
@@ -109,7 +110,7 @@ class FeedSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = failure.request if hasattr(failure, "request") else None
         role = request.cb_kwargs.get("role", "page") if request is not None else "page"
-        reason = failure_kind(failure.value)
+        reason = failure_kind(failure.value) if failure.value is not None else "unknown"
         self._count(f"errors/{role}_{reason}")
         log.error("source %s: %s %s failed: %s", self.source.name, role,
                   request.url if request is not None else "?", failure.getErrorMessage())

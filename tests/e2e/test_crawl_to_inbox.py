@@ -5,8 +5,8 @@ from __future__ import annotations
 from email import message_from_bytes
 from pathlib import Path
 
-import pytest
 import httpx
+import pytest
 
 from alerts.rules import AlertRule, register_rule
 from coverwatch.settings import Settings
@@ -43,7 +43,7 @@ def test_feed_to_index_to_inbox(settings: Settings, engine: SearchEngine, worker
             # Same story, another URL, typographic differences only: a syndicated copy.
             "/syndicated/turla-copy.html": article_page(
                 "Turla inside the defence ministry",
-                [p.replace("'", "’").upper() for p in TURLA],
+                [p.replace("'", "\u2019").upper() for p in TURLA],
                 published="2026-11-19T10:00:00+00:00"),
         })
         before = len(smtp_sink.messages)

@@ -1,0 +1,65 @@
+"""The analyst search page in a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.documents import bulk_index
+from search.engine import SearchEngine
+from search.indexes import ARTICLES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser_page() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+def test_analyst_searches_and_sees_highlighted_hits(settings: Settings, engine: SearchEngine,
+                                                    api_url: str, browser_page: Any) -> None:
+    articles = [
+        Article(url="https://ui.example.com/kazuar", title="Kazuar loader found on ministry servers",
+                body="Responders found the Kazuar loader on two file servers. " * 6,
+                source="packet-signal"),
+        Article(url="https://ui.example.com/budget", title="Council passes budget",
+                body="The council approved the budget for buses and parks. " * 6,
+                source="civic-tribune"),
+    ]
+    bulk_index(engine, settings.index_name(ARTICLES), [a.to_document() for a in articles],
+               refresh=True)
+    page = browser_page
+    page.goto(api_url + "/")
+    page.fill("input[name=q]", "Kazuar")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#summary")
+    assert page.inner_text("#summary").startswith("1 article for")
+    hits = page.locator("li.hit")
+    assert hits.count() == 1
+    assert "Kazuar loader found on ministry servers" in hits.first.inner_text()
+    assert page.locator("li.hit mark").first.inner_text().lower() == "kazuar"
+
+
+def test_broken_query_shows_an_error_not_a_crash(api_url: str, engine: SearchEngine,
+                                                  browser_page: Any) -> None:
+    page = browser_page
+    page.goto(api_url + "/?q=" + "title:(unclosed")
+    assert "cannot parse the query" in page.inner_text("p.error")
