@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 import redis
@@ -115,7 +116,8 @@ def _redis_probe(settings: Settings) -> ServiceStatus:
     try:
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
         client.ping()
-        version = client.info("server").get("redis_version", "?")
+        info = cast(dict[str, object], client.info("server"))  # sync client: a dict
+        version = info.get("redis_version", "?")
     except redis.RedisError as failure:
         return ServiceStatus("redis", False, f"not answering at {settings.redis_url}: {failure}")
     return ServiceStatus("redis", True, f"{settings.redis_url} redis {version}")

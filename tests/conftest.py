@@ -49,7 +49,7 @@ def engine(settings: Settings, services: None) -> Iterator[SearchEngine]:
 
 
 @pytest.fixture(scope="session")
-def redis_client(settings: Settings, services: None) -> redis.Redis[bytes]:
+def redis_client(settings: Settings, services: None) -> redis.Redis:
     return redis.Redis.from_url(settings.redis_url)
 
 

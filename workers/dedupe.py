@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import redis
 
@@ -49,7 +50,7 @@ class DedupeDecision:
 class BodyHashRegistry:
     """Redis hash ``body_hash -> first article id``; first writer wins atomically."""
 
-    def __init__(self, client: redis.Redis[bytes], key: str) -> None:
+    def __init__(self, client: redis.Redis, key: str) -> None:
         self._client = client
         self._key = key
 
@@ -59,7 +60,8 @@ class BodyHashRegistry:
         for article, digest in zip(articles, hashes, strict=True):
             pipeline.hsetnx(self._key, digest, article.id)
         claimed = pipeline.execute()
-        owners = self._client.hmget(self._key, hashes) if hashes else []
+        # redis-py annotates sync and asyncio clients together; this one is sync.
+        owners = cast(list[bytes | None], self._client.hmget(self._key, hashes)) if hashes else []
         return [
             decide(article.id, bool(was_new), owner.decode() if isinstance(owner, bytes) else owner)
             for article, was_new, owner in zip(articles, claimed, owners, strict=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import redis
 
@@ -20,7 +21,7 @@ def engine() -> SearchEngine:
 
 
 @lru_cache(maxsize=1)
-def redis_client() -> redis.Redis[bytes]:
+def redis_client() -> redis.Redis:
     return redis.Redis.from_url(get_settings().redis_url)
 
 
@@ -33,5 +34,5 @@ def count(name: str, amount: int = 1) -> None:
 
 def counters() -> dict[str, int]:
     settings = get_settings()
-    raw = redis_client().hgetall(settings.redis_key("counters"))
+    raw = cast(dict[bytes, bytes], redis_client().hgetall(settings.redis_key("counters")))
     return {key.decode(): int(value) for key, value in raw.items()}

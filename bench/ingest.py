@@ -1,0 +1,115 @@
+"""Articles/s through the real worker path (Celery on Redis → dedupe → OpenSearch
+→ percolate) versus a raw ``_bulk`` of the same documents into the same node.
+
+Each run uses a fresh prefix (fresh indices, queues and Redis keys) and a real
+worker process; the figures are medians over --runs. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _fresh_settings(tag: str):  # type: ignore[no-untyped-def]
+    os.environ["COVERWATCH_INDEX_PREFIX"] = f"bench-{tag}-{uuid.uuid4().hex[:6]}"
+    from coverwatch.settings import get_settings
+
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency: int) -> float:
+    settings = _fresh_settings("pipe")
+    from coverwatch.demo import reset_deployment
+    from search.engine import connect
+    from search.indexes import ensure_indices
+    from workers import celery_app
+    from workers.process import start_worker, stop_worker
+
+    celery_app.app = celery_app.make_app()  # routes follow the fresh prefix
+    import workers.tasks as tasks
+
+    for task in (tasks.ingest, tasks.dedupe, tasks.index, tasks.match_alerts, tasks.deliver):
+        task.app.conf.task_routes = celery_app.app.conf.task_routes
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+    worker = start_worker(settings, settings.var_dir / "log" / "bench-worker.log", concurrency)
+    try:
+        from workers.handoff import submit_batch, wait_for_batches
+
+        started = time.perf_counter()
+        ids = [submit_batch(articles[i:i + batch_size]) for i in range(0, len(articles), batch_size)]
+        figures = wait_for_batches(ids, timeout=1800)
+        elapsed = time.perf_counter() - started
+        if figures["batches_failed"]:
+            raise RuntimeError(f"pipeline batches failed: {figures}")
+    finally:
+        stop_worker(worker)
+        reset_deployment(settings)
+    return len(articles) / elapsed
+
+
+def bulk_run(articles: list[dict[str, object]], batch_size: int) -> float:
+    settings = _fresh_settings("bulk")
+    from coverwatch.demo import reset_deployment
+    from coverwatch.models import Article
+    from search.documents import bulk_index
+    from search.engine import connect
+    from search.indexes import ARTICLES, ensure_indices
+
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+    documents = [Article.model_validate(record).to_document() for record in articles]
+    index = settings.index_name(ARTICLES)
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(documents), batch_size):
+            bulk_index(engine, index, documents[i:i + batch_size], refresh=True)
+        elapsed = time.perf_counter() - started
+    finally:
+        reset_deployment(settings)
+    return len(documents) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    from bench.synthetic import synthetic_articles
+    from coverwatch.settings import get_settings
+    from deploy.services import up
+
+    up(get_settings())
+    articles = synthetic_articles(args.articles)
+    pipeline, bulk = [], []
+    for run in range(args.runs):
+        bulk.append(bulk_run(articles, args.batch_size))
+        pipeline.append(pipeline_run(articles, args.batch_size, args.concurrency))
+        print(f"run {run + 1}: pipeline {pipeline[-1]:.0f} docs/s, bulk {bulk[-1]:.0f} docs/s",
+              flush=True)
+    figures = {
+        "articles": args.articles,
+        "runs": args.runs,
+        "batch_size": args.batch_size,
+        "pipeline_docs_per_s": round(statistics.median(pipeline), 1),
+        "bulk_docs_per_s": round(statistics.median(bulk), 1),
+    }
+    figures["ratio"] = round(figures["pipeline_docs_per_s"] / figures["bulk_docs_per_s"], 3)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
