@@ -14,7 +14,11 @@ VICTIMS = ["defence ministry", "foreign ministry", "water utility", "telecom ope
 COUNTRIES = ["Denmark", "Poland", "Latvia", "Germany", "the United States", "Japan", "Ukraine",
              "Taiwan", "the United Kingdom", "Norway", "Israel", "South Korea"]
 VERBS = ["breached", "spied on", "held access to", "targeted", "compromised", "infiltrated"]
-FILLER = ["officials", "said", "investigators", "found", "implants", "on", "servers", "and", "the", "intruders", "moved", "laterally", "through", "contractor", "accounts", "while", "analysts", "reviewed", "logs", "and", "allies", "shared", "indicators", "with", "national", "response", "teams", "after", "the", "ministry", "confirmed", "the", "incident"]
+FILLER = tuple(
+    "officials said investigators found implants on servers and the intruders moved "
+    "laterally through contractor accounts while analysts reviewed logs and allies shared "
+    "indicators with national response teams after the ministry confirmed the incident".split(" ")
+)
 
 
 def synthetic_articles(count: int, seed: int = 7, duplicate_share: float = 0.05) -> list[dict[str, Any]]:
