@@ -31,15 +31,9 @@ def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency
     settings = _fresh_settings("pipe")
     from coverwatch.demo import reset_deployment
     from search.engine import connect
-    from search.indexes import ensure_indices
-    from workers import celery_app
+    from search.indexes import ARTICLES, ensure_indices, refresh
     from workers.process import start_worker, stop_worker
 
-    celery_app.app = celery_app.make_app()  # routes follow the fresh prefix
-    import workers.tasks as tasks
-
-    for task in (tasks.ingest, tasks.dedupe, tasks.index, tasks.match_alerts, tasks.deliver):
-        task.app.conf.task_routes = celery_app.app.conf.task_routes
     engine = connect(settings.search_url)
     ensure_indices(engine, settings)
     worker = start_worker(settings, settings.var_dir / "log" / "bench-worker.log", concurrency)
@@ -49,6 +43,7 @@ def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency
         started = time.perf_counter()
         ids = [submit_batch(articles[i:i + batch_size]) for i in range(0, len(articles), batch_size)]
         figures = wait_for_batches(ids, timeout=1800)
+        refresh(engine, settings, ARTICLES)
         elapsed = time.perf_counter() - started
         if figures["batches_failed"]:
             raise RuntimeError(f"pipeline batches failed: {figures}")
@@ -64,7 +59,7 @@ def bulk_run(articles: list[dict[str, object]], batch_size: int) -> float:
     from coverwatch.models import Article
     from search.documents import bulk_index
     from search.engine import connect
-    from search.indexes import ARTICLES, ensure_indices
+    from search.indexes import ARTICLES, ensure_indices, refresh
 
     engine = connect(settings.search_url)
     ensure_indices(engine, settings)
@@ -73,7 +68,8 @@ def bulk_run(articles: list[dict[str, object]], batch_size: int) -> float:
     try:
         started = time.perf_counter()
         for i in range(0, len(documents), batch_size):
-            bulk_index(engine, index, documents[i:i + batch_size], refresh=True)
+            bulk_index(engine, index, documents[i:i + batch_size])
+        refresh(engine, settings, ARTICLES)
         elapsed = time.perf_counter() - started
     finally:
         reset_deployment(settings)

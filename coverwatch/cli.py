@@ -66,8 +66,12 @@ def _crawl(args: argparse.Namespace) -> int:
     if args.wait:
         from workers.handoff import wait_for_batches
 
+        from search.engine import connect
+        from search.indexes import ARTICLES, refresh
+
         outcome["workers"] = wait_for_batches(
             [batch for report in reports for batch in report.batch_ids], timeout=args.timeout)
+        refresh(connect(settings.search_url), settings, ARTICLES)  # searchable on return
     print(json.dumps(outcome))
     return 0
 

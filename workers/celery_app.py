@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
 from coverwatch.settings import get_settings
 
 STAGES = ("ingest", "dedupe", "index", "alerts", "deliver")
+
+
+def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
+                         **extra: Any) -> dict[str, str] | None:
+    """Send ``workers.<stage>`` to this deployment's queue for that stage. Read at
+    send time, so the prefix follows the settings in force then."""
+    stage = name.removeprefix("workers.")
+    if stage in STAGES:
+        return {"queue": get_settings().queue_name(stage)}
+    return None
 
 
 def make_app() -> Celery:
@@ -25,8 +37,7 @@ def make_app() -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
         task_default_queue=settings.queue_name("ingest"),
-        task_routes={f"workers.{stage}": {"queue": settings.queue_name(stage)}
-                     for stage in STAGES},
+        task_routes=(route_to_stage_queue,),
         worker_hijack_root_logger=False,
     )
     return app

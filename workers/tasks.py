@@ -58,7 +58,7 @@ def index(batch: ArticleBatch) -> ArticleBatch:
     settings = get_settings()
     articles = _load(batch)
     outcome = bulk_index(engine(), settings.index_name(ARTICLES),
-                         [article.to_document() for article in articles], refresh=True)
+                         [article.to_document() for article in articles])
     for article_id, reason in outcome.failed.items():
         log.error("engine refused article %s: %s", article_id, reason)
     count("articles.indexed", len(outcome.written))
