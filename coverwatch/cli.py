@@ -64,10 +64,9 @@ def _crawl(args: argparse.Namespace) -> int:
     reports = run_crawl(sources, settings)
     outcome: dict[str, object] = {"sources": json.loads(reports_json(reports))}
     if args.wait:
-        from workers.handoff import wait_for_batches
-
         from search.engine import connect
         from search.indexes import ARTICLES, refresh
+        from workers.handoff import wait_for_batches
 
         outcome["workers"] = wait_for_batches(
             [batch for report in reports for batch in report.batch_ids], timeout=args.timeout)
