@@ -6,6 +6,7 @@ maps its metadata onto our field names. Pure: HTML in, fields out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -50,14 +51,41 @@ def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
     return canonicalize_url(url)
 
 
+_PUBLISHED_XPATHS = (
+    '//meta[@property="article:published_time"]/@content',
+    '//meta[@itemprop="datePublished"]/@content',
+    '//meta[@name="pubdate" or @name="publishdate" or @name="date" or @name="DC.date.issued"]/@content',
+    '//*[@itemprop="datePublished"]/@datetime',
+    '//article//time/@datetime',
+    '//time[contains(@class, "publish")]/@datetime',
+)
+_JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _published_timestamp(tree: lxml_html.HtmlElement) -> datetime | None:
+    """A publication time with its hour, from page metadata. The date library
+    often keeps only the day, and the hour decides which outlet broke a story."""
+    candidates: list[str] = []
+    for xpath in _PUBLISHED_XPATHS:
+        candidates.extend(str(value) for value in tree.xpath(xpath))
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        candidates.extend(_JSON_LD_PUBLISHED.findall(str(script)))
+    for candidate in candidates:
+        if "T" in candidate or ":" in candidate:
+            parsed = _parse_date(candidate)
+            if parsed is not None:
+                return parsed
+    return None
 
 
 def _split_authors(value: str | None) -> list[str]:
@@ -98,7 +126,7 @@ def extract_article(page: str | bytes, url: str) -> ExtractedPage:
         body=body,
         lead=lead,
         authors=_split_authors(getattr(document, "author", None)),
-        published_at=_parse_date(getattr(document, "date", None)),
+        published_at=_published_timestamp(tree) or _parse_date(getattr(document, "date", None)),
         language=getattr(document, "language", None),
         image=getattr(document, "image", None),
         tags=[tag for tag in (getattr(document, "tags", None) or []) if tag],

@@ -39,6 +39,27 @@ def bulk_index(
     return outcome
 
 
+def mark_duplicates(engine: SearchEngine, index: str, originals: dict[str, str]) -> BulkOutcome:
+    """Set ``duplicate_of`` on documents already stored ({copy id: original id}).
+    A copy not stored yet is skipped: its own index step reads the registry."""
+    actions: list[dict[str, Any]] = []
+    for copy_id, original_id in originals.items():
+        actions.append({"update": {"_index": index, "_id": copy_id}})
+        actions.append({"doc": {"duplicate_of": original_id}})
+    outcome = BulkOutcome()
+    if not actions:
+        return outcome
+    for item in engine.bulk(actions).get("items", []):
+        result = item["update"]
+        if result.get("status") == 404:
+            continue
+        if "error" in result:
+            outcome.failed[result["_id"]] = str(result["error"].get("reason", result["error"]))
+        else:
+            outcome.written.append(result["_id"])
+    return outcome
+
+
 def get_documents(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}

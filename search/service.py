@@ -55,7 +55,8 @@ def run_search(engine: SearchEngine, settings: Settings, query: str, page: int =
         source: dict[str, Any] = hit["_source"]
         highlight = hit.get("highlight", {})
         result.hits.append(SearchHit(
-            id=hit["_id"], title=source.get("title", ""), url=source.get("url", ""),
+            id=hit["_id"], title=source.get("title", ""),
+            url=source.get("canonical_url") or source.get("url", ""),
             source=source.get("source", ""), published_at=source.get("published_at"),
             lead=source.get("lead", ""), highlights=highlight.get("body", []),
             title_html=(highlight.get("title") or [""])[0],

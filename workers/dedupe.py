@@ -38,40 +38,70 @@ class Verdict(StrEnum):
     NEW = "new"
     SEEN = "seen"  # the same article (same canonical URL) again: a re-crawl or update
     DUPLICATE = "duplicate"  # another URL carrying a body we already hold
+    TAKEOVER = "takeover"  # an earlier-published copy of a body we hold: it becomes the original
 
 
 @dataclass(frozen=True)
 class DedupeDecision:
     article_id: str
     verdict: Verdict
-    original_id: str | None = None
+    original_id: str | None = None  # for DUPLICATE: the original; for TAKEOVER: the demoted one
+
+
+# One atomic step per article: the earliest-published holder of a body owns it.
+# Values are "<published epoch seconds>|<article id>".
+_CLAIM_SCRIPT = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local mine = ARGV[3] .. '|' .. ARGV[2]
+if not current then
+  redis.call('HSET', KEYS[1], ARGV[1], mine)
+  return {'new', ''}
+end
+local bar = string.find(current, '|', 1, true)
+local owner_time = tonumber(string.sub(current, 1, bar - 1))
+local owner = string.sub(current, bar + 1)
+if owner == ARGV[2] then
+  return {'seen', owner}
+end
+if tonumber(ARGV[3]) < owner_time then
+  redis.call('HSET', KEYS[1], ARGV[1], mine)
+  return {'takeover', owner}
+end
+return {'duplicate', owner}
+"""
 
 
 class BodyHashRegistry:
-    """Redis hash ``body_hash -> first article id``; first writer wins atomically."""
+    """Redis hash ``body_hash -> (published time, article id)`` shared by every worker."""
 
     def __init__(self, client: redis.Redis, key: str) -> None:
         self._client = client
         self._key = key
+        self._claim = client.register_script(_CLAIM_SCRIPT)
 
     def claim(self, articles: Sequence[Article]) -> list[DedupeDecision]:
-        hashes = [article.body_hash or body_hash(article.body) for article in articles]
         pipeline = self._client.pipeline(transaction=False)
-        for article, digest in zip(articles, hashes, strict=True):
-            pipeline.hsetnx(self._key, digest, article.id)
-        claimed = pipeline.execute()
-        # redis-py annotates sync and asyncio clients together; this one is sync.
-        owners = cast(list[bytes | None], self._client.hmget(self._key, hashes)) if hashes else []
-        return [
-            decide(article.id, bool(was_new), owner.decode() if isinstance(owner, bytes) else owner)
-            for article, was_new, owner in zip(articles, claimed, owners, strict=True)
-        ]
+        for article in articles:
+            published = article.published_at or article.crawled_at
+            self._claim(keys=[self._key],
+                        args=[article.body_hash or body_hash(article.body), article.id,
+                              f"{published.timestamp():.3f}"],
+                        client=pipeline)
+        answers = cast(list[list[bytes]], pipeline.execute())
+        return [decide(article.id, verdict.decode(), other.decode() or None)
+                for article, (verdict, other) in zip(articles, answers, strict=True)]
 
 
-def decide(article_id: str, claimed_now: bool, body_owner: str | None) -> DedupeDecision:
-    """Classify one article given what the shared registry said about its body."""
-    if claimed_now or body_owner is None:
-        return DedupeDecision(article_id, Verdict.NEW)
-    if body_owner == article_id:
-        return DedupeDecision(article_id, Verdict.SEEN)
-    return DedupeDecision(article_id, Verdict.DUPLICATE, body_owner)
+    def owners(self, articles: Sequence[Article]) -> list[str | None]:
+        """The current original of each article's body (None if unclaimed)."""
+        if not articles:
+            return []
+        digests = [article.body_hash or body_hash(article.body) for article in articles]
+        values = cast(list[bytes | None], self._client.hmget(self._key, digests))
+        return [value.decode().split("|", 1)[1] if value else None for value in values]
+
+
+def decide(article_id: str, verdict: str, other_id: str | None) -> DedupeDecision:
+    """Turn the registry's answer into a decision; an unknown answer is a bug."""
+    return DedupeDecision(article_id, Verdict(verdict),
+                          other_id if verdict in {Verdict.DUPLICATE, Verdict.TAKEOVER} else None)

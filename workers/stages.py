@@ -57,6 +57,14 @@ def apply_dedupe(articles: Sequence[Article], decisions: Sequence[DedupeDecision
     return list(articles)
 
 
+def reconcile_originals(articles: Sequence[Article], owners: Sequence[str | None]) -> list[Article]:
+    """Point each article at its body's current original, as the shared registry
+    says right now: an earlier-published copy may have taken over since dedupe."""
+    for article, owner in zip(articles, owners, strict=True):
+        article.duplicate_of = owner if owner and owner != article.id else None
+    return list(articles)
+
+
 @dataclass(frozen=True)
 class AlertMatch:
     rule: AlertRule

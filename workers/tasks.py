@@ -11,7 +11,7 @@ from alerts.rules import AlertRule
 from alerts.transports import transport_for
 from coverwatch.models import Article
 from coverwatch.settings import get_settings
-from search.documents import bulk_index
+from search.documents import bulk_index, mark_duplicates
 from search.indexes import ARTICLES, RULES
 from search.queries import percolate_articles
 from workers import stages
@@ -50,13 +50,19 @@ def dedupe(batch: ArticleBatch) -> ArticleBatch:
     decisions = registry.claim(articles)
     for verdict in Verdict:
         count(f"articles.dedupe.{verdict.value}", sum(d.verdict is verdict for d in decisions))
+    demoted = {d.original_id: d.article_id for d in decisions
+               if d.verdict is Verdict.TAKEOVER and d.original_id}
+    if demoted:
+        mark_duplicates(engine(), settings.index_name(ARTICLES), demoted)
     return _dump(stages.apply_dedupe(articles, decisions))
 
 
 @app.task(base=StageTask, name="workers.index")
 def index(batch: ArticleBatch) -> ArticleBatch:
     settings = get_settings()
+    registry = BodyHashRegistry(redis_client(), settings.redis_key("body-hash"))
     articles = _load(batch)
+    articles = stages.reconcile_originals(articles, registry.owners(articles))
     outcome = bulk_index(engine(), settings.index_name(ARTICLES),
                          [article.to_document() for article in articles])
     for article_id, reason in outcome.failed.items():

@@ -53,6 +53,16 @@ def feed_entries(body: bytes) -> list[dict[str, Any]]:
     return entries
 
 
+def more_precise(page_date: datetime | None, feed_date: datetime | None) -> datetime | None:
+    """The page's date, unless it is a bare day and the feed gives a time that day."""
+    if page_date is None:
+        return feed_date
+    if (feed_date is not None and page_date.time() == datetime.min.time()
+            and feed_date.date() == page_date.date()):
+        return feed_date
+    return page_date
+
+
 class FeedSpider(scrapy.Spider):
     name = "feed"
 
@@ -101,7 +111,7 @@ class FeedSpider(scrapy.Spider):
             url=response.url, canonical_url=page.canonical_url, title=page.title, body=page.body,
             lead=page.lead, source=self.source.name,
             language=page.language or self.source.language, country=self.source.country,
-            published_at=page.published_at or entry.get("published_at"),
+            published_at=more_precise(page.published_at, entry.get("published_at")),
             authors=page.authors or entry.get("authors", []), tags=page.tags, image=page.image,
         )
         self._count("articles_extracted")

@@ -1,6 +1,8 @@
+import pytest
+
 from coverwatch.models import Article
-from workers.dedupe import Verdict, body_hash, decide, normalise_body
-from workers.stages import apply_dedupe, parse_articles, unique_by_id
+from workers.dedupe import DedupeDecision, Verdict, body_hash, decide, normalise_body
+from workers.stages import apply_dedupe, parse_articles, reconcile_originals, unique_by_id
 
 
 def test_normalisation_folds_typography_and_spacing() -> None:
@@ -16,11 +18,12 @@ def test_accents_fold_but_words_matter() -> None:
 
 
 def test_decide() -> None:
-    assert decide("a", True, "a").verdict is Verdict.NEW
-    assert decide("a", False, "a").verdict is Verdict.SEEN
-    duplicate = decide("b", False, "a")
-    assert duplicate.verdict is Verdict.DUPLICATE
-    assert duplicate.original_id == "a"
+    assert decide("a", "new", None) == DedupeDecision("a", Verdict.NEW)
+    assert decide("a", "seen", "a") == DedupeDecision("a", Verdict.SEEN)
+    assert decide("b", "duplicate", "a") == DedupeDecision("b", Verdict.DUPLICATE, "a")
+    assert decide("b", "takeover", "a") == DedupeDecision("b", Verdict.TAKEOVER, "a")
+    with pytest.raises(ValueError):
+        decide("a", "surprise", None)
 
 
 def _record(url: str, body: str = "x" * 300, title: str = "Title") -> dict[str, object]:
@@ -49,7 +52,16 @@ def test_same_canonical_url_within_a_batch_is_one_article() -> None:
 def test_apply_dedupe_links_the_copy() -> None:
     original = Article(url="https://a.example/1", title="t", body="b", source="s")
     copy = Article(url="https://b.example/1", title="t", body="b", source="s2")
-    marked = apply_dedupe([original, copy], [decide(original.id, True, original.id),
-                                             decide(copy.id, False, original.id)])
+    marked = apply_dedupe([original, copy], [decide(original.id, "new", None),
+                                             decide(copy.id, "duplicate", original.id)])
     assert marked[0].duplicate_of is None
     assert marked[1].duplicate_of == original.id
+
+
+def test_reconcile_points_at_the_current_original() -> None:
+    first = Article(url="https://a.example/1", title="t", body="b", source="s")
+    second = Article(url="https://b.example/1", title="t", body="b", source="s2")
+    second.duplicate_of = first.id
+    reconciled = reconcile_originals([first, second], [second.id, second.id])
+    assert reconciled[0].duplicate_of == second.id
+    assert reconciled[1].duplicate_of is None
