@@ -1,4 +1,4 @@
-"""Exactly one email per (rule, subscriber, article).
+"""Exactly one email per (rule, subscriber, story) — per article while it has no story.
 
 A delivery is claimed with a ``create`` on a document whose id is derived from
 the triple; only the claimant sends. A failed hand-over releases the claim so a
@@ -39,7 +39,8 @@ def deliver_article_alert(
     article: Article,
     subscriber: str,
 ) -> DeliveryOutcome:
-    identifier = delivery_id(rule.id, subscriber, article.id)
+    # One email per story: later copies and follow-ups of a story already alerted stay quiet.
+    identifier = delivery_id(rule.id, subscriber, article.story_id or article.id)
     index = settings.index_name(DELIVERIES)
     message_id = f"<{identifier}@coverwatch.local>"
     try:

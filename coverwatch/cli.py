@@ -132,6 +132,69 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backfill(args: argparse.Namespace) -> int:
+    from search.engine import connect
+    from search.indexes import ARTICLES, ensure_indices, refresh
+    from deploy.services import up
+    from workers.archive import read_backfill
+    from workers.handoff import submit_batch, wait_for_batches
+    from workers.process import worker_available
+
+    settings = get_settings()
+    up(settings)
+    engine = connect(settings.search_url)
+    ensure_indices(engine, settings)
+    try:
+        with open(args.file, encoding="utf-8") as lines:
+            parsed = read_backfill(lines)
+    except OSError as failure:
+        print(f"error: cannot read {args.file}: {failure.strerror}", file=sys.stderr)
+        return 2
+    size = args.batch_size
+    with worker_available(settings):
+        ids = [submit_batch(parsed.records[i:i + size], keep_off_topic=args.all)
+               for i in range(0, len(parsed.records), size)]
+        figures = wait_for_batches(ids, timeout=args.timeout)
+    refresh(engine, settings, ARTICLES)
+    summary = {"read": len(parsed.records), "rejected_lines": len(parsed.rejected), **figures}
+    print(json.dumps(summary))
+    return 0 if figures["batches_failed"] == 0 else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from deploy.services import up
+    from search.engine import connect
+    from workers.archive import iter_export, write_export
+
+    settings = get_settings()
+    up(settings)
+    since = date.fromisoformat(args.since) if args.since else None
+    rows = iter_export(connect(settings.search_url), settings, since)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            written = write_export(rows, out)
+        print(f"{written} articles written to {args.output}", file=sys.stderr)
+    else:
+        write_export(rows, sys.stdout)
+    return 0
+
+
+def _deadletter(args: argparse.Namespace) -> int:
+    from workers.deadletter import list_dead_letters, replay
+    from workers.resources import redis_client
+
+    settings = get_settings()
+    if args.action == "replay":
+        ids = replay(redis_client(), settings, args.position or None)
+        print(f"replayed {len(ids)} message(s)")
+        return 0
+    for letter in list_dead_letters(redis_client(), settings):
+        print(f"{letter.position:>4}  {letter.task:<22} {letter.task_id}  {letter.reason}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from coverwatch.demo import run_demo
 
@@ -168,6 +231,23 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--size", type=int, default=10)
     search.set_defaults(handler=_search)
+
+    backfill = commands.add_parser("backfill", help="run an archive (JSONL) through the pipeline")
+    backfill.add_argument("file")
+    backfill.add_argument("--all", action="store_true", help="keep off-topic articles too (flagged)")
+    backfill.add_argument("--batch-size", type=int, default=200)
+    backfill.add_argument("--timeout", type=float, default=3600)
+    backfill.set_defaults(handler=_backfill)
+
+    export = commands.add_parser("export", help="write indexed articles as JSONL")
+    export.add_argument("--since", help="only articles indexed on or after this date (YYYY-MM-DD)")
+    export.add_argument("--output", help="file to write (default: stdout)")
+    export.set_defaults(handler=_export)
+
+    deadletter = commands.add_parser("deadletter", help="messages that used up their retries")
+    deadletter.add_argument("action", choices=["list", "replay"])
+    deadletter.add_argument("position", nargs="*", type=int, help="replay only these (default: all)")
+    deadletter.set_defaults(handler=_deadletter)
 
     commands.add_parser("serve", help="run the analyst API and search page").set_defaults(handler=_serve)
     commands.add_parser("stats", help="pipeline counters").set_defaults(handler=_stats)

@@ -124,7 +124,9 @@ def run_demo(wait: bool = True) -> int:
             "duplicates_dropped": count_articles(engine, settings, duplicates=True),
             "rejected": sum(sum(s["rejected"].values()) + sum(s["errors"].values())
                             for s in outcome["sources"]),
-            "emails_written": outcome["workers"]["deliveries_ok"],
+            "off_topic_dropped": sum(s["articles"] for s in outcome["sources"])
+            - count_articles(engine, settings),
+            "emails_written": outcome["workers"]["emails_sent"],
             "outbox": str(settings.outbox) if not settings.smtp_url else settings.smtp_url,
             "search_url": f"http://{settings.api_host}:{settings.api_port}/?q=Turla",
         }

@@ -41,11 +41,22 @@ class Article(BaseModel):
     # Filled in by the worker stages.
     body_hash: str | None = None
     duplicate_of: str | None = None
-    actors: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list)  # canonical actor ids (ATT&CK G-ids where known)
+    actor_names: list[str] = Field(default_factory=list)
     attributed_states: list[str] = Field(default_factory=list)
     victim_countries: list[str] = Field(default_factory=list)
     sectors: list[str] = Field(default_factory=list)
+    malware: list[str] = Field(default_factory=list)
+    cves: list[str] = Field(default_factory=list)
+    claim_type: str | None = None
+    claim_evidence: str | None = None
+    claimant: str | None = None
+    relevance: float | None = None
+    relevance_evidence: list[str] = Field(default_factory=list)
+    on_topic: bool | None = None
     story_id: str | None = None
+    cluster_terms: list[str] = Field(default_factory=list)
+    cluster_weights: list[float] = Field(default_factory=list)
 
     @field_validator("title", "body", "lead")
     @classmethod
@@ -64,6 +75,8 @@ class Article(BaseModel):
         """The JSON document stored in the search engine."""
         document = self.model_dump(mode="json")
         document["id"] = self.id
+        # When it happened, as far as we know: clustering windows need one time per article.
+        document["event_time"] = (self.published_at or self.crawled_at).isoformat()
         return document
 
 
@@ -78,4 +91,6 @@ class Story(BaseModel):
     article_count: int = 0
     languages: list[str] = Field(default_factory=list)
     actors: list[str] = Field(default_factory=list)
+    actor_names: list[str] = Field(default_factory=list)
+    victim_countries: list[str] = Field(default_factory=list)
     last_update: datetime = Field(default_factory=utc_now)

@@ -33,16 +33,28 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "published_at": _DATE,
     "modified_at": _DATE,
     "crawled_at": _DATE,
+    "event_time": _DATE,
     "authors": _KEYWORD,
     "tags": _KEYWORD,
     "image": {"type": "keyword", "index": False},
     "body_hash": _KEYWORD,
     "duplicate_of": _KEYWORD,
     "actors": _KEYWORD,
+    "actor_names": _TEXT,
     "attributed_states": _KEYWORD,
     "victim_countries": _KEYWORD,
     "sectors": _KEYWORD,
+    "malware": _KEYWORD,
+    "cves": _KEYWORD,
+    "claim_type": _KEYWORD,
+    "claim_evidence": {"type": "text", "index": False},
+    "claimant": _KEYWORD,
+    "relevance": {"type": "float"},
+    "relevance_evidence": {"type": "keyword", "index": False},
+    "on_topic": {"type": "boolean"},
     "story_id": _KEYWORD,
+    "cluster_terms": _KEYWORD,
+    "cluster_weights": {"type": "float", "index": False},
 }
 
 STORY_PROPERTIES: dict[str, Any] = {
@@ -54,7 +66,10 @@ STORY_PROPERTIES: dict[str, Any] = {
     "article_count": {"type": "integer"},
     "languages": _KEYWORD,
     "actors": _KEYWORD,
+    "actor_names": _KEYWORD,
+    "victim_countries": _KEYWORD,
     "last_update": _DATE,
+    "merged_into": _KEYWORD,
 }
 
 RULE_PROPERTIES: dict[str, Any] = {

@@ -8,7 +8,7 @@ from celery import Celery
 
 from coverwatch.settings import get_settings
 
-STAGES = ("ingest", "dedupe", "index", "alerts", "deliver")
+STAGES = ("ingest", "dedupe", "enrich", "index", "cluster", "alerts", "deliver", "merge_stories")
 
 
 def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
@@ -39,6 +39,9 @@ def make_app() -> Celery:
         task_default_queue=settings.queue_name("ingest"),
         task_routes=(route_to_stage_queue,),
         worker_hijack_root_logger=False,
+        beat_schedule={
+            "merge-converged-stories": {"task": "workers.merge_stories", "schedule": 600.0},
+        },
     )
     return app
 

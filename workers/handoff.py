@@ -11,10 +11,10 @@ from celery.result import AsyncResult
 from workers.celery_app import app
 
 
-def submit_batch(batch: Sequence[dict[str, Any]]) -> str:
+def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) -> str:
     from workers.tasks import pipeline_for
 
-    result = pipeline_for(list(batch)).apply_async()
+    result = pipeline_for(list(batch), keep_off_topic).apply_async()
     return str(result.id)
 
 
@@ -22,7 +22,8 @@ def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str
     """Wait until every submitted batch and the deliveries it queued have
     finished. Returns how many batches and deliveries succeeded or failed."""
     deadline = time.monotonic() + timeout
-    figures = {"batches_ok": 0, "batches_failed": 0, "deliveries_ok": 0, "deliveries_failed": 0}
+    figures = {"batches_ok": 0, "batches_failed": 0, "emails_sent": 0, "emails_already_sent": 0,
+               "deliveries_failed": 0}
     delivery_ids: list[str] = []
     for chain_id in chain_ids:
         result = AsyncResult(chain_id, app=app)
@@ -34,8 +35,8 @@ def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str
             figures["batches_failed"] += 1
     for delivery_id in delivery_ids:
         try:
-            AsyncResult(delivery_id, app=app).get(timeout=max(deadline - time.monotonic(), 1))
-            figures["deliveries_ok"] += 1
+            outcome = AsyncResult(delivery_id, app=app).get(timeout=max(deadline - time.monotonic(), 1))
+            figures["emails_sent" if outcome == "sent" else "emails_already_sent"] += 1
         except Exception:  # noqa: BLE001 - as above
             figures["deliveries_failed"] += 1
     return figures

@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from coverwatch.settings import PROJECT_ROOT, Settings
@@ -16,8 +17,9 @@ from coverwatch.settings import PROJECT_ROOT, Settings
 
 def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
                  extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    queues = ",".join(settings.queue_name(stage) for stage in
-                      ("ingest", "dedupe", "index", "alerts", "deliver"))
+    from workers.celery_app import STAGES
+
+    queues = ",".join(settings.queue_name(stage) for stage in STAGES)
     node_name = f"{settings.index_prefix}-{os.getpid()}@{socket.gethostname()}"
     env = {**os.environ, **(extra_env or {}), "COVERWATCH_INDEX_PREFIX": settings.index_prefix}
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +45,28 @@ def _wait_until_answering(node_name: str, process: subprocess.Popen[bytes], time
         if app.control.ping(destination=[node_name], timeout=1.0):
             return
     raise RuntimeError(f"celery worker {node_name} did not answer within {timeout:.0f}s")
+
+
+def worker_listening(settings: Settings) -> bool:
+    """Is any worker consuming this deployment's ingest queue right now?"""
+    from workers.celery_app import app
+
+    replies = app.control.inspect(timeout=1.5).active_queues() or {}
+    wanted = settings.queue_name("ingest")
+    return any(queue.get("name") == wanted for queues in replies.values() for queue in queues)
+
+
+@contextmanager
+def worker_available(settings: Settings, concurrency: int = 2) -> Iterator[None]:
+    """Use the running workers if there are any; otherwise run one for the duration."""
+    if worker_listening(settings):
+        yield
+        return
+    process = start_worker(settings, settings.var_dir / "log" / "worker-cli.log", concurrency)
+    try:
+        yield
+    finally:
+        stop_worker(process)
 
 
 def stop_worker(process: subprocess.Popen[bytes], timeout: float = 30) -> None:

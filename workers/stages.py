@@ -17,6 +17,7 @@ from alerts.rules import AlertRule
 from coverwatch.models import Article
 from coverwatch.urls import InvalidURL
 from workers.dedupe import DedupeDecision, Verdict, body_hash
+from workers.neardup import NearCopy, earliest
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,30 @@ def apply_dedupe(articles: Sequence[Article], decisions: Sequence[DedupeDecision
     return list(articles)
 
 
+def apply_near_duplicates(
+    articles: Sequence[Article], copies: Sequence[Sequence[NearCopy]]
+) -> dict[str, str]:
+    """Link each article to the earliest of its near-copies. Returns stored
+    articles that must now point at an earlier-published newcomer {copy: original}."""
+    demoted: dict[str, str] = {}
+    for article, found in zip(articles, copies, strict=True):
+        if not found:
+            continue
+        published = (article.published_at or article.crawled_at).timestamp()
+        original = earliest(article.id, published, found)
+        if original != article.id:
+            article.duplicate_of = original
+        else:
+            demoted.update({copy.article_id: article.id for copy in found})
+    return demoted
+
+
 def reconcile_originals(articles: Sequence[Article], owners: Sequence[str | None]) -> list[Article]:
     """Point each article at its body's current original, as the shared registry
     says right now: an earlier-published copy may have taken over since dedupe."""
     for article, owner in zip(articles, owners, strict=True):
-        article.duplicate_of = owner if owner and owner != article.id else None
+        if owner and owner != article.id:
+            article.duplicate_of = owner
     return list(articles)
 
 

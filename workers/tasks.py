@@ -11,6 +11,7 @@ from alerts.rules import AlertRule
 from alerts.transports import transport_for
 from coverwatch.models import Article
 from coverwatch.settings import get_settings
+from coverwatch.taxonomy import default_taxonomy
 from search.documents import bulk_index, mark_duplicates
 from search.indexes import ARTICLES, RULES
 from search.queries import percolate_articles
@@ -18,7 +19,18 @@ from workers import stages
 from workers.base import StageTask
 from workers.celery_app import app
 from workers.dedupe import BodyHashRegistry, Verdict
+from workers.enrichment import enrich as enrich_article
+from workers.entities import default_matcher
+from workers.neardup import NearDuplicateIndex, fingerprint
 from workers.resources import count, engine, redis_client
+from workers.stories import (
+    assign_stories,
+    cluster_lock,
+    merge_converged,
+    refresh_story_documents,
+    vectorise,
+    write_assignments,
+)
 
 log = logging.getLogger(__name__)
 ArticleBatch = list[dict[str, Any]]
@@ -30,6 +42,10 @@ def _dump(articles: list[Article]) -> ArticleBatch:
 
 def _load(batch: ArticleBatch) -> list[Article]:
     return [Article.model_validate(record) for record in batch]
+
+
+def _registry() -> BodyHashRegistry:
+    return BodyHashRegistry(redis_client(), get_settings().redis_key("body-hash"))
 
 
 @app.task(base=StageTask, name="workers.ingest")
@@ -46,23 +62,43 @@ def dedupe(batch: ArticleBatch) -> ArticleBatch:
     # Earliest publication claims a body first, so within a batch the outlet that
     # broke the story is the original and later reprints are its duplicates.
     articles = sorted(_load(batch), key=lambda a: a.published_at or a.crawled_at)
-    registry = BodyHashRegistry(redis_client(), settings.redis_key("body-hash"))
-    decisions = registry.claim(articles)
+    decisions = _registry().claim(articles)
     for verdict in Verdict:
         count(f"articles.dedupe.{verdict.value}", sum(d.verdict is verdict for d in decisions))
     demoted = {d.original_id: d.article_id for d in decisions
                if d.verdict is Verdict.TAKEOVER and d.original_id}
+    articles = stages.apply_dedupe(articles, decisions)
+    fresh = [a for a, d in zip(articles, decisions, strict=True)
+             if d.verdict in (Verdict.NEW, Verdict.TAKEOVER, Verdict.SEEN)]
+    near = NearDuplicateIndex(redis_client(), settings.redis_key("neardup"))
+    copies = near.add_and_match([(a.id, (a.published_at or a.crawled_at).timestamp(), fingerprint(a.body))
+                                 for a in fresh])
+    demoted.update(stages.apply_near_duplicates(fresh, copies))
+    count("articles.dedupe.near_duplicate", sum(1 for a in fresh if a.duplicate_of))
     if demoted:
         mark_duplicates(engine(), settings.index_name(ARTICLES), demoted)
-    return _dump(stages.apply_dedupe(articles, decisions))
+    return _dump(articles)
+
+
+@app.task(base=StageTask, name="workers.enrich")
+def enrich(batch: ArticleBatch, keep_off_topic: bool = False) -> ArticleBatch:
+    taxonomy, matcher = default_taxonomy(), default_matcher()
+    articles = [enrich_article(article, taxonomy, matcher) for article in _load(batch)]
+    kept = [a for a in articles if a.on_topic or keep_off_topic]
+    for article in articles:
+        if article not in kept:
+            log.info("off-topic article dropped: %s (relevance %.2f: %s)", article.url,
+                     article.relevance or 0.0, "; ".join(article.relevance_evidence) or "no evidence")
+    count("articles.off_topic", sum(1 for a in articles if not a.on_topic))
+    count("articles.off_topic.dropped", len(articles) - len(kept))
+    return _dump(kept)
 
 
 @app.task(base=StageTask, name="workers.index")
 def index(batch: ArticleBatch) -> ArticleBatch:
     settings = get_settings()
-    registry = BodyHashRegistry(redis_client(), settings.redis_key("body-hash"))
     articles = _load(batch)
-    articles = stages.reconcile_originals(articles, registry.owners(articles))
+    articles = stages.reconcile_originals(articles, _registry().owners(articles))
     outcome = bulk_index(engine(), settings.index_name(ARTICLES),
                          [article.to_document() for article in articles])
     for article_id, reason in outcome.failed.items():
@@ -73,12 +109,30 @@ def index(batch: ArticleBatch) -> ArticleBatch:
     return _dump([article for article in articles if article.id in written])
 
 
+@app.task(base=StageTask, name="workers.cluster")
+def cluster(batch: ArticleBatch) -> ArticleBatch:
+    settings = get_settings()
+    articles = _load(batch)
+    if not articles:
+        return []
+    taxonomy = default_taxonomy()
+    with cluster_lock(redis_client(), settings):
+        vectorise(articles, redis_client(), settings)
+        assignments = assign_stories(articles, engine(), settings)
+        write_assignments(articles, engine(), settings)
+        refresh_story_documents([a.story_id for a in articles if a.story_id], engine(), settings,
+                                {actor.id: actor.name for actor in taxonomy.actors})
+    count("stories.opened", sum(1 for a in assignments if a.opened))
+    count("stories.joined", sum(1 for a in assignments if not a.opened))
+    return _dump(articles)
+
+
 @app.task(base=StageTask, name="workers.alerts")
 def match_alerts(batch: ArticleBatch) -> list[str]:
-    """Percolate the batch's originals against every rule; queue one delivery per
-    (rule, subscriber, article). Returns the delivery task ids."""
+    """Percolate the batch's on-topic originals against every rule; queue one
+    delivery per (rule, subscriber, story). Returns the delivery task ids."""
     settings = get_settings()
-    candidates = stages.alertable(_load(batch))
+    candidates = [a for a in stages.alertable(_load(batch)) if a.on_topic is not False]
     if not candidates:
         return []
     answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
@@ -102,9 +156,17 @@ def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> s
     return outcome.value
 
 
-def pipeline_for(batch: ArticleBatch) -> Any:
-    """The chain one batch of crawled articles travels."""
-    return ingest.s(batch) | dedupe.s() | index.s() | match_alerts.s()
+@app.task(base=StageTask, name="workers.merge_stories")
+def merge_stories() -> list[list[str]]:
+    """Periodic self-healing: merge stories whose coverage has converged."""
+    settings = get_settings()
+    with cluster_lock(redis_client(), settings):
+        merges = merge_converged(engine(), settings)
+    count("stories.merged", len(merges))
+    return [list(pair) for pair in merges]
 
 
-
+def pipeline_for(batch: ArticleBatch, keep_off_topic: bool = False) -> Any:
+    """The chain one batch of articles travels, crawled or backfilled alike."""
+    return (ingest.s(batch) | dedupe.s() | enrich.s(keep_off_topic=keep_off_topic) | index.s()
+            | cluster.s() | match_alerts.s())

@@ -1,0 +1,82 @@
+"""Archive backfill (JSONL in, through the normal pipeline) and export (JSONL out)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TextIO
+
+from coverwatch.settings import Settings
+from search.engine import SearchEngine
+from search.indexes import ARTICLES
+
+log = logging.getLogger(__name__)
+
+EXPORT_FIELDS = ("id", "url", "canonical_url", "title", "source", "language", "published_at", "story_id",
+                 "duplicate_of", "relevance", "on_topic", "actors", "actor_names", "attributed_states",
+                 "victim_countries", "sectors", "malware", "cves", "claim_type", "claimant",
+                 "claim_evidence")
+
+
+@dataclass
+class BackfillRead:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_backfill(lines: Iterable[str]) -> BackfillRead:
+    """Parse JSONL; a bad line is rejected with its line number, the rest go on."""
+    result = BackfillRead()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as failure:
+            result.rejected.append((number, f"not JSON: {failure.msg}"))
+            continue
+        if not isinstance(record, dict):
+            result.rejected.append((number, "not a JSON object"))
+            continue
+        missing = [name for name in ("url", "title", "body") if not record.get(name)]
+        if missing:
+            result.rejected.append((number, f"missing {', '.join(missing)}"))
+            continue
+        record.setdefault("source", "archive")
+        result.records.append(record)
+    for number, reason in result.rejected:
+        log.warning("backfill line %d rejected: %s", number, reason)
+    return result
+
+
+def export_query(since: date | None) -> dict[str, Any]:
+    filters = [{"range": {"crawled_at": {"gte": since.isoformat()}}}] if since else []
+    return {"size": 1000, "sort": ["_doc"], "_source": list(EXPORT_FIELDS),
+            "query": {"bool": {"filter": filters}}}
+
+
+def iter_export(engine: SearchEngine, settings: Settings, since: date | None) -> Iterator[dict[str, Any]]:
+    """Every indexed article (duplicates included), via the scroll API."""
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", export_query(since),
+                            params={"scroll": "2m"})
+    scroll_id = answer.get("_scroll_id")
+    try:
+        while answer["hits"]["hits"]:
+            for hit in answer["hits"]["hits"]:
+                yield {name: hit["_source"].get(name) for name in EXPORT_FIELDS}
+            answer = engine.request("POST", "/_search/scroll", {"scroll": "2m", "scroll_id": scroll_id})
+            scroll_id = answer.get("_scroll_id", scroll_id)
+    finally:
+        if scroll_id:
+            engine.request("DELETE", "/_search/scroll", {"scroll_id": [scroll_id]})
+
+
+def write_export(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    written = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        written += 1
+    return written

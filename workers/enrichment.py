@@ -1,0 +1,42 @@
+"""The enrich stage: one article in, the same article with its field entities,
+attribution claim and topic relevance filled in. Pure."""
+
+from __future__ import annotations
+
+from coverwatch.models import Article
+from coverwatch.taxonomy import Taxonomy
+from workers.claims import classify_claim
+from workers.entities import (
+    ActorMatcher,
+    cve_ids,
+    malware_names,
+    sectors,
+    sponsoring_states,
+    victim_countries,
+)
+from workers.relevance import score_relevance
+
+
+def enrich(article: Article, taxonomy: Taxonomy, matcher: ActorMatcher) -> Article:
+    text = f"{article.title}\n{article.lead}\n{article.body}"
+    actor_ids = matcher.actor_ids(text)
+    actors = [taxonomy.by_id[actor_id] for actor_id in actor_ids]
+    states = sponsoring_states(text, actor_ids, taxonomy)
+    alias_words = frozenset(alias.casefold() for actor in actors for alias in actor.names)
+    article.actors = actor_ids
+    article.actor_names = [actor.name for actor in actors]
+    article.attributed_states = states
+    article.victim_countries = victim_countries(text, states)
+    article.sectors = sectors(text)
+    article.malware = malware_names(text, alias_words)
+    article.cves = cve_ids(text)
+    claim = classify_claim(article.title, f"{article.lead}\n{article.body}")
+    article.claim_type = claim.type.value if claim else None
+    article.claim_evidence = claim.evidence if claim else None
+    article.claimant = claim.claimant if claim else None
+    relevance = score_relevance(article.title, f"{article.lead}\n{article.body}",
+                                article.actor_names, states)
+    article.relevance = relevance.score
+    article.relevance_evidence = relevance.evidence
+    article.on_topic = relevance.on_topic
+    return article

@@ -1,0 +1,215 @@
+"""Story assignment against the engine and Redis: the I/O around workers.clustering.
+
+Assignment runs under one Redis lock per deployment, and the article index is
+refreshed before the lock is released, so the next batch (on any worker, on any
+machine) sees every assignment made before it: two near-simultaneous articles of
+a new story end in one story.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import redis
+
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.engine import SearchEngine
+from search.indexes import ARTICLES, STORIES
+from workers.clustering import (
+    WINDOW_DAYS,
+    Assignment,
+    ClusterItem,
+    OnlineClusterer,
+    stories_to_merge,
+    term_counts,
+    top_terms,
+)
+
+CANDIDATES_PER_ARTICLE = 30
+QUERY_TERMS = 20
+_CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
+                     "victim_countries", "malware", "cves", "story_id", "source"]
+
+
+def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
+    return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600)
+
+
+def _parse_time(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def item_from_article(article: Article) -> ClusterItem:
+    return ClusterItem(
+        id=article.id, vector=dict(zip(article.cluster_terms, article.cluster_weights, strict=True)),
+        published=article.published_at or article.crawled_at, actors=frozenset(article.actors),
+        victims=frozenset(article.victim_countries), malware=frozenset(article.malware),
+        cves=frozenset(article.cves), story_id=article.story_id, source=article.source)
+
+
+def item_from_source(source: dict[str, Any]) -> ClusterItem:
+    return ClusterItem(
+        id=source["id"],
+        vector=dict(zip(source.get("cluster_terms", []), source.get("cluster_weights", []), strict=False)),
+        published=_parse_time(source.get("event_time") or source.get("published_at") or source.get("crawled_at")),
+        actors=frozenset(source.get("actors", [])), victims=frozenset(source.get("victim_countries", [])),
+        malware=frozenset(source.get("malware", [])), cves=frozenset(source.get("cves", [])),
+        story_id=source.get("story_id"), source=source.get("source", ""))
+
+
+def vectorise(articles: Sequence[Article], client: redis.Redis, settings: Settings) -> None:
+    """Give each article its top TF-IDF terms, with document frequencies shared in Redis."""
+    counts = [term_counts(a.title, a.lead, a.body) for a in articles]
+    df_key, docs_key = settings.redis_key("df"), settings.redis_key("df-docs")
+    write = client.pipeline(transaction=False)
+    for article_counts in counts:
+        for term in article_counts:
+            write.hincrby(df_key, term, 1)
+    write.incrby(docs_key, len(articles))
+    write.execute()
+    vocabulary = sorted({term for article_counts in counts for term in article_counts})
+    raw = cast(list[bytes | None], client.hmget(df_key, vocabulary)) if vocabulary else []
+    frequencies = {term: int(value) for term, value in zip(vocabulary, raw, strict=True) if value}
+    documents = int(cast(bytes, client.get(docs_key)) or 1)
+    for article, article_counts in zip(articles, counts, strict=True):
+        vector = top_terms(article_counts, frequencies, documents)
+        article.cluster_terms = list(vector)
+        article.cluster_weights = [round(weight, 5) for weight in vector.values()]
+
+
+def candidate_query(article: Article) -> dict[str, Any]:
+    published = article.published_at or article.crawled_at
+    window = timedelta(days=WINDOW_DAYS)
+    should: list[dict[str, Any]] = [{"term": {"cluster_terms": term}}
+                                    for term in article.cluster_terms[:QUERY_TERMS]]
+    should += [{"term": {"actors": {"value": actor, "boost": 2.0}}} for actor in article.actors]
+    return {
+        "size": CANDIDATES_PER_ARTICLE,
+        "_source": _CANDIDATE_FIELDS,
+        "query": {"bool": {
+            "filter": [{"exists": {"field": "story_id"}},
+                       {"range": {"event_time": {"gte": (published - window).isoformat(),
+                                                   "lte": (published + window).isoformat()}}}],
+            "must_not": [{"ids": {"values": [article.id]}}],
+            "should": should, "minimum_should_match": 2,
+        }},
+    }
+
+
+def assign_stories(articles: Sequence[Article], engine: SearchEngine,
+                   settings: Settings) -> list[Assignment]:
+    """Assign each article (earliest first) to a story; caller holds the lock."""
+    ordered = sorted(articles, key=lambda a: (a.published_at or a.crawled_at, a.id))
+    index = settings.index_name(ARTICLES)
+    responses = engine.msearch((index, candidate_query(a)) for a in ordered)
+    clusterer = OnlineClusterer()
+    assignments = []
+    for article, response in zip(ordered, responses, strict=True):
+        candidates = [item_from_source(hit["_source"]) for hit in response.get("hits", {}).get("hits", [])]
+        assignment = clusterer.assign(item_from_article(article), candidates)
+        article.story_id = assignment.story_id
+        assignments.append(assignment)
+    return assignments
+
+
+def write_assignments(articles: Sequence[Article], engine: SearchEngine, settings: Settings) -> None:
+    index = settings.index_name(ARTICLES)
+    actions: list[dict[str, Any]] = []
+    for article in articles:
+        actions.append({"update": {"_index": index, "_id": article.id}})
+        actions.append({"doc": {"story_id": article.story_id, "cluster_terms": article.cluster_terms,
+                                "cluster_weights": article.cluster_weights}})
+    if actions:
+        engine.bulk(actions)
+        engine.request("POST", f"/{index}/_refresh")
+
+
+def story_summary_query(story_id: str) -> dict[str, Any]:
+    return {
+        "size": 1,
+        "query": {"term": {"story_id": story_id}},
+        "sort": [{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "_source": ["title", "source", "published_at", "crawled_at"],
+        "aggs": {
+            "outlets": {"terms": {"field": "source", "size": 200}},
+            "languages": {"terms": {"field": "language", "size": 20}},
+            "actors": {"terms": {"field": "actors", "size": 20}},
+            "victims": {"terms": {"field": "victim_countries", "size": 20}},
+            "last_published": {"max": {"field": "published_at"}},
+            "last_crawled": {"max": {"field": "crawled_at"}},
+        },
+    }
+
+
+def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, settings: Settings,
+                            actor_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rebuild each story's document from its articles (idempotent)."""
+    ids = sorted(set(story_ids))
+    responses = engine.msearch((settings.index_name(ARTICLES), story_summary_query(s)) for s in ids)
+    stories: list[dict[str, Any]] = []
+    deletions: list[str] = []
+    for story_id, response in zip(ids, responses, strict=True):
+        hits = response.get("hits", {}).get("hits", [])
+        if not hits:
+            deletions.append(story_id)
+            continue
+        first = hits[0]["_source"]
+        aggs = response["aggregations"]
+        keys = {name: [bucket["key"] for bucket in aggs[name]["buckets"]]
+                for name in ("outlets", "languages", "actors", "victims")}
+        last = aggs["last_crawled"].get("value_as_string") or first.get("crawled_at")
+        stories.append({
+            "id": story_id, "title": first.get("title", ""),
+            "first_seen": first.get("published_at") or first.get("crawled_at"),
+            "first_outlet": first.get("source", ""), "outlets": keys["outlets"],
+            "article_count": int(response["hits"]["total"]["value"]),
+            "languages": keys["languages"], "actors": keys["actors"],
+            "actor_names": [(actor_names or {}).get(a, a) for a in keys["actors"]],
+            "victim_countries": keys["victims"], "last_update": last,
+        })
+    actions: list[dict[str, Any]] = []
+    for story in stories:
+        actions += [{"index": {"_index": settings.index_name(STORIES), "_id": story["id"]}}, story]
+    for story_id in deletions:
+        actions.append({"delete": {"_index": settings.index_name(STORIES), "_id": story_id}})
+    if actions:
+        engine.bulk(actions)
+    return stories
+
+
+def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW_DAYS) -> list[tuple[str, str]]:
+    """Self-healing: merge recent stories whose coverage has converged. Caller holds the lock."""
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", {
+        "size": 5000, "_source": _CANDIDATE_FIELDS,
+        "query": {"bool": {"filter": [{"exists": {"field": "story_id"}},
+                                      {"range": {"crawled_at": {"gte": since}}}],
+                           "must_not": [{"exists": {"field": "duplicate_of"}}]}}})
+    members: dict[str, list[ClusterItem]] = {}
+    for hit in answer["hits"]["hits"]:
+        item = item_from_source(hit["_source"])
+        if item.story_id:
+            members.setdefault(item.story_id, []).append(item)
+    # Only stories sharing an actor or a top term can have converged: compare those.
+    by_key: dict[str, set[str]] = {}
+    for story_id, items in members.items():
+        common = Counter(term for item in items for term in list(item.vector)[:8])
+        for key in [*(a for item in items for a in item.actors), *(t for t, _ in common.most_common(5))]:
+            by_key.setdefault(key, set()).add(story_id)
+    related = {s for group in by_key.values() if len(group) > 1 for s in group}
+    merges = stories_to_merge({s: members[s] for s in related})
+    for absorbed, kept in merges:
+        engine.request("POST", f"/{settings.index_name(ARTICLES)}/_update_by_query", {
+            "query": {"term": {"story_id": absorbed}},
+            "script": {"source": "ctx._source.story_id = params.kept", "lang": "painless",
+                       "params": {"kept": kept}}}, params={"refresh": "true", "conflicts": "proceed"})
+    if merges:
+        refresh_story_documents([s for pair in merges for s in pair], engine, settings)
+    return merges
