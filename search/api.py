@@ -29,10 +29,10 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
 
     @app.get("/api/search")
     def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),
-                   size: int = Query(20, ge=1, le=100),
-                   duplicates: bool = False) -> dict[str, Any]:
+                   size: int = Query(20, ge=1, le=100), duplicates: bool = False,
+                   source: list[str] = Query(default=[])) -> dict[str, Any]:  # noqa: B008 - FastAPI idiom
         try:
-            result = run_search(search_engine(), settings, q, page, size, duplicates)
+            result = run_search(search_engine(), settings, q, page, size, duplicates, source)
         except InvalidQuery as failure:
             raise HTTPException(status_code=400, detail=str(failure)) from failure
         return asdict(result)

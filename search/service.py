@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,8 @@ class SearchPage:
 
 
 def run_search(engine: SearchEngine, settings: Settings, query: str, page: int = 1,
-               size: int = 20, include_duplicates: bool = False) -> SearchPage:
-    body = article_search(query, page=page, size=size, include_duplicates=include_duplicates)
+               size: int = 20, include_duplicates: bool = False, sources: Sequence[str] = ()) -> SearchPage:
+    body = article_search(query, page=page, size=size, include_duplicates=include_duplicates, sources=sources)
     try:
         answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", body)
     except EngineError as failure:

@@ -83,6 +83,21 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
+def worker(settings: Settings, engine: SearchEngine, smtp_sink: SmtpSink,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Real Celery worker processes on this run's queues, mailing the SMTP sink."""
+    from workers.process import start_worker, stop_worker
+
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    # Two worker processes, as on two machines: shared state must make them agree.
+    processes = [start_worker(settings, log, concurrency=1, name=name,
+                              extra_env={"COVERWATCH_SMTP_URL": smtp_sink.url}) for name in ("one", "two")]
+    yield
+    for process in processes:
+        stop_worker(process)
+
+
+@pytest.fixture(scope="session")
 def api_url(settings: Settings, engine: SearchEngine) -> Iterator[str]:
     """The analyst API served by a real uvicorn process on a free port."""
     import socket

@@ -72,20 +72,35 @@ class ActorMatcher:
                 actor = self._owner.get(_key(surface))
                 if actor is None:
                     continue
-                if actor.is_ambiguous(_canonical_alias(actor, surface)):
+                alias = _canonical_alias(actor, surface)
+                if _shouted(alias) and surface.lower() == surface:
+                    continue  # "apt30" in running text is not how anyone names APT30
+                lowered_phrase = _is_phrase(surface) and not all(w[:1].isupper() for w in surface.split())
+                if actor.is_ambiguous(alias) or lowered_phrase:
+                    # "Midnight Blizzard" is a group; "midnight blizzard" is weather.
                     pending.append((actor, surface, sentence))
                     continue
                 confirmed.add(actor.id)
                 found.append(ActorMention(actor.id, surface, sentence))
         for actor, surface, sentence in pending:
             proper_noun = surface[:1].isupper()
-            if proper_noun and (actor.id in confirmed or THREAT_CONTEXT.search(
-                    sentence.replace(surface, " "))):
+            context = sentence if _is_phrase(surface) else sentence.replace(surface, " ")
+            if proper_noun and (actor.id in confirmed or THREAT_CONTEXT.search(context)):
                 found.append(ActorMention(actor.id, surface, sentence))
         return found
 
     def actor_ids(self, text: str) -> list[str]:
         return list(dict.fromkeys(mention.actor_id for mention in self.mentions(text)))
+
+
+def _shouted(alias: str) -> bool:
+    letters = [c for c in alias if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters) and any(c.isdigit() for c in alias)
+
+
+def _is_phrase(surface: str) -> bool:
+    words = surface.split()
+    return len(words) > 1 and all(word.isalpha() for word in words)
 
 
 def _key(alias: str) -> str:
@@ -194,7 +209,7 @@ def victim_countries(text: str, sponsors: Sequence[str]) -> list[str]:
                              mention.sentence[previous.end:mention.start]) is not None)
         if mention.code not in sponsors and (
                 in_list_with_victim
-                or re.match(rf"\s*(?:[\w\-]+\s+){{0,3}}{_VICTIM_NOUNS}\b", tail, re.IGNORECASE)
+                or re.match(rf"\s*(?:[\w\-]+\s+){{0,2}}{_VICTIM_NOUNS}\b", tail, re.IGNORECASE)
                 or re.search(r"(?:\bagainst|\btarget\w*|\bhit|\bbreach\w*|\bhack\w*|\binto|"
                              r"\bidentified in|\bvictims? in|\bspying on|\bspied on)\s+"
                              r"(?:the\s+)?(?:[\w\-]+\s+){0,2}$", head, re.IGNORECASE)):

@@ -16,11 +16,11 @@ from coverwatch.settings import PROJECT_ROOT, Settings
 
 
 def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
-                 extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+                 extra_env: Mapping[str, str] | None = None, name: str = "w") -> subprocess.Popen[bytes]:
     from workers.celery_app import STAGES
 
     queues = ",".join(settings.queue_name(stage) for stage in STAGES)
-    node_name = f"{settings.index_prefix}-{os.getpid()}@{socket.gethostname()}"
+    node_name = f"{settings.index_prefix}-{os.getpid()}-{name}@{socket.gethostname()}"
     env = {**os.environ, **(extra_env or {}), "COVERWATCH_INDEX_PREFIX": settings.index_prefix}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:

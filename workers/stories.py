@@ -17,6 +17,7 @@ import redis
 
 from coverwatch.models import Article
 from coverwatch.settings import Settings
+from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
 from workers.clustering import (
@@ -108,13 +109,24 @@ def assign_stories(articles: Sequence[Article], engine: SearchEngine,
     """Assign each article (earliest first) to a story; caller holds the lock."""
     ordered = sorted(articles, key=lambda a: (a.published_at or a.crawled_at, a.id))
     index = settings.index_name(ARTICLES)
+    # A copy belongs to its original's story, however late it was reprinted.
+    original_ids = sorted({a.duplicate_of for a in ordered if a.duplicate_of})
+    stored = get_documents(engine, index, original_ids) if original_ids else {}
+    original_story = {doc_id: doc.get("story_id") for doc_id, doc in stored.items()}
     responses = engine.msearch((index, candidate_query(a)) for a in ordered)
     clusterer = OnlineClusterer()
     assignments = []
     for article, response in zip(ordered, responses, strict=True):
+        inherited = original_story.get(article.duplicate_of or "")
+        if inherited:
+            article.story_id = inherited
+            assignments.append(Assignment(article.id, inherited, False, 1.0))
+            continue
         candidates = [item_from_source(hit["_source"]) for hit in response.get("hits", {}).get("hits", [])]
-        assignment = clusterer.assign(item_from_article(article), candidates)
+        item = item_from_article(article)
+        assignment = clusterer.assign(item, candidates)
         article.story_id = assignment.story_id
+        original_story[article.id] = assignment.story_id
         assignments.append(assignment)
     return assignments
 

@@ -11,6 +11,8 @@ import yaml
 
 HERE = Path(__file__).parent
 ACTORS_FILE = HERE / "actors.yml"
+# Curated entries merged with the MISP and ATT&CK imports (`coverwatch taxonomy import`).
+MERGED_FILE = HERE / "actors.merged.yml"
 COUNTRIES_FILE = HERE / "countries.yml"
 
 
@@ -83,7 +85,13 @@ def load_taxonomy(path: Path = ACTORS_FILE) -> Taxonomy:
 
 @lru_cache(maxsize=4)
 def default_taxonomy() -> Taxonomy:
-    return load_taxonomy()
+    """The merged taxonomy when it has been generated, else the curated one."""
+    return load_taxonomy(MERGED_FILE if MERGED_FILE.exists() else ACTORS_FILE)
+
+
+def save_taxonomy(taxonomy: Taxonomy, path: Path, header: str = "") -> None:
+    text = yaml.safe_dump(taxonomy.to_yaml_dict(), sort_keys=False, allow_unicode=True, width=120)
+    path.write_text(header + text, encoding="utf-8")
 
 
 @dataclass(frozen=True)

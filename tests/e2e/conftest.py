@@ -4,28 +4,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from coverwatch.settings import PROJECT_ROOT, Settings
-from search.engine import SearchEngine
-from tests.conftest import SmtpSink
-
-
-@pytest.fixture(scope="session")
-def worker(settings: Settings, engine: SearchEngine, smtp_sink: SmtpSink,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A real Celery worker process on this run's queues, mailing the SMTP sink."""
-    from workers.process import start_worker, stop_worker
-
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = start_worker(settings, log, concurrency=2,
-                           extra_env={"COVERWATCH_SMTP_URL": smtp_sink.url})
-    yield
-    stop_worker(process)
+from coverwatch.settings import PROJECT_ROOT
 
 
 def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240) -> dict[str, Any]:
@@ -41,3 +23,11 @@ def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240) -> 
     assert finished.returncode == 0, finished.stderr[-4000:]
     outcome: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
     return outcome
+
+
+def run_cli(*arguments: str, timeout: float = 600) -> str:
+    """Run a ``coverwatch`` command as its own process; return its stdout."""
+    finished = subprocess.run([sys.executable, "-m", "coverwatch.cli", *arguments], capture_output=True,
+                              text=True, env={**os.environ}, cwd=PROJECT_ROOT, timeout=timeout, check=False)
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    return finished.stdout

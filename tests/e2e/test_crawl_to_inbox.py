@@ -64,14 +64,14 @@ def test_feed_to_index_to_inbox(settings: Settings, engine: SearchEngine, worker
 
 
 def _check_api(api: httpx.Client, base: str) -> None:
-    found = api.get("/api/search", params={"q": "Turla"}).json()
+    found = api.get("/api/search", params={"q": "Turla", "source": "fixture-news"}).json()
     assert found["total"] == 1
     assert found["hits"][0]["url"].startswith(f"{base}/news/turla.html")
     original_id = found["hits"][0]["id"]
-    with_copies = api.get("/api/search", params={"q": "Turla", "duplicates": "true"}).json()
+    with_copies = api.get("/api/search", params={"q": "Turla", "duplicates": "true", "source": "fixture-news"}).json()
     copy = next(hit for hit in with_copies["hits"] if hit["id"] != original_id)
     assert copy["duplicate_of"] == original_id
-    assert api.get("/api/search", params={"q": "water utilities"}).json()["total"] == 1
+    assert api.get("/api/search", params={"q": "water utilities", "source": "fixture-news"}).json()["total"] == 1
 
 
 def _check_inbox(raw_messages: list[bytes], base: str) -> None:

@@ -1,0 +1,44 @@
+"""Story documents and the self-healing merge, on the real engine and Redis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.documents import bulk_index, get_documents
+from search.engine import SearchEngine
+from search.indexes import ARTICLES, STORIES, refresh
+from workers.stories import merge_converged, refresh_story_documents, vectorise
+
+pytestmark = pytest.mark.integration
+
+
+def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings: Settings,
+                                                 redis_client: redis.Redis) -> None:
+    body = ("Responders found the Kazuar loader on file servers of the Danish defence ministry, "
+            "a hallmark of the Turla group, investigators said. ")
+    now = datetime.now(UTC)
+    articles = [Article(url=f"https://merge{n}.example.com/kazuar", title="Kazuar found at Danish ministry",
+                        body=body * (3 + n), source=f"outlet{n}", published_at=now, actors=["G0010"],
+                        victim_countries=["DK"]) for n in range(3)]
+    vectorise(articles, redis_client, settings)
+    for article, story in zip(articles, ["merge-big", "merge-big", "merge-small"], strict=True):
+        article.story_id = story
+    bulk_index(engine, settings.index_name(ARTICLES), [a.to_document() for a in articles], refresh=True)
+    refresh_story_documents(["merge-big", "merge-small"], engine, settings)
+
+    merges = merge_converged(engine, settings)
+
+    assert ("merge-small", "merge-big") in merges
+    refresh(engine, settings, ARTICLES)
+    stored = get_documents(engine, settings.index_name(ARTICLES), [a.id for a in articles])
+    assert {doc["story_id"] for doc in stored.values()} == {"merge-big"}
+    refresh(engine, settings, STORIES)
+    stories = get_documents(engine, settings.index_name(STORIES), ["merge-big", "merge-small"])
+    assert set(stories) == {"merge-big"}
+    assert stories["merge-big"]["article_count"] == 3
+    assert sorted(stories["merge-big"]["outlets"]) == ["outlet0", "outlet1", "outlet2"]

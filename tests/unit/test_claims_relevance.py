@@ -1,0 +1,50 @@
+import pytest
+
+from workers.claims import ClaimType, classify_claim
+from workers.relevance import score_relevance
+
+
+@pytest.mark.parametrize(("title", "body", "expected", "claimant"), [
+    ("Denmark blames Russia's FSB for network espionage",
+     "The Danish government on Friday formally attributed the intrusion to the FSB.",
+     ClaimType.GOVERNMENT, "The Danish government"),
+    ("Vendor links campaign to Lazarus",
+     "Mandiant assesses with moderate confidence that the campaign is the work of the Lazarus Group.",
+     ClaimType.VENDOR, "Mandiant"),
+    ("Hackers breach ministry",
+     "The intrusion is believed to be the work of a foreign intelligence service, officials said.",
+     ClaimType.SUSPECTED, None),
+    ("Moscow rejects accusation of hacking as baseless",
+     "The Danish government attributed the intrusion to the FSB on Friday.",
+     ClaimType.DENIED, "Moscow"),
+    ("US agencies warn about Chinese hackers",
+     "CISA and the FBI warned on Tuesday that the Volt Typhoon group hid in water utilities. "
+     "China's embassy rejected the allegations.",
+     ClaimType.GOVERNMENT, "CISA"),
+])
+def test_claim_types(title: str, body: str, expected: ClaimType, claimant: str | None) -> None:
+    claim = classify_claim(title, body)
+    assert claim is not None and claim.type is expected
+    assert claim.claimant == claimant
+    assert claim.evidence
+
+
+def test_naming_is_not_a_vendor_claim() -> None:
+    claim = classify_claim("Group update", "The group, which Microsoft tracks as Forest Blizzard, sent emails.")
+    assert claim is None or claim.type is not ClaimType.VENDOR
+
+
+def test_no_claim_in_unrelated_news() -> None:
+    assert classify_claim("Council approves budget", "The council voted eight to three for new buses.") is None
+
+
+def test_relevance_separates_espionage_from_other_news() -> None:
+    spy = score_relevance("Russian spies breached defence ministry",
+                          "A state-sponsored group linked to the GRU exfiltrated files.", ["APT28"], ["RU"])
+    crime = score_relevance("Ransomware gang hits hospital",
+                            "A financially motivated ransomware gang encrypted systems and posted data on its "
+                            "leak site.", [], [])
+    sport = score_relevance("Rovers win the cup", "Two late goals won the final.", [], [])
+    assert spy.on_topic and spy.score > 0.9 and any("actors" in e for e in spy.evidence)
+    assert not crime.on_topic and "criminal, not state, activity" in crime.evidence
+    assert not sport.on_topic and sport.score == 0.0
