@@ -8,7 +8,8 @@ from celery import Celery
 
 from coverwatch.settings import get_settings
 
-STAGES = ("ingest", "dedupe", "enrich", "index", "cluster", "alerts", "deliver", "merge_stories")
+STAGES = ("ingest", "dedupe", "enrich", "index", "cluster", "alerts", "deliver", "merge_stories",
+          "refresh_stories")
 
 
 def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
@@ -41,6 +42,7 @@ def make_app() -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "merge-converged-stories": {"task": "workers.merge_stories", "schedule": 600.0},
+            "refresh-dirty-stories": {"task": "workers.refresh_stories", "schedule": 30.0},
         },
     )
     return app

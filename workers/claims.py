@@ -75,7 +75,13 @@ _COUNTRY_BODY = re.compile(
     rf"\b((?:[A-Z][a-z]+(?:'s|’s)?\s+){{0,2}}{_GOVERNMENT_BODY}|{_GOVERNMENT_BODY}\s+of\s+[A-Z][a-z]+)")
 
 
+_GOVERNMENT_HINT = re.compile(_GOVERNMENT_BODY)
+_VENDOR_HINT = re.compile(_VENDOR_BODY, re.IGNORECASE)
+
+
 def _government(sentence: str) -> str | None:
+    if not _GOVERNMENT_HINT.search(sentence):
+        return None  # cheap test first: the full pattern backtracks over the sentence
     if not re.search(rf"\b{_GOVERNMENT_BODY}\b.*\b{_GOVERNMENT_ACT}|\b{_GOVERNMENT_ACT}\b.*\bby (?:the )?"
                      rf"{_GOVERNMENT_BODY}", sentence):
         return None
@@ -87,6 +93,8 @@ def _government(sentence: str) -> str | None:
 
 
 def _vendor(sentence: str) -> str | None:
+    if not _VENDOR_HINT.search(sentence):
+        return None
     if not re.search(rf"\b{_VENDOR_BODY}\b.*\b{_VENDOR_ACT}|\b{_VENDOR_ACT}\b.*\b{_VENDOR_BODY}\b",
                      sentence, re.IGNORECASE):
         return None

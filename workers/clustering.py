@@ -20,6 +20,7 @@ from datetime import datetime
 from workers.dedupe import normalise_body
 
 TOP_TERMS = 40
+QUERY_TERMS = 20  # the heaviest terms, used to find candidate neighbours
 JOIN_THRESHOLD = 0.28
 MERGE_THRESHOLD = 0.45
 WINDOW_DAYS = 10
@@ -148,13 +149,26 @@ class Assignment:
 @dataclass
 class OnlineClusterer:
     """Assign items one at a time; items assigned earlier in the same run are
-    candidates for later ones, so one batch can build a story on its own."""
+    candidates for later ones, so one batch can build a story on its own. Earlier
+    items are found through their top terms, so a run stays near-linear."""
 
     threshold: float = JOIN_THRESHOLD
     assigned: list[ClusterItem] = field(default_factory=list)
+    _by_term: dict[str, list[ClusterItem]] = field(default_factory=dict)
+
+    def _earlier_candidates(self, item: ClusterItem) -> list[ClusterItem]:
+        shared: Counter[str] = Counter()
+        known: dict[str, ClusterItem] = {}
+        for term in list(item.vector)[:QUERY_TERMS]:
+            for other in self._by_term.get(term, ()):
+                shared[other.id] += 1
+                known[other.id] = other
+        needed = min(2, len(item.vector))
+        return [known[other_id] for other_id, hits in shared.items() if hits >= needed and other_id != item.id]
 
     def assign(self, item: ClusterItem, candidates: Sequence[ClusterItem]) -> Assignment:
-        pool = [*candidates, *(a for a in self.assigned if a.id != item.id)]
+        seen = {candidate.id for candidate in candidates}
+        pool = [*candidates, *(a for a in self._earlier_candidates(item) if a.id not in seen)]
         ranked = story_scores(item, pool)
         if ranked and ranked[0].score >= self.threshold:
             item.story_id = ranked[0].story_id
@@ -163,6 +177,8 @@ class OnlineClusterer:
             item.story_id = new_story_id(item.id)
             result = Assignment(item.id, item.story_id, True, ranked[0].score if ranked else 0.0)
         self.assigned.append(item)
+        for term in list(item.vector)[:QUERY_TERMS]:
+            self._by_term.setdefault(term, []).append(item)
         return result
 
 

@@ -25,6 +25,8 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 def normalise_body(body: str) -> str:
     """Case, accents, punctuation and whitespace folded away: a copy that
     differs only in typography or line wrapping normalises to the same text."""
+    if body.isascii():
+        return _NON_WORD.sub(" ", body.lower()).strip()
     folded = unicodedata.normalize("NFKD", body).casefold()
     folded = "".join(char for char in folded if not unicodedata.combining(char))
     return _NON_WORD.sub(" ", folded).strip()

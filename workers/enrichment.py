@@ -8,6 +8,7 @@ from coverwatch.taxonomy import Taxonomy
 from workers.claims import classify_claim
 from workers.entities import (
     ActorMatcher,
+    country_mentions,
     cve_ids,
     malware_names,
     sectors,
@@ -21,12 +22,13 @@ def enrich(article: Article, taxonomy: Taxonomy, matcher: ActorMatcher) -> Artic
     text = f"{article.title}\n{article.lead}\n{article.body}"
     actor_ids = matcher.actor_ids(text)
     actors = [taxonomy.by_id[actor_id] for actor_id in actor_ids]
-    states = sponsoring_states(text, actor_ids, taxonomy)
+    countries = country_mentions(text)
+    states = sponsoring_states(text, actor_ids, taxonomy, countries)
     alias_words = frozenset(alias.casefold() for actor in actors for alias in actor.names)
     article.actors = actor_ids
     article.actor_names = [actor.name for actor in actors]
     article.attributed_states = states
-    article.victim_countries = victim_countries(text, states)
+    article.victim_countries = victim_countries(text, states, countries)
     article.sectors = sectors(text)
     article.malware = malware_names(text, alias_words)
     article.cves = cve_ids(text)

@@ -7,9 +7,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
 
+V = TypeVar("V")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 # Words that put an ambiguous alias ("Snake", "Mercury", "Lazarus") in a threat context.
@@ -29,15 +31,48 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _alias_pattern(alias: str) -> str:
-    """Tolerate the spellings news uses: "APT 28", "APT-28", "TG 4127"."""
-    tokens = re.split(r"[\s\-]+", alias.strip())
-    parts = []
-    for token in tokens:
-        # allow a space or hyphen where letters meet digits (APT28 ~ APT 28)
-        pieces = re.findall(r"[A-Za-z]+|\d+|[^A-Za-z\d]+", token)
-        parts.append(r"[\s\-]?".join(re.escape(piece) for piece in pieces))
-    return r"[\s\-]+".join(parts)
+_WORD = re.compile(r"[^\W_]+(?:[\-.@&][^\W_]+)*")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+MAX_PHRASE_TOKENS = 6
+
+
+class PhraseIndex(Generic[V]):
+    """Names looked up by word n-grams, keyed by their letters and digits only, so
+    "APT 28", "APT-28" and "APT28" meet. A set of key prefixes stops each look-up
+    as soon as no name can match, so the cost is about one probe per word."""
+
+    def __init__(self, entries: Iterable[tuple[str, V]]) -> None:
+        self._values: dict[str, V] = {}
+        self._prefixes: set[str] = set()
+        for name, value in entries:
+            key = _key(name)
+            if not key or len(_WORD.findall(name)) > MAX_PHRASE_TOKENS:
+                continue
+            self._values[key] = value
+            self._prefixes.update(key[:cut] for cut in range(1, len(key) + 1))
+
+    def find(self, sentence: str) -> list[tuple[V, int, int]]:
+        """Longest match at each position, left to right: (value, start, end)."""
+        words = list(_WORD.finditer(sentence))
+        keys = [_key(word.group(0)) for word in words]
+        found: list[tuple[V, int, int]] = []
+        position = 0
+        while position < len(words):
+            best = 0
+            joined = ""
+            for length in range(1, min(MAX_PHRASE_TOKENS, len(words) - position) + 1):
+                joined += keys[position + length - 1]
+                if joined not in self._prefixes:
+                    break
+                if joined in self._values:
+                    best = length
+            if best:
+                found.append((self._values["".join(keys[position:position + best])],
+                              words[position].start(), words[position + best - 1].end()))
+                position += best
+            else:
+                position += 1
+        return found
 
 
 @dataclass(frozen=True)
@@ -48,31 +83,21 @@ class ActorMention:
 
 
 class ActorMatcher:
-    """One compiled pattern for every alias; longest alias wins at a position."""
+    """Every alias of every actor, found by word n-grams (see PhraseIndex)."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self._owner: dict[str, Actor] = {}
-        spellings: list[str] = []
-        for actor in taxonomy.actors:
-            for alias in actor.names:
-                self._owner[_key(alias)] = actor
-                spellings.append(alias)
-        aliases = sorted(set(spellings), key=len, reverse=True)
-        body = "|".join(_alias_pattern(alias) for alias in aliases)
-        self._pattern = re.compile(rf"(?<![\w\-])(?:{body})(?![\w]|-\d)", re.IGNORECASE)
+        self._index = PhraseIndex((alias, (actor, alias)) for actor in taxonomy.actors for alias in actor.names)
+
+    def _find(self, sentence: str) -> list[tuple[Actor, str, str]]:
+        return [(actor, alias, sentence[start:end]) for (actor, alias), start, end in self._index.find(sentence)]
 
     def mentions(self, text: str) -> list[ActorMention]:
         found: list[ActorMention] = []
         pending: list[tuple[Actor, str, str]] = []
         confirmed: set[str] = set()
         for sentence in split_sentences(text):
-            for match in self._pattern.finditer(sentence):
-                surface = match.group(0)
-                actor = self._owner.get(_key(surface))
-                if actor is None:
-                    continue
-                alias = _canonical_alias(actor, surface)
+            for actor, alias, surface in self._find(sentence):
                 if _shouted(alias) and surface.lower() == surface:
                     continue  # "apt30" in running text is not how anyone names APT30
                 lowered_phrase = _is_phrase(surface) and not all(w[:1].isupper() for w in surface.split())
@@ -104,12 +129,7 @@ def _is_phrase(surface: str) -> bool:
 
 
 def _key(alias: str) -> str:
-    return re.sub(r"[\s\-]+", "", alias).casefold()
-
-
-def _canonical_alias(actor: Actor, surface: str) -> str:
-    key = _key(surface)
-    return next((alias for alias in actor.names if _key(alias) == key), surface)
+    return _NOT_ALNUM.sub("", alias.casefold())
 
 
 @lru_cache(maxsize=1)
@@ -143,31 +163,31 @@ class CountryMention:
 
 
 @lru_cache(maxsize=1)
-def _country_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
-    """One pattern over every name and adjective; casefold -> (code, form as listed)."""
-    owner: dict[str, tuple[str, str]] = {}
-    for country in countries():
-        for form in (*country.names, *country.adjectives):
-            owner[form.casefold()] = (country.code, form)
-    body = "|".join(re.escape(form) for form in sorted(owner, key=len, reverse=True))
-    return re.compile(rf"(?<![\w.])(?:{body})(?:'s|’s)?(?![\w])", re.IGNORECASE), owner
+def _country_index() -> PhraseIndex[tuple[str, str]]:
+    """Country names and adjectives: value (code, form as listed)."""
+    return PhraseIndex((form, (country.code, form)) for country in countries()
+                       for form in (*country.names, *country.adjectives))
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
 def country_mentions(text: str) -> list[CountryMention]:
-    pattern, owner = _country_pattern()
+    index = _country_index()
     found = []
     for sentence in split_sentences(text):
-        for match in pattern.finditer(sentence):
-            surface = re.sub(r"(?:'s|’s)$", "", match.group(0))
-            code, form = owner[surface.casefold()]
+        for (code, form), start, end in index.find(sentence):
+            surface = sentence[start:end]
             # Proper nouns only; an acronym ("US", "UK") only in capitals, so "us" is no country.
-            if not surface[:1].isupper() or (form.isupper() and surface != form):
-                continue
-            found.append(CountryMention(code, surface, sentence, match.start(), match.end()))
+            acronym = not any(char.islower() for char in form)
+            if surface[:1].isupper() and not (acronym and any(char.islower() for char in surface)):
+                possessive = _POSSESSIVE.match(sentence, end)
+                found.append(CountryMention(code, surface, sentence, start, possessive.end() if possessive else end))
     return found
 
 
-def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy) -> list[str]:
+def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
+                      mentions: Sequence[CountryMention] | None = None) -> list[str]:
     """States named as behind the activity: the actors' sponsors, agencies
     (FSB, MSS, IRGC...), and nationalities next to threat words."""
     states: list[str] = []
@@ -181,7 +201,7 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy) -
     # "Danish intelligence" is usually a victim's agency; an adjective next to a threat
     # word names a sponsor only for states the taxonomy knows to run such operations.
     known_sponsors = {actor.state for actor in taxonomy.actors if actor.state}
-    for mention in country_mentions(text):
+    for mention in country_mentions(text) if mentions is None else mentions:
         tail = mention.sentence[mention.end:mention.end + 60]
         head = mention.sentence[max(mention.start - 40, 0):mention.start]
         named_as_culprit = re.search(
@@ -193,13 +213,14 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy) -
     return list(dict.fromkeys(states))
 
 
-def victim_countries(text: str, sponsors: Sequence[str]) -> list[str]:
+def victim_countries(text: str, sponsors: Sequence[str],
+                     mentions: Sequence[CountryMention] | None = None) -> list[str]:
     """Countries named as targets: "Denmark's defence ministry", "Polish officials",
     "in Latvia", "targeting Japan". A sponsoring state is never its own victim."""
     victims: list[str] = []
     qualified: set[tuple[str, int]] = set()  # (sentence, start) of mentions that named a victim
     previous: CountryMention | None = None
-    for mention in country_mentions(text):
+    for mention in country_mentions(text) if mentions is None else mentions:
         tail = mention.sentence[mention.end:mention.end + 70]
         head = mention.sentence[max(mention.start - 45, 0):mention.start]
         in_list_with_victim = (
@@ -221,31 +242,46 @@ def victim_countries(text: str, sponsors: Sequence[str]) -> list[str]:
 
 # --- sectors, malware, CVEs ---------------------------------------------------------------
 
-SECTOR_TERMS: dict[str, str] = {
-    "government": r"government|ministr(?:y|ies)|parliament|federal agenc\w+|public sector|state agenc\w+",
-    "defence": r"defen[cs]e|military|armed forces|army|navy|air force|weapons",
-    "diplomatic": r"diplomat\w*|embass(?:y|ies)|foreign ministry|foreign affairs",
-    "energy": r"energy|power grid|electricity|substations?|oil and gas|pipelines?|nuclear",
-    "water": r"water utilit\w+|water treatment|water (?:supply|systems?)",
-    "telecommunications": r"telecom\w*|mobile operators?|internet service providers?|carriers?",
-    "healthcare": r"hospitals?|health ?care|pharmaceutical|vaccine",
-    "finance": r"banks?|banking|financial (?:sector|institutions?)|payments?",
-    "cryptocurrency": r"cryptocurrenc\w+|crypto exchanges?|blockchain",
-    "technology": r"software (?:companies|vendors?|supply chain)|technology (?:companies|firms)|cloud providers?",
-    "aerospace": r"aerospace|aviation|aircraft|satellites?",
-    "transportation": r"ports?|shipping|railways?|airports?|logistics",
-    "education": r"universit(?:y|ies)|academi\w+|research institutes?",
-    "media": r"journalists?|newsrooms?|media outlets?",
-    "elections": r"elections?|campaign staff|voters?",
-    "think-tanks": r"think tanks?|policy institutes?",
-    "industrial": r"industrial control|ICS|SCADA|manufactur\w+|factor(?:y|ies)",
+SECTOR_PHRASES: dict[str, tuple[str, ...]] = {
+    "government": ("government", "governments", "ministry", "ministries", "parliament", "federal agency",
+                   "federal agencies", "public sector", "state agency", "state agencies", "municipality"),
+    "defence": ("defence", "defense", "military", "armed forces", "army", "navy", "air force", "weapons",
+                "defence contractor", "defense contractor"),
+    "diplomatic": ("diplomat", "diplomats", "diplomatic", "embassy", "embassies", "foreign ministry",
+                   "foreign affairs", "consulate", "consular"),
+    "energy": ("energy", "power grid", "electricity", "substation", "substations", "oil and gas", "pipeline",
+               "pipelines", "nuclear", "power plant", "power plants"),
+    "water": ("water utility", "water utilities", "water treatment", "water supply", "water system",
+              "water systems"),
+    "telecommunications": ("telecom", "telecoms", "telecommunications", "mobile operator", "mobile operators",
+                           "internet service provider", "internet service providers", "carrier", "carriers"),
+    "healthcare": ("hospital", "hospitals", "healthcare", "health care", "pharmaceutical", "vaccine", "vaccines"),
+    "finance": ("bank", "banks", "banking", "financial sector", "financial institution",
+                "financial institutions", "payment", "payments"),
+    "cryptocurrency": ("cryptocurrency", "cryptocurrencies", "crypto exchange", "crypto exchanges", "blockchain"),
+    "technology": ("software company", "software companies", "software vendor", "software vendors",
+                   "software supply chain", "technology companies", "technology firms", "cloud provider",
+                   "cloud providers"),
+    "aerospace": ("aerospace", "aviation", "aircraft", "satellite", "satellites"),
+    "transportation": ("port", "ports", "shipping", "railway", "railways", "airport", "airports", "logistics"),
+    "education": ("university", "universities", "academic", "academics", "academia", "research institute",
+                  "research institutes"),
+    "media": ("journalist", "journalists", "newsroom", "newsrooms", "media outlet", "media outlets"),
+    "elections": ("election", "elections", "campaign staff", "voters"),
+    "think-tanks": ("think tank", "think tanks", "policy institute", "policy institutes"),
+    "industrial": ("industrial control", "ics", "scada", "manufacturing", "manufacturer", "manufacturers",
+                   "factory", "factories"),
 }
-_SECTOR_PATTERNS = {name: re.compile(rf"\b(?:{terms})\b", re.IGNORECASE)
-                    for name, terms in SECTOR_TERMS.items()}
+
+
+@lru_cache(maxsize=1)
+def _sector_index() -> PhraseIndex[str]:
+    return PhraseIndex((phrase, sector) for sector, phrases in SECTOR_PHRASES.items() for phrase in phrases)
 
 
 def sectors(text: str) -> list[str]:
-    return [name for name, pattern in _SECTOR_PATTERNS.items() if pattern.search(text)]
+    found = {sector for sector, _, _ in _sector_index().find(text)}
+    return [name for name in SECTOR_PHRASES if name in found]
 
 
 KNOWN_MALWARE = (

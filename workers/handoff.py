@@ -18,6 +18,17 @@ def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) 
     return str(result.id)
 
 
+def _flush_stories() -> None:
+    """Whoever waits for the pipeline also wants the story documents current."""
+    from coverwatch.settings import get_settings
+    from coverwatch.taxonomy import default_taxonomy
+    from workers.resources import engine, redis_client
+    from workers.stories import flush_dirty_stories
+
+    flush_dirty_stories(engine(), redis_client(), get_settings(),
+                        {actor.id: actor.name for actor in default_taxonomy().actors})
+
+
 def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str, int]:
     """Wait until every submitted batch and the deliveries it queued have
     finished. Returns how many batches and deliveries succeeded or failed."""
@@ -33,6 +44,7 @@ def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str
             figures["batches_ok"] += 1
         except Exception:  # noqa: BLE001 - any task failure is counted, not raised, here
             figures["batches_failed"] += 1
+    _flush_stories()
     for delivery_id in delivery_ids:
         try:
             outcome = AsyncResult(delivery_id, app=app).get(timeout=max(deadline - time.monotonic(), 1))

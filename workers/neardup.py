@@ -105,6 +105,22 @@ def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
             and estimated_containment(a, b) >= CONTAINMENT_THRESHOLD)
 
 
+# KEYS[1] = fingerprint key, KEYS[2..] = the article's buckets; one round trip per article.
+_INSERT_AND_READ = """
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+local seen = {}
+local found = {}
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[1])
+  redis.call('EXPIRE', KEYS[i], ARGV[3])
+  for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+    if not seen[member] then seen[member] = true; table.insert(found, member) end
+  end
+end
+return found
+"""
+
+
 @dataclass(frozen=True)
 class NearCopy:
     article_id: str
@@ -132,31 +148,29 @@ class NearDuplicateIndex:
     def add_and_match(self, items: Sequence[tuple[str, float, Fingerprint]]) -> list[list[NearCopy]]:
         """Insert every (id, published epoch, fingerprint); return, for each, the
         other stored articles that are near-duplicates of it."""
-        write = self._client.pipeline(transaction=False)
+        script = self._client.register_script(_INSERT_AND_READ)
+        pipeline = self._client.pipeline(transaction=False)
         for article_id, published, print_ in items:
-            write.set(f"{self._prefix}:mh:{article_id}", print_.to_bytes(), ex=KEY_TTL_SECONDS)
-            for key in band_keys(print_.signature):
-                write.sadd(self._bucket(key), self._member(article_id, published))
-                write.expire(self._bucket(key), KEY_TTL_SECONDS)
-        write.execute()
-        read = self._client.pipeline(transaction=False)
-        for _, _, print_ in items:
-            read.sunion([self._bucket(key) for key in band_keys(print_.signature)])
-        candidate_sets = read.execute()
-        results: list[list[NearCopy]] = []
-        for (article_id, _, print_), members in zip(items, candidate_sets, strict=True):
+            keys = [f"{self._prefix}:mh:{article_id}", *(self._bucket(k) for k in band_keys(print_.signature))]
+            script(keys=keys, args=[self._member(article_id, published), print_.to_bytes(), KEY_TTL_SECONDS],
+                   client=pipeline)
+        candidate_sets = cast(list[list[bytes]], pipeline.execute())
+        per_item: list[list[NearCopy]] = []
+        for (article_id, _, _), members in zip(items, candidate_sets, strict=True):
             candidates = []
             for raw in members:
                 stamp, _, other = raw.decode().partition("|")
                 if other != article_id:
                     candidates.append(NearCopy(other, float(stamp)))
-            stored = cast(list[bytes | None], self._client.mget(
-                [f"{self._prefix}:mh:{c.article_id}" for c in candidates])) if candidates else []
-            results.append([
-                candidate for candidate, raw_print in zip(candidates, stored, strict=True)
-                if raw_print and is_near_duplicate(print_, Fingerprint.from_bytes(raw_print))
-            ])
-        return results
+            per_item.append(candidates)
+        wanted = sorted({c.article_id for candidates in per_item for c in candidates})
+        raw_prints = cast(list[bytes | None], self._client.mget(
+            [f"{self._prefix}:mh:{article_id}" for article_id in wanted])) if wanted else []
+        prints = {a: Fingerprint.from_bytes(raw) for a, raw in zip(wanted, raw_prints, strict=True) if raw}
+        return [
+            [c for c in candidates if c.article_id in prints and is_near_duplicate(print_, prints[c.article_id])]
+            for (_, _, print_), candidates in zip(items, per_item, strict=True)
+        ]
 
 
 def earliest(article_id: str, published: float, copies: Sequence[NearCopy]) -> str:

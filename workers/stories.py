@@ -21,6 +21,7 @@ from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
 from workers.clustering import (
+    QUERY_TERMS,
     WINDOW_DAYS,
     Assignment,
     ClusterItem,
@@ -30,10 +31,16 @@ from workers.clustering import (
     top_terms,
 )
 
-CANDIDATES_PER_ARTICLE = 30
-QUERY_TERMS = 20
+CANDIDATES_PER_ARTICLE = 20
+STORY_REFRESH_SECONDS = 5
 _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
                      "victim_countries", "malware", "cves", "story_id", "source"]
+
+
+_ADD_FREQUENCIES = """
+for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
 
 
 def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
@@ -69,12 +76,13 @@ def vectorise(articles: Sequence[Article], client: redis.Redis, settings: Settin
     """Give each article its top TF-IDF terms, with document frequencies shared in Redis."""
     counts = [term_counts(a.title, a.lead, a.body) for a in articles]
     df_key, docs_key = settings.redis_key("df"), settings.redis_key("df-docs")
-    write = client.pipeline(transaction=False)
-    for article_counts in counts:
-        for term in article_counts:
-            write.hincrby(df_key, term, 1)
-    write.incrby(docs_key, len(articles))
-    write.execute()
+    batch_frequencies: Counter[str] = Counter(term for article_counts in counts for term in article_counts)
+    add = client.register_script(_ADD_FREQUENCIES)
+    items = list(batch_frequencies.items())
+    for start in range(0, len(items), 2000):
+        chunk = items[start:start + 2000]
+        add(keys=[df_key], args=[value for term, n in chunk for value in (term, n)])
+    client.incrby(docs_key, len(articles))
     vocabulary = sorted({term for article_counts in counts for term in article_counts})
     raw = cast(list[bytes | None], client.hmget(df_key, vocabulary)) if vocabulary else []
     frequencies = {term: int(value) for term, value in zip(vocabulary, raw, strict=True) if value}
@@ -194,6 +202,25 @@ def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, sett
     if actions:
         engine.bulk(actions)
     return stories
+
+
+def mark_stories_dirty(story_ids: Sequence[str], client: redis.Redis, settings: Settings) -> None:
+    if story_ids:
+        client.sadd(settings.redis_key("stories-dirty"), *story_ids)
+
+
+def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Settings,
+                        actor_names: dict[str, str] | None = None) -> int:
+    """Recompute the story documents marked dirty. SPOP hands each id to one caller;
+    an id marked again meanwhile is simply recomputed again later."""
+    refreshed = 0
+    while True:
+        popped = cast(list[bytes], client.spop(settings.redis_key("stories-dirty"), 500) or [])
+        if not popped:
+            return refreshed
+        engine.request("POST", f"/{settings.index_name(ARTICLES)}/_refresh")
+        refresh_story_documents([raw.decode() for raw in popped], engine, settings, actor_names)
+        refreshed += len(popped)
 
 
 def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW_DAYS) -> list[tuple[str, str]]:

@@ -24,10 +24,12 @@ from workers.entities import default_matcher
 from workers.neardup import NearDuplicateIndex, fingerprint
 from workers.resources import count, engine, redis_client
 from workers.stories import (
+    STORY_REFRESH_SECONDS,
     assign_stories,
     cluster_lock,
+    flush_dirty_stories,
+    mark_stories_dirty,
     merge_converged,
-    refresh_story_documents,
     vectorise,
     write_assignments,
 )
@@ -86,7 +88,7 @@ def enrich(batch: ArticleBatch, keep_off_topic: bool = False) -> ArticleBatch:
     articles = [enrich_article(article, taxonomy, matcher) for article in _load(batch)]
     kept = [a for a in articles if a.on_topic or keep_off_topic]
     for article in articles:
-        if article not in kept:
+        if not (article.on_topic or keep_off_topic):
             log.info("off-topic article dropped: %s (relevance %.2f: %s)", article.url,
                      article.relevance or 0.0, "; ".join(article.relevance_evidence) or "no evidence")
     count("articles.off_topic", sum(1 for a in articles if not a.on_topic))
@@ -116,12 +118,15 @@ def cluster(batch: ArticleBatch) -> ArticleBatch:
     if not articles:
         return []
     taxonomy = default_taxonomy()
+    vectorise(articles, redis_client(), settings)
     with cluster_lock(redis_client(), settings):
-        vectorise(articles, redis_client(), settings)
         assignments = assign_stories(articles, engine(), settings)
         write_assignments(articles, engine(), settings)
-        refresh_story_documents([a.story_id for a in articles if a.story_id], engine(), settings,
-                                {actor.id: actor.name for actor in taxonomy.actors})
+    mark_stories_dirty([a.story_id for a in articles if a.story_id], redis_client(), settings)
+    # Story documents are recomputed from their articles at most every few seconds,
+    # not per batch: under load one recomputation serves many batches.
+    if redis_client().set(settings.redis_key("story-refresh-throttle"), 1, nx=True, ex=STORY_REFRESH_SECONDS):
+        flush_dirty_stories(engine(), redis_client(), settings, {actor.id: actor.name for actor in taxonomy.actors})
     count("stories.opened", sum(1 for a in assignments if a.opened))
     count("stories.joined", sum(1 for a in assignments if not a.opened))
     return _dump(articles)
@@ -154,6 +159,14 @@ def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> s
                                     subscriber)
     count(f"alerts.{outcome.value}")
     return outcome.value
+
+
+@app.task(base=StageTask, name="workers.refresh_stories")
+def refresh_stories() -> int:
+    """Bring every story document touched since the last refresh up to date."""
+    taxonomy = default_taxonomy()
+    return flush_dirty_stories(engine(), redis_client(), get_settings(),
+                               {actor.id: actor.name for actor in taxonomy.actors})
 
 
 @app.task(base=StageTask, name="workers.merge_stories")
