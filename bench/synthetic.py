@@ -49,7 +49,7 @@ def synthetic_articles(count: int, seed: int = 7, duplicate_share: float = 0.05,
         sentences = [f"{event['actor']} hackers breached a ministry in {event['country']}, officials said."]
         for _ in range(rng.randint(8, 14)):
             words = rng.choices(vocabulary, weights=weights, k=rng.randint(9, 16))
-            words += rng.sample(event["words"], 3) + [rng.choice(THREAT_WORDS)]
+            words += [*rng.sample(event["words"], 3), rng.choice(THREAT_WORDS)]
             rng.shuffle(words)
             sentences.append(" ".join(words).capitalize() + ".")
         articles.append({

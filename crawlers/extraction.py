@@ -1,22 +1,28 @@
 """Turn one article page into article fields.
 
-trafilatura does the main-text work; this module adds the canonical link and
-maps its metadata onto our field names. Pure: HTML in, fields out.
+trafilatura finds the main text; page metadata (JSON-LD, OpenGraph, meta tags)
+supplies the fields it reads poorly: the canonical link, the publication time
+to the minute, authors, section and tags. Pure: HTML in, fields out.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin
 
+import py3langid
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 
 from coverwatch.urls import InvalidURL, canonicalize_url
+from crawlers.sources import Extraction
 
-MIN_BODY_CHARS = 200
+DEFAULT_EXTRACTION = Extraction()
 
 
 class ExtractionError(ValueError):
@@ -25,6 +31,10 @@ class ExtractionError(ValueError):
 
 class NoArticleBody(ExtractionError):
     """No main text (empty page, script shell, or a stub too short to be an article)."""
+
+
+class PaywallStub(ExtractionError):
+    """Only a teaser is readable; the article is behind a paywall."""
 
 
 @dataclass
@@ -36,9 +46,101 @@ class ExtractedPage:
     lead: str = ""
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None
+    modified_at: datetime | None = None
     language: str | None = None
     image: str | None = None
+    section: str | None = None
     tags: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "canonical_url": self.canonical_url, "title": self.title, "lead": self.lead,
+                "body": self.body, "authors": self.authors,
+                "published_at": self.published_at.isoformat() if self.published_at else None,
+                "modified_at": self.modified_at.isoformat() if self.modified_at else None,
+                "language": self.language, "image": self.image, "section": self.section, "tags": self.tags}
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(rb"charset=([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+
+def decode_page(body: bytes, content_type: bytes | None = None) -> str:
+    """Decode with the first declared charset that decodes cleanly: servers often
+    label pages utf-8 when they are not, and pages often lie in their meta tag."""
+    candidates: list[str] = []
+    for pattern, source in ((_HEADER_CHARSET, content_type or b""), (_META_CHARSET, body[:4096])):
+        match = pattern.search(source)
+        if match:
+            candidates.append(match.group(1).decode("ascii", "ignore").lower())
+    candidates += ["utf-8", "cp1252"]
+    for encoding in dict.fromkeys(candidates):
+        try:
+            return body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+# --- metadata ------------------------------------------------------------------------------
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                  "LiveBlogPosting", "OpinionNewsArticle", "TechArticle"}
+
+
+def _json_ld(tree: lxml_html.HtmlElement) -> dict[str, Any]:
+    """The first schema.org article object on the page, if any."""
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            document = json.loads(str(script))
+        except json.JSONDecodeError:
+            continue
+        queue = document if isinstance(document, list) else [document]
+        while queue:
+            node = queue.pop(0)
+            if not isinstance(node, dict):
+                continue
+            queue.extend(node.get("@graph", []))
+            kinds = node.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & _ARTICLE_TYPES:
+                return node
+    return {}
+
+
+def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
+            if str(value).strip():
+                return str(value).strip()
+    return None
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _ld_names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return names
+
+
+def _split_authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [name.strip() for name in re.split(r";|,| and ", value) if name.strip()]
 
 
 def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
@@ -51,83 +153,84 @@ def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
     return canonicalize_url(url)
 
 
-_PUBLISHED_XPATHS = (
-    '//meta[@property="article:published_time"]/@content',
-    '//meta[@itemprop="datePublished"]/@content',
-    '//meta[@name="pubdate" or @name="publishdate" or @name="date" or @name="DC.date.issued"]/@content',
-    '//*[@itemprop="datePublished"]/@datetime',
-    '//article//time/@datetime',
-    '//time[contains(@class, "publish")]/@datetime',
-)
-_JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _published_timestamp(tree: lxml_html.HtmlElement) -> datetime | None:
-    """A publication time with its hour, from page metadata. The date library
-    often keeps only the day, and the hour decides which outlet broke a story."""
-    candidates: list[str] = []
-    for xpath in _PUBLISHED_XPATHS:
-        candidates.extend(str(value) for value in tree.xpath(xpath))
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        candidates.extend(_JSON_LD_PUBLISHED.findall(str(script)))
+def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any]) -> datetime | None:
+    """A publication time with its hour: the hour decides which outlet broke a story."""
+    candidates = [ld.get("datePublished"), _meta(tree, "article:published_time", "datePublished", "pubdate",
+                                                 "publishdate", "date", "DC.date.issued")]
+    times = tree.xpath('//article//time/@datetime | //time[contains(@class,"publish")]/@datetime')
+    candidates += [str(value) for value in times]
     for candidate in candidates:
-        if "T" in candidate or ":" in candidate:
-            parsed = _parse_date(candidate)
-            if parsed is not None:
-                return parsed
-    return None
+        parsed = _parse_date(candidate)
+        if parsed is not None and ("T" in str(candidate) or ":" in str(candidate)):
+            return parsed
+    return next((d for d in map(_parse_date, candidates) if d is not None), None)
 
 
-def _split_authors(value: str | None) -> list[str]:
-    if not value:
-        return []
-    return [name.strip() for name in value.replace(" and ", ";").split(";") if name.strip()]
+_PAYWALL = re.compile(r"\b(subscribe to (?:continue|read)|to continue reading|this article is for subscribers|"
+                      r"already a subscriber|subscribers only|sign in to read)\b", re.IGNORECASE)
 
 
-def extract_article(page: str | bytes, url: str) -> ExtractedPage:
+# --- the extractor -------------------------------------------------------------------------
+
+def _overridden_body(tree: lxml_html.HtmlElement, overrides: Extraction) -> str | None:
+    if not overrides.body_xpath:
+        return None
+    nodes = tree.xpath(overrides.body_xpath)
+    if not nodes:
+        return None
+    node = nodes[0]
+    for xpath in overrides.drop_xpaths:
+        for unwanted in node.xpath(xpath):
+            unwanted.getparent().remove(unwanted)
+    paragraphs = [" ".join(p.text_content().split()) for p in node.xpath(".//p | .//li")]
+    return "\n".join(p for p in paragraphs if p) or " ".join(node.text_content().split())
+
+
+def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT_EXTRACTION) -> ExtractedPage:
     if isinstance(page, bytes):
-        page = page.decode("utf-8", errors="replace")
+        page = decode_page(page)
     if not page.strip():
         raise NoArticleBody("empty page")
     try:
         tree = lxml_html.fromstring(page)
-    except (ValueError, lxml_html.etree.ParserError) as failure:
+    except (ValueError, etree.ParserError) as failure:
         raise ExtractionError(f"unparseable HTML: {failure}") from failure
-    document = trafilatura.bare_extraction(
-        page, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        favor_precision=True,
-    )
-    body = (getattr(document, "text", None) or "").strip() if document is not None else ""
-    if len(body) < MIN_BODY_CHARS:
-        raise NoArticleBody(f"main text is {len(body)} characters (< {MIN_BODY_CHARS})")
-    title = (getattr(document, "title", None) or "").strip()
+    document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
+                                           include_tables=False, favor_precision=True)
+    ld = _json_ld(tree)
+    body = _overridden_body(tree, overrides)
+    if body is None:
+        body = (getattr(document, "text", None) or "").strip() if document is not None else ""
+    title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(
+        tree, "og:title") or (getattr(document, "title", None) or "")
+    title = " ".join(str(title).split())
     if not title:
         raise ExtractionError("no title")
-    # The headline often sits inside the article element; it is not body text.
     first_line, _, rest = body.partition("\n")
     if rest and first_line.strip() == title:
-        body = rest.strip()
-    description = (getattr(document, "description", None) or "").strip()
-    lead = description or body.split("\n", 1)[0]
+        body = rest.strip()  # the headline often sits inside the article element
+    if len(body) < overrides.min_body_chars:
+        if _PAYWALL.search(page):
+            raise PaywallStub(f"paywalled: {len(body)} characters readable")
+        raise NoArticleBody(f"main text is {len(body)} characters (< {overrides.min_body_chars})")
+    description = (ld.get("description") if isinstance(ld.get("description"), str) else None) or _meta(
+        tree, "og:description", "description") or (getattr(document, "description", None) or "")
+    authors = _ld_names(ld.get("author")) or _split_authors(_meta(tree, "author", "article:author")) \
+        or _split_authors(getattr(document, "author", None))
+    image = ld.get("image")
+    image = image.get("url") if isinstance(image, dict) else image[0] if isinstance(image, list) and image else image
+    keywords = ld.get("keywords") or _meta(tree, "keywords", "news_keywords") or ""
+    tags = [t.strip() for t in (keywords if isinstance(keywords, list) else str(keywords).split(",")) if t.strip()]
+    language = (tree.get("lang") or "").split("-")[0].lower() or None
+    if not language or len(language) != 2:
+        language = py3langid.classify(body[:2000])[0]
     return ExtractedPage(
-        url=url,
-        canonical_url=_canonical_link(tree, url),
-        title=title,
-        body=body,
-        lead=lead,
-        authors=_split_authors(getattr(document, "author", None)),
-        published_at=_published_timestamp(tree) or _parse_date(getattr(document, "date", None)),
-        language=getattr(document, "language", None),
-        image=getattr(document, "image", None),
-        tags=[tag for tag in (getattr(document, "tags", None) or []) if tag],
+        url=url, canonical_url=_canonical_link(tree, url), title=title, body=body,
+        lead=" ".join(str(description).split()) or body.split("\n", 1)[0], authors=authors,
+        published_at=_published(tree, ld),
+        modified_at=_parse_date(ld.get("dateModified")) or _parse_date(_meta(tree, "article:modified_time")),
+        language=language, image=image if isinstance(image, str) else _meta(tree, "og:image"),
+        section=(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None)
+        or _meta(tree, "article:section"),
+        tags=tags or [t for t in (getattr(document, "tags", None) or []) if t],
     )

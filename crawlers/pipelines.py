@@ -44,7 +44,9 @@ class HandOffPipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        self.submitted.append(submit_batch(batch))
+        spider = self.crawler.spider
+        keep = bool(getattr(getattr(spider, "source", None), "keep_off_topic", False))
+        self.submitted.append(submit_batch(batch, keep_off_topic=keep))
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("coverwatch/articles_handed_off", len(batch))
         log.info("handed %d articles to the workers", len(batch))

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from coverwatch.settings import Settings
 from crawlers.settings import scrapy_settings
 from crawlers.sources import Source
-from crawlers.spiders.feed import FeedSpider
+from crawlers.spiders import SPIDERS
 
 
 @dataclass
@@ -20,6 +20,10 @@ class SourceReport:
     entries: int = 0
     articles: int = 0
     handed_off: int = 0
+    already_seen: int = 0
+    not_modified: int = 0
+    short_bodies: int = 0
+    body_chars: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     batch_ids: list[str] = field(default_factory=list)
@@ -45,10 +49,10 @@ def _report(source: Source, crawler: Crawler) -> SourceReport:
             report.rejected[name.split("/", 1)[1]] = int(value)
         elif name.startswith("errors/"):
             report.errors[name.split("/", 1)[1]] = int(value)
-        elif name == "entries":
-            report.entries = int(value)
         elif name == "articles_extracted":
             report.articles = int(value)
+        elif name in {"entries", "already_seen", "not_modified", "short_bodies", "body_chars"}:
+            setattr(report, name, int(value))
     return report
 
 
@@ -56,10 +60,10 @@ def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
     """Crawl every source once, concurrently, in one Scrapy process. Only one
     call per process: Twisted's reactor cannot be restarted."""
     # The CLI configures logging once; Scrapy's own root handler would print twice.
-    process = CrawlerProcess(scrapy_settings(settings), install_root_handler=False)
+    process = CrawlerProcess({**scrapy_settings(settings), "LOG_INSTALL_ROOT_HANDLER": False})
     crawlers: list[tuple[Source, Crawler]] = []
     for source in sources:
-        crawler = process.create_crawler(FeedSpider)
+        crawler = process.create_crawler(SPIDERS[source.kind])
         process.crawl(crawler, source=source)
         crawlers.append((source, crawler))
     process.start()

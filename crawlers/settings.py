@@ -33,5 +33,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "LOG_LEVEL": "INFO",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "ITEM_PIPELINES": {"crawlers.pipelines.HandOffPipeline": 500},
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.ConditionalGetMiddleware": 560},
+        "DOWNLOAD_FAIL_ON_DATALOSS": False,
         "COVERWATCH_BATCH_SIZE": settings.batch_size,
     }

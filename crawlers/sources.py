@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+
+from crawlers.schedule import parse_schedule
 
 
 class SourceKind(StrEnum):
-    FEED = "feed"
+    FEED = "feed"  # RSS or Atom
+    SITEMAP = "sitemap"  # news sitemap or sitemap index
+    LISTING = "listing"  # HTML index pages, links filtered by allow/deny patterns
+
+
+class Extraction(BaseModel):
+    """Per-source overrides for when the generic extractor gets an outlet wrong."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    body_xpath: str | None = None  # the element that holds the article text
+    drop_xpaths: tuple[str, ...] = ()  # boilerplate inside it (share bars, related links)
+    min_body_chars: int = Field(default=200, ge=0)
 
 
 class Source(BaseModel):
@@ -26,11 +41,40 @@ class Source(BaseModel):
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     tags: tuple[str, ...] = ()
+    schedule: str = "every 30m"  # "every 15m" / "every 2h", or a five-field cron expression
+    priority: int = Field(default=2, ge=1, le=3)  # 1 = wire services and governments, 3 = occasional
+    allow: tuple[str, ...] = ()  # listing: regexes an article link must match
+    deny: tuple[str, ...] = ()  # listing: regexes that rule a link out
+    max_items: int = Field(default=200, ge=1, le=5000)
+    keep_off_topic: bool = False
+    extraction: Extraction = Extraction()
 
-    @field_validator("urls", mode="before")
+    @field_validator("urls", "allow", "deny", "tags", mode="before")
     @classmethod
-    def _one_url_or_many(cls, value: Any) -> Any:
+    def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _valid_patterns(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as failure:
+                raise ValueError(f"bad regular expression {pattern!r}: {failure}") from failure
+        return patterns
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, schedule: str) -> str:
+        parse_schedule(schedule)
+        return schedule
+
+    @model_validator(mode="after")
+    def _listing_needs_patterns(self) -> Source:
+        if self.kind is SourceKind.LISTING and not self.allow:
+            raise ValueError("a listing source needs at least one 'allow' pattern for article links")
+        return self
 
     @property
     def start_urls(self) -> list[str]:
