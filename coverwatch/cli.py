@@ -63,6 +63,13 @@ def _crawl(args: argparse.Namespace) -> int:
         sources = [source for source in sources if source.name in args.source]
     reports = run_crawl(sources, settings)
     outcome: dict[str, object] = {"sources": json.loads(reports_json(reports))}
+    from crawlers.health import SourceStates
+    from workers.resources import redis_client
+
+    states = SourceStates(redis_client(), settings)
+    by_name = {source.name: source for source in sources}
+    for report in outcome["sources"]:  # type: ignore[attr-defined]
+        states.record(by_name[report["source"]], report)
     if args.wait:
         from search.engine import connect
         from search.indexes import ARTICLES, refresh
@@ -73,6 +80,54 @@ def _crawl(args: argparse.Namespace) -> int:
         refresh(connect(settings.search_url), settings, ARTICLES)  # searchable on return
     print(json.dumps(outcome))
     return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    from crawlers.health import SourceStates
+    from crawlers.sources import SourceFileError, load_sources
+    from workers.resources import redis_client
+
+    settings = get_settings()
+    states = SourceStates(redis_client(), settings)
+    if args.action == "enable":
+        for name in args.name:
+            states.enable(name)
+            print(f"{name}: enabled")
+        return 0
+    try:
+        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
+    except SourceFileError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    print(f"{'source':<22} {'kind':<8} {'status':<9} {'last success':<20} {'found':>5} {'new':>4} "
+          f"{'errors':>6}  {'next run':<20} note")
+    for source in sources:
+        state = states.get(source.name)
+        note = state.disabled_reason or state.drift or state.last_error or ""
+        print(f"{source.name:<22} {source.kind.value:<8} {state.status:<9} {(state.last_success or '-')[:19]:<20} "
+              f"{state.items_found:>5} {state.new_items:>4} {state.errors:>6}  {(state.next_run or 'now')[:19]:<20} "
+              f"{note}")
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from crawlers.extraction import ExtractionError, extract_article
+
+    failures = 0
+    for name in args.file:
+        path = Path(name)
+        url = args.url or path.resolve().as_uri().replace("file://", "https://local.file")
+        try:
+            raw = path.read_bytes()
+            if path.suffix == ".gz":
+                import gzip
+
+                raw = gzip.decompress(raw)
+            print(json.dumps({"file": name, **extract_article(raw, url).to_json()}, ensure_ascii=False))
+        except (OSError, ExtractionError) as failure:
+            failures += 1
+            print(json.dumps({"file": name, "error": f"{type(failure).__name__}: {failure}"}))
+    return 1 if failures and failures == len(args.file) else 0
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -237,6 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--wait", action="store_true", help="wait until the workers are done")
     crawl.add_argument("--timeout", type=float, default=600)
     crawl.set_defaults(handler=_crawl)
+
+    sources = commands.add_parser("sources", help="each source's health, last success and next run")
+    sources.add_argument("action", nargs="?", choices=["list", "enable"], default="list")
+    sources.add_argument("name", nargs="*", help="with enable: sources to re-enable")
+    sources.add_argument("--sources", help="sources file (default: COVERWATCH_SOURCES_FILE)")
+    sources.set_defaults(handler=_sources)
+
+    extract = commands.add_parser("extract", help="print the article extracted from saved pages (JSON lines)")
+    extract.add_argument("file", nargs="+", help="HTML files (.html or .html.gz)")
+    extract.add_argument("--url", help="the page's address, for canonical links and metadata")
+    extract.set_defaults(handler=_extract)
 
     rules = commands.add_parser("rules", help="alert rules")
     rule_actions = rules.add_subparsers(dest="action", required=True)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
 
     batch_size: int = 50
+    download_timeout: float = 20.0
+    crawl_time_limit: int = 900  # seconds one source's crawl may run before it is stopped
+    dispatch_seconds: float = 30.0  # how often beat looks for sources that are due
     user_agent: str = "CoverwatchBot/0.1 (+https://coverwatch.example/bot; news monitoring)"
 
     @property

@@ -204,8 +204,6 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
     title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(
         tree, "og:title") or (getattr(document, "title", None) or "")
     title = " ".join(str(title).split())
-    if not title:
-        raise ExtractionError("no title")
     first_line, _, rest = body.partition("\n")
     if rest and first_line.strip() == title:
         body = rest.strip()  # the headline often sits inside the article element
@@ -213,6 +211,8 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         if _PAYWALL.search(page):
             raise PaywallStub(f"paywalled: {len(body)} characters readable")
         raise NoArticleBody(f"main text is {len(body)} characters (< {overrides.min_body_chars})")
+    if not title:
+        raise ExtractionError("no title")
     description = (ld.get("description") if isinstance(ld.get("description"), str) else None) or _meta(
         tree, "og:description", "description") or (getattr(document, "description", None) or "")
     authors = _ld_names(ld.get("author")) or _split_authors(_meta(tree, "author", "article:author")) \

@@ -22,7 +22,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": 0.25,
         "AUTOTHROTTLE_MAX_DELAY": 20,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
-        "DOWNLOAD_TIMEOUT": 20,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
         "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
         "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
         "RETRY_ENABLED": True,

@@ -44,6 +44,22 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
         services = {s.name: {"healthy": s.healthy, "detail": s.detail} for s in status(settings)}
         return {"healthy": all(s["healthy"] for s in services.values()), "services": services}
 
+    @app.get("/api/sources")
+    def api_sources() -> list[dict[str, Any]]:
+        """Operators' view: every source with its health, last success and next run."""
+        import redis
+
+        from crawlers.health import SourceStates
+        from crawlers.sources import load_sources
+
+        states = SourceStates(redis.Redis.from_url(settings.redis_url), settings)
+        rows = []
+        for source in load_sources(settings.sources_file):
+            state = states.get(source.name)
+            rows.append({"name": source.name, "kind": source.kind.value, "schedule": source.schedule,
+                         "status": state.status, **asdict(state)})
+        return rows
+
     @app.get("/", response_class=HTMLResponse)
     def search_page(request: Request, q: str | None = None, page: int = 1) -> HTMLResponse:
         context: dict[str, Any] = {"query": q or "", "page": None, "error": None}

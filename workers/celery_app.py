@@ -9,7 +9,7 @@ from celery import Celery
 from coverwatch.settings import get_settings
 
 STAGES = ("ingest", "dedupe", "enrich", "index", "cluster", "alerts", "deliver", "merge_stories",
-          "refresh_stories")
+          "refresh_stories", "crawl", "dispatch_crawls")
 
 
 def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
@@ -40,9 +40,11 @@ def make_app() -> Celery:
         task_default_queue=settings.queue_name("ingest"),
         task_routes=(route_to_stage_queue,),
         worker_hijack_root_logger=False,
+        beat_schedule_filename=str(settings.var_dir / "run" / f"celerybeat-{settings.index_prefix}"),
         beat_schedule={
             "merge-converged-stories": {"task": "workers.merge_stories", "schedule": 600.0},
             "refresh-dirty-stories": {"task": "workers.refresh_stories", "schedule": 30.0},
+            "dispatch-due-crawls": {"task": "workers.dispatch_crawls", "schedule": settings.dispatch_seconds},
         },
     )
     return app

@@ -34,3 +34,16 @@ def pair_scores(gold_pairs: Iterable[frozenset[str]],
     precision = len(gold & found) / len(found) if found else 1.0
     recall = len(gold & found) / len(gold) if gold else 1.0
     return precision, recall
+
+
+def token_f1(expected: str, extracted: str) -> float:
+    """Bag-of-words F1 between an expected and an extracted body, the usual
+    measure for main-text extraction."""
+    from collections import Counter
+
+    gold, found = Counter(expected.split()), Counter(extracted.split())
+    overlap = sum((gold & found).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(found.values()), overlap / sum(gold.values())
+    return 2 * precision * recall / (precision + recall)

@@ -183,3 +183,60 @@ def pipeline_for(batch: ArticleBatch, keep_off_topic: bool = False) -> Any:
     """The chain one batch of articles travels, crawled or backfilled alike."""
     return (ingest.s(batch) | dedupe.s() | enrich.s(keep_off_topic=keep_off_topic) | index.s()
             | cluster.s() | match_alerts.s())
+
+
+@app.task(base=StageTask, name="workers.dispatch_crawls")
+def dispatch_crawls() -> list[str]:
+    """Beat calls this every half minute: queue a crawl of every source that is due.
+    Sources are read from the file each time, so an edit takes effect without a deploy."""
+    from datetime import UTC, datetime
+
+    from crawlers.health import SourceStates, is_due
+    from crawlers.sources import load_sources
+
+    settings = get_settings()
+    states = SourceStates(redis_client(), settings)
+    now = datetime.now(UTC)
+    queued = []
+    for source in load_sources(settings.sources_file):
+        # The marker keeps a slow crawl from being queued again on the next tick.
+        marker = settings.redis_key("crawl-queued", source.name)
+        if is_due(states.get(source.name), now) and redis_client().set(
+                marker, 1, nx=True, ex=settings.crawl_time_limit):
+            crawl_source.delay(source.name)
+            queued.append(source.name)
+    return queued
+
+
+@app.task(base=StageTask, name="workers.crawl")
+def crawl_source(name: str) -> dict[str, Any]:
+    """One source's crawl as its own Scrapy process, with a time limit, never two at once."""
+    import json as json_module
+    import subprocess
+    import sys
+
+    from coverwatch.settings import PROJECT_ROOT
+
+    settings = get_settings()
+    from crawlers.health import SourceStates
+
+    states = SourceStates(redis_client(), settings)
+    lock = states.crawl_lock(name, settings.crawl_time_limit + 60)
+    if not lock.acquire():
+        count("crawls.skipped_running")
+        return {"source": name, "skipped": "already running"}
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "coverwatch.cli", "crawl", name, "--sources", str(settings.sources_file)],
+            capture_output=True, text=True, timeout=settings.crawl_time_limit, cwd=PROJECT_ROOT, check=False)
+        if finished.returncode != 0:
+            raise RuntimeError(f"crawl of {name} exited {finished.returncode}: {finished.stderr[-500:]}")
+        count("crawls.finished")
+        return dict(json_module.loads(finished.stdout.strip().splitlines()[-1])["sources"][0])
+    except subprocess.TimeoutExpired:
+        count("crawls.timed_out")
+        log.error("crawl of %s stopped after %ss", name, settings.crawl_time_limit)
+        return {"source": name, "error": "time limit"}
+    finally:
+        lock.release()
+        redis_client().delete(settings.redis_key("crawl-queued", name))

@@ -3,7 +3,10 @@ throttled by the server (the stock single-queue server caps near 20 pages/s)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import time
+from contextlib import suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -14,6 +17,8 @@ class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds to wait before answering (timeouts in tests)
 
 
 class _Server(ThreadingHTTPServer):
@@ -29,11 +34,25 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.pages.get(self.path.split("?", 1)[0])
         if page is None:
             page = Page(b"<h1>Not found</h1>", status=404)
+        if page.delay:
+            time.sleep(page.delay)
+        etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+        if page.status == 200 and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))
+        if page.status == 200:
+            self.send_header("ETag", etag)
+        for name, value in page.headers:
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(page.body)
+        # The client may give up mid-body (size caps in tests do exactly that).
+        with suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(page.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
