@@ -26,6 +26,13 @@ def failure_kind(error: BaseException) -> str:
     status = getattr(response, "status", None)
     if isinstance(status, int):
         return f"http_{status}"
+    message = str(error).lower()
+    if "redirect" in message:
+        return "redirect_loop"
+    if "maxsize" in message or "max size" in message or "larger than" in message:
+        return "too_large"
+    if "robots.txt" in message:
+        return "robots_disallowed"
     for kind, classes in _KINDS:
         if isinstance(error, classes):
             return kind

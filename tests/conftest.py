@@ -12,6 +12,11 @@ RUN_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
 os.environ["COVERWATCH_INDEX_PREFIX"] = RUN_PREFIX
 os.environ["COVERWATCH_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="coverwatch-outbox-")
 os.environ.pop("COVERWATCH_SMTP_URL", None)
+# The scheduling test writes this file; the workers started for the run read it.
+SOURCES_FILE = os.path.join(tempfile.mkdtemp(prefix="coverwatch-sources-"), "sources.yml")
+with open(SOURCES_FILE, "w", encoding="utf-8") as sources_file:
+    sources_file.write("sources: []\n")
+os.environ["COVERWATCH_SOURCES_FILE"] = SOURCES_FILE
 
 from collections.abc import Iterator  # noqa: E402 - after the environment is set
 

@@ -19,7 +19,8 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
     (name, weight, re.compile(pattern, re.IGNORECASE)) for name, weight, pattern in (
         ("espionage", 0.9, r"\b(?:cyber[- ]?espionage|espionage|spying|spied|spies|spy)\b"),
         ("state-actor", 1.0, r"\b(?:state[- ]sponsored|state[- ]backed|nation[- ]state|"
-                             r"government[- ]backed|military intelligence|intelligence (?:service|unit|agency))\b"),
+                             r"government[- ]backed|military intelligence|intelligence (?:service|unit|agency)|"
+                             r"foreign agents?)\b"),
         ("agency", 0.8, r"\b(?:FSB|GRU|SVR|MSS|IRGC|MOIS|PLA Unit|Reconnaissance General Bureau)\b"),
         ("apt", 0.8, r"\b(?:APT\s?\d+|advanced persistent threat|threat actor|hacking (?:group|unit))\b"),
         ("intrusion", 0.5, r"\b(?:intrusions?|breach\w*|hack\w*|compromis\w+|infiltrat\w+|"

@@ -45,6 +45,7 @@ class SourceSpider(scrapy.Spider):
         settings = get_settings()
         self.seen = SeenUrls(redis.Redis.from_url(settings.redis_url), settings)
         self.scheduled = 0
+        self.requested: set[str] = set()
 
     def count(self, key: str, amount: int = 1) -> None:
         stats = self.crawler.stats
@@ -77,13 +78,17 @@ class SourceSpider(scrapy.Spider):
         fresh = self.seen.unseen(canonical)
         self.count("already_seen", sum(1 for flag in fresh if not flag))
         for link, canonical_url, is_new in zip(usable, canonical, fresh, strict=True):
-            if not is_new:
+            if not is_new or canonical_url in self.requested:
                 continue
+            self.requested.add(canonical_url)
             if self.scheduled >= self.source.max_items:
                 self.count("skipped/max_items")
                 continue
             self.scheduled += 1
+            # dont_filter: duplicates are handled above; a redirect loop then ends at
+            # REDIRECT_MAX_TIMES as a counted error instead of vanishing in the dupefilter.
             yield scrapy.Request(link["url"], callback=self.parse_article, errback=self.fetch_failed,
+                                 dont_filter=True,
                                  cb_kwargs={"role": "article", "listed": link,
                                             "link_canonical": canonical_url})
 

@@ -10,14 +10,16 @@ from typing import Any
 from coverwatch.settings import PROJECT_ROOT
 
 
-def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240) -> dict[str, Any]:
+def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240,
+                      extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``coverwatch crawl --wait`` as its own process (a real Scrapy crawl)."""
+    folder.mkdir(parents=True, exist_ok=True)
     sources_file = folder / "sources.yml"
     sources_file.write_text(sources_yaml, encoding="utf-8")
     finished = subprocess.run(
         [sys.executable, "-m", "coverwatch.cli", "crawl", "--sources", str(sources_file),
          "--wait", "--timeout", str(timeout)],
-        capture_output=True, text=True, env={**os.environ}, cwd=PROJECT_ROOT,
+        capture_output=True, text=True, env={**os.environ, **(extra_env or {})}, cwd=PROJECT_ROOT,
         timeout=timeout + 60, check=False)
     (folder / "crawl.log").write_text(finished.stderr)
     assert finished.returncode == 0, finished.stderr[-4000:]
