@@ -76,14 +76,14 @@ def test_rule_with_broken_query_is_refused(engine: SearchEngine, settings: Setti
 def test_search_highlights_and_hides_duplicates(engine: SearchEngine, settings: Settings) -> None:
     index = settings.index_name(ARTICLES)
     original = _article("sandworm", "Sandworm wiper hits substations",
-                        "The Sandworm group deployed a wiper against substations. " * 4)
+                        "The Sandworm group deployed the Quokkawipe wiper against substations. " * 4)
     copy = _article("sandworm-copy", original.title, original.body, source="civic-tribune")
     copy.duplicate_of = original.id
     bulk_index(engine, index, [original.to_document(), copy.to_document()], refresh=True)
-    page = run_search(engine, settings, "sandworm wiper")
+    page = run_search(engine, settings, "quokkawipe wiper")
     assert [hit.id for hit in page.hits] == [original.id]
     assert "<mark>" in page.hits[0].highlights[0]
-    with_copies = run_search(engine, settings, "sandworm wiper", include_duplicates=True)
+    with_copies = run_search(engine, settings, "quokkawipe wiper", include_duplicates=True)
     assert {hit.id for hit in with_copies.hits} == {original.id, copy.id}
     with pytest.raises(InvalidQuery):
         run_search(engine, settings, 'title:(unclosed "quote')
