@@ -21,10 +21,10 @@ from workers.dedupe import normalise_body
 
 TOP_TERMS = 40
 QUERY_TERMS = 20  # the heaviest terms, used to find candidate neighbours
-JOIN_THRESHOLD = 0.28
+JOIN_THRESHOLD = 0.32
 MERGE_THRESHOLD = 0.45
 WINDOW_DAYS = 10
-TIME_SCALE_DAYS = 12.0
+TIME_SCALE_DAYS = 10.0
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
