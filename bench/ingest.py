@@ -1,5 +1,6 @@
-"""Articles/s through the real worker path (Celery on Redis → dedupe → OpenSearch
-→ percolate) versus a raw ``_bulk`` of the same documents into the same node.
+"""Articles/s through the real worker path (Celery on Redis: ingest → dedupe →
+enrich → index → cluster → alert match) versus a raw ``_bulk`` of the same
+documents into the same node, and the worker processes' peak RSS.
 
 Each run uses a fresh prefix (fresh indices, queues and Redis keys) and a real
 worker process; the figures are medians over --runs. The last line is JSON.
@@ -27,6 +28,24 @@ def _fresh_settings(tag: str):  # type: ignore[no-untyped-def]
     return get_settings()
 
 
+def _peak_rss_mb(root_pid: int) -> float:
+    """Largest VmHWM (peak resident set) among a worker's processes, in MB."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        pid, ppid = int(fields["Pid"]), int(fields["PPid"])
+        if (pid == root_pid or ppid == root_pid) and "VmHWM" in fields:
+            peak = max(peak, int(fields["VmHWM"].split()[0]))
+    return peak / 1024
+
+
+PEAKS: list[float] = []
+
+
 def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency: int) -> float:
     settings = _fresh_settings("pipe")
     from coverwatch.demo import reset_deployment
@@ -47,6 +66,7 @@ def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency
         elapsed = time.perf_counter() - started
         if figures["batches_failed"]:
             raise RuntimeError(f"pipeline batches failed: {figures}")
+        PEAKS.append(_peak_rss_mb(worker.pid))
     finally:
         stop_worker(worker)
         reset_deployment(settings)
@@ -104,6 +124,7 @@ def main() -> None:
         "bulk_docs_per_s": round(statistics.median(bulk), 1),
     }
     figures["ratio"] = round(figures["pipeline_docs_per_s"] / figures["bulk_docs_per_s"], 3)
+    figures["worker_peak_rss_mb"] = round(max(PEAKS), 1)
     print(json.dumps(figures))
 
 
