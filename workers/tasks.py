@@ -1,5 +1,7 @@
 """Thin Celery tasks: load, call a stage, store, pass on. Each takes and returns
-JSON-safe batches so one round trip carries many articles."""
+JSON-safe batches so one round trip carries many articles. Every stage keeps its
+result: Celery marks the rest of a chain failed only through stored results, and
+whoever waits for a batch must learn of a failure at once, not at a timeout."""
 
 from __future__ import annotations
 

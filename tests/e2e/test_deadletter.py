@@ -37,3 +37,14 @@ def test_poison_message_is_kept_and_replayable(settings: Settings, worker: None,
     _wait_for_letters(redis_client, settings, before + 1)
     again = list_dead_letters(redis_client, settings)
     assert len(again) == before + 1 and again[-1].task_id != poison.task_id
+
+
+def test_a_failed_stage_fails_its_batch_at_once(settings: Settings, worker: None) -> None:
+    from workers.handoff import wait_for_batches
+    from workers.tasks import cluster, dedupe, enrich, index, ingest, match_alerts
+
+    poisoned = (ingest.s(12345) | dedupe.s() | enrich.s() | index.s() | cluster.s() | match_alerts.s()).apply_async()
+    started = time.monotonic()
+    figures = wait_for_batches([str(poisoned.id)], timeout=60)
+    assert figures["batches_failed"] == 1 and figures["batches_ok"] == 0
+    assert time.monotonic() - started < 30
