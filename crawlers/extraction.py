@@ -196,7 +196,11 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
     except (ValueError, etree.ParserError) as failure:
         raise ExtractionError(f"unparseable HTML: {failure}") from failure
     document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=False, favor_precision=True)
+                                           include_tables=False)
+    if document is None or len(getattr(document, "text", None) or "") < overrides.min_body_chars:
+        # Short pages and unusual layouts: a second pass that keeps more of the page.
+        document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
+                                               include_tables=False, favor_recall=True) or document
     ld = _json_ld(tree)
     body = _overridden_body(tree, overrides)
     if body is None:
