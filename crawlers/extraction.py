@@ -117,7 +117,8 @@ def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
     return None
 
 
-def _parse_date(value: Any) -> datetime | None:
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601 (with Z), naive times read as UTC; None for anything else."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
@@ -160,10 +161,10 @@ def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any]) -> datetime | No
     times = tree.xpath('//article//time/@datetime | //time[contains(@class,"publish")]/@datetime')
     candidates += [str(value) for value in times]
     for candidate in candidates:
-        parsed = _parse_date(candidate)
+        parsed = parse_timestamp(candidate)
         if parsed is not None and ("T" in str(candidate) or ":" in str(candidate)):
             return parsed
-    return next((d for d in map(_parse_date, candidates) if d is not None), None)
+    return next((d for d in map(parse_timestamp, candidates) if d is not None), None)
 
 
 _PAYWALL = re.compile(r"\b(subscribe to (?:continue|read)|to continue reading|this article is for subscribers|"
@@ -232,7 +233,7 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         url=url, canonical_url=_canonical_link(tree, url), title=title, body=body,
         lead=" ".join(str(description).split()) or body.split("\n", 1)[0], authors=authors,
         published_at=_published(tree, ld),
-        modified_at=_parse_date(ld.get("dateModified")) or _parse_date(_meta(tree, "article:modified_time")),
+        modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tree, "article:modified_time")),
         language=language, image=image if isinstance(image, str) else _meta(tree, "og:image"),
         section=(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None)
         or _meta(tree, "article:section"),

@@ -11,6 +11,7 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
+from crawlers.extraction import parse_timestamp
 from crawlers.spiders.base import SourceSpider
 
 log = logging.getLogger(__name__)
@@ -23,16 +24,6 @@ class MalformedSitemap(ValueError):
     """Not a sitemap or sitemap index."""
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def parse_sitemap(body: bytes) -> tuple[str, list[dict[str, Any]]]:
     """("index", child sitemaps) or ("urlset", article links), newest first."""
     try:
@@ -42,7 +33,7 @@ def parse_sitemap(body: bytes) -> tuple[str, list[dict[str, Any]]]:
         raise MalformedSitemap(f"not XML: {failure}") from failure
     kind = etree.QName(root).localname
     if kind == "sitemapindex":
-        children = [{"url": loc.strip(), "published_at": _date(sm.findtext("sm:lastmod", None, _NS))}
+        children = [{"url": loc.strip(), "published_at": parse_timestamp(sm.findtext("sm:lastmod", None, _NS))}
                     for sm in root.findall("sm:sitemap", _NS) if (loc := sm.findtext("sm:loc", None, _NS))]
         return "index", children
     if kind != "urlset":
@@ -52,7 +43,7 @@ def parse_sitemap(body: bytes) -> tuple[str, list[dict[str, Any]]]:
         loc = entry.findtext("sm:loc", None, _NS)
         if not loc:
             continue
-        published = _date(entry.findtext("news:news/news:publication_date", None, _NS)) or _date(
+        published = parse_timestamp(entry.findtext("news:news/news:publication_date", None, _NS)) or parse_timestamp(
             entry.findtext("sm:lastmod", None, _NS))
         links.append({"url": loc.strip(), "published_at": published,
                       "title": entry.findtext("news:news/news:title", "", _NS)})
