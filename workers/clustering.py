@@ -20,7 +20,8 @@ from datetime import datetime
 from workers.dedupe import normalise_body
 
 TOP_TERMS = 40
-QUERY_TERMS = 20  # the heaviest terms, used to find candidate neighbours
+QUERY_TERMS = 12  # the heaviest terms, sent to the engine to find candidate neighbours
+NEIGHBOUR_TERMS = 20  # the heaviest terms, used to find neighbours among articles assigned in this run
 JOIN_THRESHOLD = 0.32
 MERGE_THRESHOLD = 0.45
 WINDOW_DAYS = 10
@@ -159,7 +160,7 @@ class OnlineClusterer:
     def _earlier_candidates(self, item: ClusterItem) -> list[ClusterItem]:
         shared: Counter[str] = Counter()
         known: dict[str, ClusterItem] = {}
-        for term in list(item.vector)[:QUERY_TERMS]:
+        for term in list(item.vector)[:NEIGHBOUR_TERMS]:
             for other in self._by_term.get(term, ()):
                 shared[other.id] += 1
                 known[other.id] = other
@@ -177,7 +178,7 @@ class OnlineClusterer:
             item.story_id = new_story_id(item.id)
             result = Assignment(item.id, item.story_id, True, ranked[0].score if ranked else 0.0)
         self.assigned.append(item)
-        for term in list(item.vector)[:QUERY_TERMS]:
+        for term in list(item.vector)[:NEIGHBOUR_TERMS]:
             self._by_term.setdefault(term, []).append(item)
         return result
 

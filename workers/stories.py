@@ -31,7 +31,7 @@ from workers.clustering import (
     top_terms,
 )
 
-CANDIDATES_PER_ARTICLE = 20
+CANDIDATES_PER_ARTICLE = 15
 STORY_REFRESH_SECONDS = 5
 _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
                      "victim_countries", "malware", "cves", "story_id", "source"]
