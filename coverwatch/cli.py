@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from coverwatch.settings import get_settings
@@ -68,8 +69,8 @@ def _crawl(args: argparse.Namespace) -> int:
 
     states = SourceStates(redis_client(), settings)
     by_name = {source.name: source for source in sources}
-    for report in outcome["sources"]:  # type: ignore[attr-defined]
-        states.record(by_name[report["source"]], report)
+    for report in reports:
+        states.record(by_name[report.source], asdict(report))
     if args.wait:
         from search.engine import connect
         from search.indexes import ARTICLES, refresh
