@@ -33,6 +33,9 @@ _DEMONYM_STATE = re.compile(
     r"(?:\s+state)?[- ](?:sponsored|based|nexus|government|military|intelligence)", re.IGNORECASE)
 
 
+AMBIGUOUS = "\0ambiguous"
+
+
 @dataclass
 class ImportReport:
     merged_aliases: int = 0
@@ -55,7 +58,8 @@ def _state_from_name(name: str | None) -> str | None:
 
 
 def _looks_like_a_word(alias: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z]?[a-z]+", alias)) or (bool(re.fullmatch(r"[A-Z]+", alias)) and len(alias) > 4)
+    """"Cobalt", "silence", "LEAD": one run of letters, which text may use as a plain word."""
+    return bool(re.fullmatch(r"[A-Z]?[a-z]+", alias)) or (bool(re.fullmatch(r"[A-Z]+", alias)) and len(alias) >= 3)
 
 
 class _Merger:
@@ -68,14 +72,22 @@ class _Merger:
         self.report = ImportReport()
 
     def find(self, attack_id: str | None, names: Iterable[str]) -> str | None:
+        """The known actor an entry describes; AMBIGUOUS when its names belong to several."""
         if attack_id and attack_id in self.actors:
             return attack_id
         owners = {self.owner[name.casefold()] for name in names if name.casefold() in self.owner}
-        return owners.pop() if len(owners) == 1 else None
+        if len(owners) > 1:
+            return AMBIGUOUS
+        return owners.pop() if owners else None
 
     def merge(self, actor_id: str | None, entry_id: str, name: str, aliases: list[str],
               state: str | None, sectors: list[str], may_create: bool = True) -> None:
         usable = [a.strip() for a in dict.fromkeys([name, *aliases]) if len(a.strip()) > 3]
+        if actor_id == AMBIGUOUS:
+            # One entry naming two known actors (vendors lump groups differently):
+            # neither gains its aliases, and no third actor is made of the rest.
+            self.report.skipped_collisions += 1
+            return
         if actor_id is None:
             if not may_create:
                 return

@@ -80,3 +80,23 @@ def test_sectors_malware_cves() -> None:
 
 def test_sentence_split_keeps_abbreviations_together_enough() -> None:
     assert len(split_sentences("The FBI said so. Then the NSA agreed! Did CISA? Yes.")) == 4
+
+
+def test_no_actor_in_ordinary_technical_prose() -> None:
+    """Real English that is not about threat actors: the standard library's own
+    documentation. The merged taxonomy (500+ actors, thousands of aliases) must
+    find nothing in it."""
+    import importlib
+    import inspect
+
+    texts = []
+    for name in ("argparse", "asyncio", "collections", "csv", "datetime", "email", "json", "logging",
+                 "os", "pathlib", "re", "smtplib", "socket", "ssl", "subprocess", "threading", "unittest"):
+        module = importlib.import_module(name)
+        for _, member in inspect.getmembers(module):
+            doc = inspect.getdoc(member)
+            if doc and len(doc) > 100:
+                texts.append(doc)
+    assert sum(len(text.split()) for text in texts) > 50_000
+    found = [(m.alias, m.sentence[:80]) for text in texts for m in default_matcher().mentions(text)]
+    assert found == []

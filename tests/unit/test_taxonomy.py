@@ -65,3 +65,12 @@ def test_importers_read_minimal_files(tmp_path: Path) -> None:
     heron = next(actor for actor in merged.actors if actor.name == "Quiet Heron")
     assert heron.state == "CN" and heron.is_ambiguous("Heron")
     assert report.new_actors == 1 and report.merged_aliases == 1
+
+
+def test_an_entry_lumping_two_known_actors_creates_nothing(tmp_path: Path) -> None:
+    misp = tmp_path / "lumped.json"
+    misp.write_text('{"values": [{"value": "G0096", "uuid": "9", "meta": {"cfr-suspected-state-sponsor": "China", '
+                    '"synonyms": ["APT41", "Winnti", "LEAD", "Red Kelpie"]}}]}')
+    merged, report = merge_misp(load_taxonomy(ACTORS_FILE), misp)
+    assert report.new_actors == 0 and report.skipped_collisions == 1
+    assert "LEAD" not in merged.by_id["G0096"].aliases and "Red Kelpie" not in merged.by_id["G0044"].aliases
