@@ -69,5 +69,3 @@ def percolate_articles(documents: Sequence[dict[str, Any]], size: int = 1000) ->
     }
 
 
-def articles_by_ids(ids: Sequence[str]) -> dict[str, Any]:
-    return {"size": len(ids), "query": {"ids": {"values": list(ids)}}}

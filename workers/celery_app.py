@@ -53,6 +53,3 @@ def make_app() -> Celery:
 app = make_app()
 
 
-def all_queues() -> list[str]:
-    settings = get_settings()
-    return [settings.queue_name(stage) for stage in STAGES]

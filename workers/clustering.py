@@ -183,15 +183,6 @@ class OnlineClusterer:
         return result
 
 
-def centroid(items: Sequence[ClusterItem]) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for item in items:
-        for term, weight in item.vector.items():
-            total[term] = total.get(term, 0.0) + weight
-    norm = math.sqrt(sum(value * value for value in total.values())) or 1.0
-    return {term: value / norm for term, value in total.items()}
-
-
 def stories_to_merge(stories: Mapping[str, Sequence[ClusterItem]],
                      threshold: float = MERGE_THRESHOLD) -> list[tuple[str, str]]:
     """Pairs (absorbed, kept) of stories that have converged: their members are,
