@@ -67,5 +67,3 @@ def percolate_articles(documents: Sequence[dict[str, Any]], size: int = 1000) ->
         },
         "_source": ["rule"],
     }
-
-

@@ -51,5 +51,3 @@ def make_app() -> Celery:
 
 
 app = make_app()
-
-
