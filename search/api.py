@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from coverwatch.settings import Settings, get_settings
 from search.engine import SearchEngine, connect
-from search.service import InvalidQuery, run_search
+from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -36,6 +36,29 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
         except InvalidQuery as failure:
             raise HTTPException(status_code=400, detail=str(failure)) from failure
         return asdict(result)
+
+    @app.get("/api/stories")
+    def api_stories(q: str = Query("", max_length=2000), size: int = Query(20, ge=1, le=100)) -> list[dict[str, Any]]:
+        try:
+            return find_stories(search_engine(), settings, q, size)
+        except InvalidQuery as failure:
+            raise HTTPException(status_code=400, detail=str(failure)) from failure
+
+    @app.get("/api/stories/{story_id}")
+    def api_story(story_id: str) -> dict[str, Any]:
+        try:
+            view = story_view(search_engine(), settings, story_id)
+        except StoryNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
+        return {"story": view.story, "broke_it": view.broke_it, "articles": view.articles}
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse)
+    def story_page(request: Request, story_id: str) -> HTMLResponse:
+        try:
+            view = story_view(search_engine(), settings, story_id)
+        except StoryNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
+        return TEMPLATES.TemplateResponse(request, "story.html", {"view": view})
 
     @app.get("/api/health")
     def api_health() -> dict[str, Any]:

@@ -67,3 +67,22 @@ def percolate_articles(documents: Sequence[dict[str, Any]], size: int = 1000) ->
         },
         "_source": ["rule"],
     }
+
+
+def story_articles(story_id: str, size: int = 200) -> dict[str, Any]:
+    """A story's coverage in the order it appeared: who broke it, who followed."""
+    return {
+        "size": size,
+        "query": {"term": {"story_id": story_id}},
+        "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "_source": ["id", "title", "url", "canonical_url", "source", "published_at", "crawled_at",
+                    "duplicate_of", "actor_names", "claim_type", "claimant", "lead"],
+    }
+
+
+def story_search(query: str, size: int = 20) -> dict[str, Any]:
+    """Stories by title, actors or outlet, most recently updated first."""
+    match: dict[str, Any] = (
+        {"query_string": {"query": query, "fields": ["title^2", "actor_names", "outlets"],
+                          "default_operator": "AND"}} if query.strip() else {"match_all": {}})
+    return {"size": size, "query": match, "sort": [{"last_update": {"order": "desc"}}]}

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coverwatch.settings import Settings
+from search.documents import get_document
 from search.engine import EngineError, SearchEngine
-from search.indexes import ARTICLES
-from search.queries import article_search
+from search.indexes import ARTICLES, STORIES
+from search.queries import article_search, story_articles, story_search
 
 
 class InvalidQuery(ValueError):
@@ -38,6 +39,41 @@ class SearchPage:
     size: int
     hits: list[SearchHit] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class StoryView:
+    """One story and its lineage: the article that broke it, then who followed."""
+
+    story: dict[str, Any]
+    articles: list[dict[str, Any]]
+
+    @property
+    def broke_it(self) -> dict[str, Any] | None:
+        return next((a for a in self.articles if not a.get("duplicate_of")), None)
+
+
+class StoryNotFound(LookupError):
+    """No story with that id."""
+
+
+def story_view(engine: SearchEngine, settings: Settings, story_id: str) -> StoryView:
+    story = get_document(engine, settings.index_name(STORIES), story_id)
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", story_articles(story_id))
+    articles = [hit["_source"] for hit in answer["hits"]["hits"]]
+    if story is None and not articles:
+        raise StoryNotFound(story_id)
+    return StoryView(story or {"id": story_id, "title": articles[0]["title"]}, articles)
+
+
+def find_stories(engine: SearchEngine, settings: Settings, query: str, size: int = 20) -> list[dict[str, Any]]:
+    try:
+        answer = engine.request("POST", f"/{settings.index_name(STORIES)}/_search", story_search(query, size))
+    except EngineError as failure:
+        if failure.status == 400:
+            raise InvalidQuery(f"cannot parse the query {query!r}") from failure
+        raise
+    return [hit["_source"] for hit in answer["hits"]["hits"]]
 
 
 def run_search(engine: SearchEngine, settings: Settings, query: str, page: int = 1,

@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from coverwatch.models import Article
@@ -34,7 +35,8 @@ def _copies(records: list[dict[str, object]]) -> list[tuple[dict[str, object], s
     return [(reprint, str(records[0]["url"])), (edited, str(records[1]["url"]))]
 
 
-def test_backfill_then_export(settings: Settings, engine: SearchEngine, worker: None, tmp_path: Path) -> None:
+def test_backfill_then_export(settings: Settings, engine: SearchEngine, worker: None, api_url: str,
+                              tmp_path: Path) -> None:
     records, gold = build_corpus(seed=21)
     copies = _copies(records)
     off_topic = {"url": "https://sport.example.com/final", "title": "Rovers win the cup final",
@@ -71,6 +73,14 @@ def test_backfill_then_export(settings: Settings, engine: SearchEngine, worker: 
     assert len(stories) == len(story_ids)
     biggest = max(stories.values(), key=lambda story: story["article_count"])
     assert biggest["article_count"] >= 3 and biggest["outlets"] and biggest["first_outlet"]
+
+    with httpx.Client(base_url=api_url, timeout=10) as api:
+        lineage = api.get(f"/api/stories/{biggest['id']}").json()
+        assert len(lineage["articles"]) == biggest["article_count"]
+        times = [a["published_at"] for a in lineage["articles"]]
+        assert times == sorted(times) and lineage["broke_it"]["source"] == biggest["first_outlet"]
+        assert api.get("/api/stories/no-such-story").status_code == 404
+        assert biggest["id"] in {story["id"] for story in api.get("/api/stories", params={"size": 100}).json()}
 
 
 def test_two_workers_two_simultaneous_articles_one_story(settings: Settings, engine: SearchEngine,
