@@ -109,12 +109,20 @@ def _json_ld(tree: lxml_html.HtmlElement) -> dict[str, Any]:
     return {}
 
 
-def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
-    for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
-            if str(value).strip():
-                return str(value).strip()
-    return None
+def _meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    """Every <meta> content by its property, name or itemprop, read in one pass (first wins)."""
+    tags: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        content = (element.get("content") or "").strip()
+        for attribute in ("property", "name", "itemprop"):
+            key = element.get(attribute)
+            if key and content and key not in tags:
+                tags[key] = content
+    return tags
+
+
+def _meta(tags: dict[str, str], *names: str) -> str | None:
+    return next((tags[name] for name in names if name in tags), None)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -154,9 +162,9 @@ def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
     return canonicalize_url(url)
 
 
-def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any]) -> datetime | None:
+def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any], tags: dict[str, str]) -> datetime | None:
     """A publication time with its hour: the hour decides which outlet broke a story."""
-    candidates = [ld.get("datePublished"), _meta(tree, "article:published_time", "datePublished", "pubdate",
+    candidates = [ld.get("datePublished"), _meta(tags, "article:published_time", "datePublished", "pubdate",
                                                  "publishdate", "date", "DC.date.issued")]
     times = tree.xpath('//article//time/@datetime | //time[contains(@class,"publish")]/@datetime')
     candidates += [str(value) for value in times]
@@ -187,6 +195,65 @@ def _overridden_body(tree: lxml_html.HtmlElement, overrides: Extraction) -> str 
     return "\n".join(p for p in paragraphs if p) or " ".join(node.text_content().split())
 
 
+@dataclass
+class PageMetadata:
+    """What the page says about itself, read before the text extractor prunes the tree."""
+
+    title: str
+    description: str
+    authors: list[str]
+    canonical_url: str
+    published_at: datetime | None
+    modified_at: datetime | None
+    image: str | None
+    section: str | None
+    tags: list[str]
+    language: str | None
+
+
+def _ld_text(ld: dict[str, Any], key: str) -> str | None:
+    value = ld.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
+    ld = _json_ld(tree)
+    tags = _meta_tags(tree)
+    image = ld.get("image")
+    image = image.get("url") if isinstance(image, dict) else image[0] if isinstance(image, list) and image else image
+    keywords = ld.get("keywords") or _meta(tags, "keywords", "news_keywords") or ""
+    topics = [t.strip() for t in (keywords if isinstance(keywords, list) else str(keywords).split(",")) if t.strip()]
+    language = (tree.get("lang") or "").split("-")[0].lower()
+    return PageMetadata(
+        title=" ".join((_ld_text(ld, "headline") or _meta(tags, "og:title") or "").split()),
+        description=" ".join((_ld_text(ld, "description") or _meta(tags, "og:description", "description")
+                              or "").split()),
+        authors=_ld_names(ld.get("author")) or _split_authors(_meta(tags, "author", "article:author")),
+        canonical_url=_canonical_link(tree, url),
+        published_at=_published(tree, ld, tags),
+        modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tags, "article:modified_time")),
+        image=image if isinstance(image, str) else _meta(tags, "og:image"),
+        section=_ld_text(ld, "articleSection") or _meta(tags, "article:section"),
+        tags=topics,
+        language=language if len(language) == 2 else None,
+    )
+
+
+def _main_text(tree: lxml_html.HtmlElement, page: str, url: str, overrides: Extraction) -> tuple[str, Any]:
+    """The article text and trafilatura's document (for metadata the page lacks).
+    The parsed tree is handed over, so the page is parsed once on the usual path."""
+    override = _overridden_body(tree, overrides)
+    document = trafilatura.bare_extraction(page if override is not None else tree, url=url, with_metadata=True,
+                                           include_comments=False, include_tables=False)
+    if override is None and (document is None or len(getattr(document, "text", None) or "")
+                             < overrides.min_body_chars):
+        # Short pages and unusual layouts: a second pass that keeps more of the page.
+        document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
+                                               include_tables=False, favor_recall=True) or document
+    text = override if override is not None else (getattr(document, "text", None) or "") if document else ""
+    return text.strip(), document
+
+
 def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT_EXTRACTION) -> ExtractedPage:
     if isinstance(page, bytes):
         page = decode_page(page)
@@ -196,19 +263,9 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         tree = lxml_html.fromstring(page)
     except (ValueError, etree.ParserError) as failure:
         raise ExtractionError(f"unparseable HTML: {failure}") from failure
-    document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=False)
-    if document is None or len(getattr(document, "text", None) or "") < overrides.min_body_chars:
-        # Short pages and unusual layouts: a second pass that keeps more of the page.
-        document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                               include_tables=False, favor_recall=True) or document
-    ld = _json_ld(tree)
-    body = _overridden_body(tree, overrides)
-    if body is None:
-        body = (getattr(document, "text", None) or "").strip() if document is not None else ""
-    title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(
-        tree, "og:title") or (getattr(document, "title", None) or "")
-    title = " ".join(str(title).split())
+    meta = read_metadata(tree, url)
+    body, document = _main_text(tree, page, url, overrides)
+    title = meta.title or " ".join((getattr(document, "title", None) or "").split())
     first_line, _, rest = body.partition("\n")
     if rest and first_line.strip() == title:
         body = rest.strip()  # the headline often sits inside the article element
@@ -218,24 +275,13 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         raise NoArticleBody(f"main text is {len(body)} characters (< {overrides.min_body_chars})")
     if not title:
         raise ExtractionError("no title")
-    description = (ld.get("description") if isinstance(ld.get("description"), str) else None) or _meta(
-        tree, "og:description", "description") or (getattr(document, "description", None) or "")
-    authors = _ld_names(ld.get("author")) or _split_authors(_meta(tree, "author", "article:author")) \
-        or _split_authors(getattr(document, "author", None))
-    image = ld.get("image")
-    image = image.get("url") if isinstance(image, dict) else image[0] if isinstance(image, list) and image else image
-    keywords = ld.get("keywords") or _meta(tree, "keywords", "news_keywords") or ""
-    tags = [t.strip() for t in (keywords if isinstance(keywords, list) else str(keywords).split(",")) if t.strip()]
-    language = (tree.get("lang") or "").split("-")[0].lower() or None
-    if not language or len(language) != 2:
-        language = py3langid.classify(body[:2000])[0]
+    description = meta.description or " ".join((getattr(document, "description", None) or "").split())
     return ExtractedPage(
-        url=url, canonical_url=_canonical_link(tree, url), title=title, body=body,
-        lead=" ".join(str(description).split()) or body.split("\n", 1)[0], authors=authors,
-        published_at=_published(tree, ld),
-        modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tree, "article:modified_time")),
-        language=language, image=image if isinstance(image, str) else _meta(tree, "og:image"),
-        section=(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None)
-        or _meta(tree, "article:section"),
-        tags=tags or [t for t in (getattr(document, "tags", None) or []) if t],
+        url=url, canonical_url=meta.canonical_url, title=title, body=body,
+        lead=description or body.split("\n", 1)[0],
+        authors=meta.authors or _split_authors(getattr(document, "author", None)),
+        published_at=meta.published_at, modified_at=meta.modified_at,
+        language=meta.language or py3langid.classify(body[:2000])[0],
+        image=meta.image, section=meta.section,
+        tags=meta.tags or [t for t in (getattr(document, "tags", None) or []) if t],
     )
