@@ -62,7 +62,9 @@ def _sources_file(settings: Settings, site_base: str | None) -> Path:
 
 
 def run_demo(wait: bool = True) -> int:
-    os.environ.setdefault("COVERWATCH_INDEX_PREFIX", DEMO_PREFIX)
+    # The demo wipes its own data at every start, so it never runs under the
+    # deployment's prefix, whatever COVERWATCH_INDEX_PREFIX says.
+    os.environ["COVERWATCH_INDEX_PREFIX"] = os.environ.get("COVERWATCH_DEMO_PREFIX", DEMO_PREFIX)
     get_settings.cache_clear()
     settings = get_settings()
     if not settings.outbox_dir:
