@@ -98,3 +98,20 @@ def test_reindex_swaps_the_alias_without_losing_documents(engine: SearchEngine,
     target = reindex_and_swap(engine, settings, ARTICLES)
     assert list(engine.request("GET", f"/_alias/{index}")) == [target]
     assert count(engine, index) == before
+
+
+def test_more_like_this_finds_the_related_article(engine: SearchEngine, settings: Settings) -> None:
+    index = settings.index_name(ARTICLES)
+    related = [
+        _article("mlt-a", "Zephyrine backdoor found at port authority",
+                 "Responders found the Zephyrine backdoor on cargo scheduling servers at the port authority. " * 3),
+        _article("mlt-b", "Port authority confirms Zephyrine intrusion",
+                 "The port authority confirmed that the Zephyrine backdoor reached its cargo scheduling servers. " * 3),
+        _article("mlt-c", "Council passes bus budget",
+                 "The council approved more money for bus routes and parks. " * 3),
+    ]
+    bulk_index(engine, index, [a.to_document() for a in related], refresh=True)
+    answer = engine.request("POST", f"/{index}/_search", {"query": {"more_like_this": {
+        "fields": ["title", "body"], "like": [{"_index": index, "_id": related[0].id}],
+        "min_term_freq": 1, "min_doc_freq": 1}}})
+    assert [hit["_id"] for hit in answer["hits"]["hits"]][:1] == [related[1].id]
