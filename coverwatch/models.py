@@ -14,6 +14,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601 (with Z), naive times read as UTC; None for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 class Article(BaseModel):
     """One news article as crawled and as it is indexed.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,6 +19,7 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from coverwatch.models import parse_timestamp
 from coverwatch.urls import InvalidURL, canonicalize_url
 from crawlers.sources import Extraction
 
@@ -123,17 +124,6 @@ def _meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
 
 def _meta(tags: dict[str, str], *names: str) -> str | None:
     return next((tags[name] for name in names if name in tags), None)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """ISO 8601 (with Z), naive times read as UTC; None for anything else."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _ld_names(value: Any) -> list[str]:

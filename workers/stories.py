@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import redis
 
-from coverwatch.models import Article
+from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
 from search.documents import get_documents
 from search.engine import SearchEngine
@@ -47,13 +47,6 @@ def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
     return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600)
 
 
-def _parse_time(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def item_from_article(article: Article) -> ClusterItem:
     return ClusterItem(
         id=article.id, vector=dict(zip(article.cluster_terms, article.cluster_weights, strict=True)),
@@ -66,7 +59,8 @@ def item_from_source(source: dict[str, Any]) -> ClusterItem:
     return ClusterItem(
         id=source["id"],
         vector=dict(zip(source.get("cluster_terms", []), source.get("cluster_weights", []), strict=False)),
-        published=_parse_time(source.get("event_time") or source.get("published_at") or source.get("crawled_at")),
+        published=parse_timestamp(source.get("event_time") or source.get("published_at")
+                                  or source.get("crawled_at")) or utc_now(),
         actors=frozenset(source.get("actors", [])), victims=frozenset(source.get("victim_countries", [])),
         malware=frozenset(source.get("malware", [])), cves=frozenset(source.get("cves", [])),
         story_id=source.get("story_id"), source=source.get("source", ""))

@@ -11,7 +11,7 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from crawlers.extraction import parse_timestamp
+from coverwatch.models import parse_timestamp
 from crawlers.spiders.base import SourceSpider
 
 log = logging.getLogger(__name__)
