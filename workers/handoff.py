@@ -21,12 +21,10 @@ def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) 
 def _flush_stories() -> None:
     """Whoever waits for the pipeline also wants the story documents current."""
     from coverwatch.settings import get_settings
-    from coverwatch.taxonomy import default_taxonomy
     from workers.resources import engine, redis_client
     from workers.stories import flush_dirty_stories
 
-    flush_dirty_stories(engine(), redis_client(), get_settings(),
-                        {actor.id: actor.name for actor in default_taxonomy().actors})
+    flush_dirty_stories(engine(), redis_client(), get_settings())
 
 
 def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300) -> dict[str, int]:

@@ -17,6 +17,7 @@ import redis
 
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
+from coverwatch.taxonomy import default_taxonomy
 from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
@@ -162,9 +163,9 @@ def story_summary_query(story_id: str) -> dict[str, Any]:
     }
 
 
-def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, settings: Settings,
-                            actor_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, settings: Settings) -> list[dict[str, Any]]:
     """Rebuild each story's document from its articles (idempotent)."""
+    taxonomy = default_taxonomy()
     ids = sorted(set(story_ids))
     responses = engine.msearch((settings.index_name(ARTICLES), story_summary_query(s)) for s in ids)
     stories: list[dict[str, Any]] = []
@@ -185,7 +186,7 @@ def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, sett
             "first_outlet": first.get("source", ""), "outlets": keys["outlets"],
             "article_count": int(response["hits"]["total"]["value"]),
             "languages": keys["languages"], "actors": keys["actors"],
-            "actor_names": [(actor_names or {}).get(a, a) for a in keys["actors"]],
+            "actor_names": [taxonomy.by_id[a].name if a in taxonomy.by_id else a for a in keys["actors"]],
             "victim_countries": keys["victims"], "last_update": last,
         })
     actions: list[dict[str, Any]] = []
@@ -203,8 +204,7 @@ def mark_stories_dirty(story_ids: Sequence[str], client: redis.Redis, settings: 
         client.sadd(settings.redis_key("stories-dirty"), *story_ids)
 
 
-def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Settings,
-                        actor_names: dict[str, str] | None = None) -> int:
+def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Settings) -> int:
     """Recompute the story documents marked dirty. SPOP hands each id to one caller;
     an id marked again meanwhile is simply recomputed again later."""
     refreshed = 0
@@ -213,7 +213,7 @@ def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Set
         if not popped:
             return refreshed
         engine.request("POST", f"/{settings.index_name(ARTICLES)}/_refresh")
-        refresh_story_documents([raw.decode() for raw in popped], engine, settings, actor_names)
+        refresh_story_documents([raw.decode() for raw in popped], engine, settings)
         refreshed += len(popped)
 
 

@@ -119,7 +119,6 @@ def cluster(batch: ArticleBatch) -> ArticleBatch:
     articles = _load(batch)
     if not articles:
         return []
-    taxonomy = default_taxonomy()
     vectorise(articles, redis_client(), settings)
     with cluster_lock(redis_client(), settings):
         assignments = assign_stories(articles, engine(), settings)
@@ -128,7 +127,7 @@ def cluster(batch: ArticleBatch) -> ArticleBatch:
     # Story documents are recomputed from their articles at most every few seconds,
     # not per batch: under load one recomputation serves many batches.
     if redis_client().set(settings.redis_key("story-refresh-throttle"), 1, nx=True, ex=STORY_REFRESH_SECONDS):
-        flush_dirty_stories(engine(), redis_client(), settings, {actor.id: actor.name for actor in taxonomy.actors})
+        flush_dirty_stories(engine(), redis_client(), settings)
     count("stories.opened", sum(1 for a in assignments if a.opened))
     count("stories.joined", sum(1 for a in assignments if not a.opened))
     return _dump(articles)
@@ -166,9 +165,7 @@ def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> s
 @app.task(base=StageTask, name="workers.refresh_stories")
 def refresh_stories() -> int:
     """Bring every story document touched since the last refresh up to date."""
-    taxonomy = default_taxonomy()
-    return flush_dirty_stories(engine(), redis_client(), get_settings(),
-                               {actor.id: actor.name for actor in taxonomy.actors})
+    return flush_dirty_stories(engine(), redis_client(), get_settings())
 
 
 @app.task(base=StageTask, name="workers.merge_stories")
