@@ -17,6 +17,24 @@ class BulkOutcome:
     failed: dict[str, str] = field(default_factory=dict)
 
 
+def _run_bulk(engine: SearchEngine, actions: list[dict[str, Any]], refresh: bool = False,
+              skip_missing: bool = False) -> BulkOutcome:
+    """Send bulk actions and sort each item into written or failed (with the reason).
+    ``skip_missing`` ignores 404s, for updates of documents that may not exist yet."""
+    outcome = BulkOutcome()
+    if not actions:
+        return outcome
+    for item in engine.bulk(actions, refresh=refresh).get("items", []):
+        result = next(iter(item.values()))
+        if skip_missing and result.get("status") == 404:
+            continue
+        if "error" in result:
+            outcome.failed[result["_id"]] = str(result["error"].get("reason", result["error"]))
+        else:
+            outcome.written.append(result["_id"])
+    return outcome
+
+
 def bulk_index(
     engine: SearchEngine, index: str, documents: Sequence[dict[str, Any]], refresh: bool = False
 ) -> BulkOutcome:
@@ -26,17 +44,7 @@ def bulk_index(
     for document in documents:
         actions.append({"index": {"_index": index, "_id": document["id"]}})
         actions.append(document)
-    outcome = BulkOutcome()
-    if not actions:
-        return outcome
-    answer = engine.bulk(actions, refresh=refresh)
-    for item in answer.get("items", []):
-        result = next(iter(item.values()))
-        if "error" in result:
-            outcome.failed[result["_id"]] = str(result["error"].get("reason", result["error"]))
-        else:
-            outcome.written.append(result["_id"])
-    return outcome
+    return _run_bulk(engine, actions, refresh=refresh)
 
 
 def mark_duplicates(engine: SearchEngine, index: str, originals: dict[str, str]) -> BulkOutcome:
@@ -46,18 +54,7 @@ def mark_duplicates(engine: SearchEngine, index: str, originals: dict[str, str])
     for copy_id, original_id in originals.items():
         actions.append({"update": {"_index": index, "_id": copy_id}})
         actions.append({"doc": {"duplicate_of": original_id}})
-    outcome = BulkOutcome()
-    if not actions:
-        return outcome
-    for item in engine.bulk(actions).get("items", []):
-        result = item["update"]
-        if result.get("status") == 404:
-            continue
-        if "error" in result:
-            outcome.failed[result["_id"]] = str(result["error"].get("reason", result["error"]))
-        else:
-            outcome.written.append(result["_id"])
-    return outcome
+    return _run_bulk(engine, actions, skip_missing=True)
 
 
 def get_documents(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
