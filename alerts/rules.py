@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings
-from search.engine import EngineError, SearchEngine
+from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES, RULES
 from search.queries import rule_query
 
@@ -45,7 +45,7 @@ class AlertRule(BaseModel):
 
     @property
     def id(self) -> str:
-        return hashlib.sha1(self.name.casefold().encode("utf-8")).hexdigest()[:20]
+        return rule_id(self.name)
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -69,6 +69,11 @@ class AlertRule(BaseModel):
                    enabled=rule.get("enabled", True))
 
 
+def rule_id(name: str) -> str:
+    """Names are unique regardless of case: registering a name again replaces the rule."""
+    return hashlib.sha1(name.casefold().encode("utf-8")).hexdigest()[:20]
+
+
 def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> str:
     """Validate the query against the article index, then store it (same name = replace)."""
     try:
@@ -82,6 +87,15 @@ def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> 
     engine.request("PUT", f"/{settings.index_name(RULES)}/_doc/{rule.id}", rule.to_document(),
                    params={"refresh": "true"})
     return rule.id
+
+
+def delete_rule(engine: SearchEngine, settings: Settings, name: str) -> bool:
+    """Remove a rule by name; False when there was none. Deliveries already made stay recorded."""
+    try:
+        engine.request("DELETE", f"/{settings.index_name(RULES)}/_doc/{rule_id(name)}", params={"refresh": "true"})
+    except NotFound:
+        return False
+    return True
 
 
 def list_rules(engine: SearchEngine, settings: Settings) -> list[AlertRule]:

@@ -132,7 +132,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from alerts.rules import AlertRule, InvalidRule, list_rules, register_rule
+    from alerts.rules import AlertRule, InvalidRule, delete_rule, list_rules, register_rule
     from search.engine import connect
     from search.indexes import ensure_indices
 
@@ -147,6 +147,12 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"error: {failure}", file=sys.stderr)
             return 2
         print(f"rule {rule.name!r} registered as {rule_id}")
+        return 0
+    if args.action == "delete":
+        if not delete_rule(engine, settings, args.name):
+            print(f"error: no rule named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"rule {args.name!r} deleted")
         return 0
     for rule in list_rules(engine, settings):
         print(f"{rule.id}  {rule.name}  [{rule.query_string}]  -> {', '.join(rule.subscribers)}")
@@ -178,6 +184,22 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
                 log_level="info")
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """Become a Celery worker on this deployment's stage queues (exec, so signals
+    from a process supervisor reach Celery itself)."""
+    from coverwatch.settings import PROJECT_ROOT
+    from workers.process import worker_command
+
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()] if args.stages else None
+    try:
+        command = worker_command(get_settings(), args.concurrency, stages=stages)
+    except ValueError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    os.chdir(PROJECT_ROOT)
+    os.execv(command[0], command)
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -312,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("query")
     add.add_argument("email", nargs="+")
     rule_actions.add_parser("list")
+    rule_actions.add_parser("delete").add_argument("name")
     rules.set_defaults(handler=_rules)
 
     search = commands.add_parser("search", help="search indexed coverage")
@@ -345,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("serve", help="run the analyst API and search page").set_defaults(handler=_serve)
     commands.add_parser("stats", help="pipeline counters").set_defaults(handler=_stats)
+    worker = commands.add_parser("worker", help="run a Celery worker on every stage queue (or --stages)")
+    worker.add_argument("--concurrency", "-c", type=int, default=os.cpu_count() or 2)
+    worker.add_argument("--stages", help="comma-separated stages to consume (default: all)")
+    worker.set_defaults(handler=_worker)
     demo = commands.add_parser("demo", help="run the whole product on the offline demo site")
     demo.set_defaults(handler=_demo)
     return parser

@@ -67,11 +67,14 @@ class SearchEngine(ABC):
         ...
 
     def bulk(self, actions: Iterable[Mapping[str, Any]], refresh: bool = False) -> dict[str, Any]:
-        """Send bulk actions (action line and source line alternating)."""
+        """Send bulk actions (action line and source line alternating). ``refresh``
+        makes the written documents searchable before this returns: an immediate
+        refresh of the shards written, not ``wait_for``, which sleeps until the next
+        scheduled refresh (up to a second, far longer than the write)."""
         payload = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in actions)
         if not payload:
             return {"errors": False, "items": []}
-        params = {"refresh": "wait_for"} if refresh else {}
+        params = {"refresh": "true"} if refresh else {}
         return self._send_ndjson("/_bulk", payload, params)
 
     def msearch(self, searches: Iterable[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

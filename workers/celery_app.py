@@ -8,7 +8,7 @@ from celery import Celery
 
 from coverwatch.settings import get_settings
 
-STAGES = ("ingest", "dedupe", "enrich", "index", "cluster", "alerts", "deliver", "merge_stories",
+STAGES = ("ingest", "dedupe", "enrich", "cluster", "alerts", "deliver", "merge_stories",
           "refresh_stories", "crawl", "dispatch_crawls")
 
 
@@ -34,7 +34,8 @@ def make_app() -> Celery:
         # A worker killed mid-task hands the message back instead of losing it.
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        result_expires=24 * 3600,
+        # Stage results carry whole batches; waiters read them within minutes.
+        result_expires=3600,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
         task_default_queue=settings.queue_name("ingest"),

@@ -24,11 +24,13 @@ THREAT_CONTEXT = re.compile(
 )
 
 
-def split_sentences(text: str) -> list[str]:
+@lru_cache(maxsize=16)
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Cached: actors, countries and claims each read the sentences of one article."""
     sentences: list[str] = []
     for paragraph in text.splitlines():
         sentences.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
-    return sentences
+    return tuple(sentences)
 
 
 _WORD = re.compile(r"[^\W_]+(?:[\-.@&][^\W_]+)*")
@@ -53,22 +55,25 @@ class PhraseIndex(Generic[V]):
 
     def find(self, sentence: str) -> list[tuple[V, int, int]]:
         """Longest match at each position, left to right: (value, start, end)."""
-        words = list(_WORD.finditer(sentence))
-        keys = [_key(word.group(0)) for word in words]
+        spans, keys = _words(sentence)
         found: list[tuple[V, int, int]] = []
+        prefixes, values, total = self._prefixes, self._values, len(keys)
         position = 0
-        while position < len(words):
+        while position < total:
+            if keys[position] not in prefixes:
+                position += 1  # the common case: no name starts with this word
+                continue
             best = 0
             joined = ""
-            for length in range(1, min(MAX_PHRASE_TOKENS, len(words) - position) + 1):
+            for length in range(1, min(MAX_PHRASE_TOKENS, total - position) + 1):
                 joined += keys[position + length - 1]
-                if joined not in self._prefixes:
+                if joined not in prefixes:
                     break
-                if joined in self._values:
+                if joined in values:
                     best = length
             if best:
-                found.append((self._values["".join(keys[position:position + best])],
-                              words[position].start(), words[position + best - 1].end()))
+                found.append((values["".join(keys[position:position + best])],
+                              spans[position][0], spans[position + best - 1][1]))
                 position += best
             else:
                 position += 1
@@ -128,8 +133,17 @@ def _is_phrase(surface: str) -> bool:
     return len(words) > 1 and all(word.isalpha() for word in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(alias: str) -> str:
     return _NOT_ALNUM.sub("", alias.casefold())
+
+
+@lru_cache(maxsize=4096)
+def _words(sentence: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """Word spans and their look-up keys; cached because every phrase index reads
+    the same sentences."""
+    matches = list(_WORD.finditer(sentence))
+    return tuple(m.span() for m in matches), tuple(_key(m.group(0)) for m in matches)
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +159,8 @@ STATE_AGENCIES = {
     "RGB": "KP", "Reconnaissance General Bureau": "KP",
     "IRGC": "IR", "MOIS": "IR", "Revolutionary Guard": "IR",
 }
+_AGENCY_PATTERN = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(STATE_AGENCIES, key=len, reverse=True))
+                             + r")\b")
 _ACTOR_WORDS = (r"(?:state[- ]sponsored|state[- ]backed|government[- ]backed|military|intelligence|"
                 r"hack\w*|spies|spy|cyber\w*|threat actors?|APT|operatives|services?|agents?|group)")
 _VICTIM_NOUNS = (r"(?:ministry|ministries|minister|government|parliament|embassy|embassies|military|armed forces|"
@@ -195,9 +211,7 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
         actor = taxonomy.by_id.get(actor_id)
         if actor and actor.state:
             states.append(actor.state)
-    for agency, code in STATE_AGENCIES.items():
-        if re.search(rf"\b{re.escape(agency)}\b", text):
-            states.append(code)
+    states += [STATE_AGENCIES[agency] for agency in dict.fromkeys(_AGENCY_PATTERN.findall(text))]
     # "Danish intelligence" is usually a victim's agency; an adjective next to a threat
     # word names a sponsor only for states the taxonomy knows to run such operations.
     known_sponsors = {actor.state for actor in taxonomy.actors if actor.state}

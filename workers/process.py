@@ -8,26 +8,37 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from coverwatch.settings import PROJECT_ROOT, Settings
 
 
-def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
-                 extra_env: Mapping[str, str] | None = None, name: str = "w") -> subprocess.Popen[bytes]:
+def worker_command(settings: Settings, concurrency: int, node_name: str | None = None,
+                   stages: Sequence[str] | None = None) -> list[str]:
+    """The Celery worker command line for this deployment's stage queues (all of
+    them unless ``stages`` names some), so no deployment file lists queues by hand."""
     from workers.celery_app import STAGES
 
-    queues = ",".join(settings.queue_name(stage) for stage in STAGES)
+    unknown = sorted(set(stages or ()) - set(STAGES))
+    if unknown:
+        raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
+    queues = ",".join(settings.queue_name(stage) for stage in (stages or STAGES))
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues,
+               "-c", str(concurrency), "--loglevel", "INFO",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return command + (["-n", node_name] if node_name else [])
+
+
+def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
+                 extra_env: Mapping[str, str] | None = None, name: str = "w") -> subprocess.Popen[bytes]:
     node_name = f"{settings.index_prefix}-{os.getpid()}-{name}@{socket.gethostname()}"
     env = {**os.environ, **(extra_env or {}), "COVERWATCH_INDEX_PREFIX": settings.index_prefix}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues,
-             "-c", str(concurrency), "--loglevel", "INFO", "-n", node_name,
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            worker_command(settings, concurrency, node_name),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             cwd=PROJECT_ROOT, start_new_session=True)
     _wait_until_answering(node_name, process, timeout=90)

@@ -97,9 +97,10 @@ def candidate_query(article: Article) -> dict[str, Any]:
     return {
         "size": CANDIDATES_PER_ARTICLE,
         "_source": _CANDIDATE_FIELDS,
+        "track_total_hits": False,
         "query": {"bool": {
-            "filter": [{"exists": {"field": "story_id"}},
-                       {"range": {"event_time": {"gte": (published - window).isoformat(),
+            # Articles are written with their story, so every stored one has a story_id.
+            "filter": [{"range": {"event_time": {"gte": (published - window).isoformat(),
                                                    "lte": (published + window).isoformat()}}}],
             "must_not": [{"ids": {"values": [article.id]}}],
             "should": should, "minimum_should_match": 2,
@@ -132,18 +133,6 @@ def assign_stories(articles: Sequence[Article], engine: SearchEngine,
         original_story[article.id] = assignment.story_id
         assignments.append(assignment)
     return assignments
-
-
-def write_assignments(articles: Sequence[Article], engine: SearchEngine, settings: Settings) -> None:
-    index = settings.index_name(ARTICLES)
-    actions: list[dict[str, Any]] = []
-    for article in articles:
-        actions.append({"update": {"_index": index, "_id": article.id}})
-        actions.append({"doc": {"story_id": article.story_id, "cluster_terms": article.cluster_terms,
-                                "cluster_weights": article.cluster_weights}})
-    if actions:
-        engine.bulk(actions)
-        engine.request("POST", f"/{index}/_refresh")
 
 
 def story_summary_query(story_id: str) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from workers.stories import (
     mark_stories_dirty,
     merge_converged,
     vectorise,
-    write_assignments,
 )
 
 log = logging.getLogger(__name__)
@@ -98,38 +97,34 @@ def enrich(batch: ArticleBatch, keep_off_topic: bool = False) -> ArticleBatch:
     return _dump(kept)
 
 
-@app.task(base=StageTask, name="workers.index")
-def index(batch: ArticleBatch) -> ArticleBatch:
-    settings = get_settings()
-    articles = _load(batch)
-    articles = stages.reconcile_originals(articles, _registry().owners(articles))
-    outcome = bulk_index(engine(), settings.index_name(ARTICLES),
-                         [article.to_document() for article in articles])
-    for article_id, reason in outcome.failed.items():
-        log.error("engine refused article %s: %s", article_id, reason)
-    count("articles.indexed", len(outcome.written))
-    count("articles.rejected.engine", len(outcome.failed))
-    written = set(outcome.written)
-    return _dump([article for article in articles if article.id in written])
-
-
 @app.task(base=StageTask, name="workers.cluster")
 def cluster(batch: ArticleBatch) -> ArticleBatch:
+    """Place each article in a story, then index it with its story in one write.
+    Assignment and write share the cluster lock, and the write is refreshed before
+    the lock is let go, so the next batch on any worker finds these articles."""
     settings = get_settings()
     articles = _load(batch)
     if not articles:
         return []
+    articles = stages.reconcile_originals(articles, _registry().owners(articles))
     vectorise(articles, redis_client(), settings)
     with cluster_lock(redis_client(), settings):
         assignments = assign_stories(articles, engine(), settings)
-        write_assignments(articles, engine(), settings)
+        outcome = bulk_index(engine(), settings.index_name(ARTICLES),
+                             [article.to_document() for article in articles], refresh=True)
+    for article_id, reason in outcome.failed.items():
+        log.error("engine refused article %s: %s", article_id, reason)
+    count("articles.indexed", len(outcome.written))
+    count("articles.rejected.engine", len(outcome.failed))
+    count("stories.opened", sum(1 for a in assignments if a.opened))
+    count("stories.joined", sum(1 for a in assignments if not a.opened))
+    written = set(outcome.written)
+    articles = [article for article in articles if article.id in written]
     mark_stories_dirty([a.story_id for a in articles if a.story_id], redis_client(), settings)
     # Story documents are recomputed from their articles at most every few seconds,
     # not per batch: under load one recomputation serves many batches.
     if redis_client().set(settings.redis_key("story-refresh-throttle"), 1, nx=True, ex=STORY_REFRESH_SECONDS):
         flush_dirty_stories(engine(), redis_client(), settings)
-    count("stories.opened", sum(1 for a in assignments if a.opened))
-    count("stories.joined", sum(1 for a in assignments if not a.opened))
     return _dump(articles)
 
 
@@ -180,8 +175,8 @@ def merge_stories() -> list[list[str]]:
 
 def pipeline_for(batch: ArticleBatch, keep_off_topic: bool = False) -> Any:
     """The chain one batch of articles travels, crawled or backfilled alike."""
-    return (ingest.s(batch) | dedupe.s() | enrich.s(keep_off_topic=keep_off_topic) | index.s()
-            | cluster.s() | match_alerts.s())
+    return (ingest.s(batch) | dedupe.s() | enrich.s(keep_off_topic=keep_off_topic) | cluster.s()
+            | match_alerts.s())
 
 
 @app.task(base=StageTask, name="workers.dispatch_crawls")

@@ -41,9 +41,9 @@ def test_poison_message_is_kept_and_replayable(settings: Settings, worker: None,
 
 def test_a_failed_stage_fails_its_batch_at_once(settings: Settings, worker: None) -> None:
     from workers.handoff import wait_for_batches
-    from workers.tasks import cluster, dedupe, enrich, index, ingest, match_alerts
+    from workers.tasks import cluster, dedupe, enrich, ingest, match_alerts
 
-    poisoned = (ingest.s(12345) | dedupe.s() | enrich.s() | index.s() | cluster.s() | match_alerts.s()).apply_async()
+    poisoned = (ingest.s(12345) | dedupe.s() | enrich.s() | cluster.s() | match_alerts.s()).apply_async()
     started = time.monotonic()
     figures = wait_for_batches([str(poisoned.id)], timeout=60)
     assert figures["batches_failed"] == 1 and figures["batches_ok"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.rules import AlertRule, InvalidRule, register_rule
+from alerts.rules import AlertRule, InvalidRule, delete_rule, register_rule
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.documents import bulk_index, count, get_document
@@ -64,6 +64,10 @@ def test_percolator_rule_matches_only_matching_articles(engine: SearchEngine,
                             percolate_articles([other.to_document(), matching.to_document()]))
     hits = {hit["_source"]["rule"]["name"]: hit["fields"]["_percolator_document_slot"]
             for hit in answer["hits"]["hits"]}
+    # Rules share the run's prefix with the end-to-end tests, whose inboxes must not
+    # receive this rule's mail: it goes, and a second delete finds nothing.
+    assert delete_rule(engine, settings, rule.name)
+    assert not delete_rule(engine, settings, rule.name)
     assert hits.get(rule.name) == [1]
 
 
