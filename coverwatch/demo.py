@@ -46,8 +46,9 @@ def reset_deployment(settings: Settings) -> None:
     drop_indices(connect(settings.search_url), settings)
     client = redis.Redis.from_url(settings.redis_url)
     for pattern in (f"{settings.index_prefix}:*", f"{settings.index_prefix}.*"):
-        for key in client.scan_iter(match=pattern, count=500):
-            client.delete(key)
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(keys), 500):
+            client.unlink(*keys[start:start + 500])
 
 
 def _sources_file(settings: Settings, site_base: str | None) -> Path:

@@ -14,6 +14,7 @@ from celery import Task
 from alerts.transports import TransportError
 from coverwatch.settings import get_settings
 from search.engine import EngineError, EngineUnavailable
+from workers.batches import BatchMissing, BatchStore
 from workers.resources import count, redis_client
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ class StageTask(Task):  # type: ignore[misc]
         log.error("task %s[%s] failed for good: %s", self.name, task_id, exc)
         record = {"task": self.name, "task_id": task_id, "args": args, "kwargs": kwargs,
                   "reason": f"{type(exc).__name__}: {exc}", "failed_at": time.time()}
+        # The letter keeps the articles themselves: the stored batch expires, the letter does not.
+        batches = BatchStore(redis_client(), get_settings())
+        if args and batches.is_ref(args[0]):
+            try:
+                record["batch"] = batches.get(args[0])
+            except (BatchMissing, redis.RedisError) as missing:
+                log.error("dead letter %s without its batch: %s", task_id, missing)
         try:
             redis_client().rpush(get_settings().redis_key("dead-letter"), json.dumps(record, default=str))
         except redis.RedisError:

@@ -9,6 +9,7 @@ from typing import Any, cast
 import redis
 
 from coverwatch.settings import Settings
+from workers.batches import BatchStore
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class DeadLetter:
     reason: str
     args: list[Any]
     kwargs: dict[str, Any]
+    batch: list[dict[str, Any]] | None = None
 
 
 def _key(settings: Settings) -> str:
@@ -31,20 +33,29 @@ def list_dead_letters(client: redis.Redis, settings: Settings) -> list[DeadLette
     for position, entry in enumerate(raw):
         record = json.loads(entry)
         letters.append(DeadLetter(position, record["task"], record["task_id"], record["reason"],
-                                  list(record.get("args") or []), dict(record.get("kwargs") or {})))
+                                  list(record.get("args") or []), dict(record.get("kwargs") or {}),
+                                  record.get("batch")))
     return letters
 
 
 def replay(client: redis.Redis, settings: Settings, positions: list[int] | None = None) -> list[str]:
     """Send dead letters again (all, or those at the given positions) and remove
-    them from the list. Returns the new task ids."""
+    them from the list. A pipeline stage's letter restarts the chain at that stage
+    with the articles the letter kept. Returns the new task ids."""
     from workers.celery_app import app
+    from workers.tasks import is_pipeline_stage, pipeline_from
 
     letters = list_dead_letters(client, settings)
     chosen = [letter for letter in letters if positions is None or letter.position in positions]
     task_ids = []
+    batches = BatchStore(client, settings)
     for letter in chosen:
-        result = app.send_task(letter.task, args=letter.args, kwargs=letter.kwargs)
+        # A stage letter carries its articles: store them again under a fresh key.
+        if letter.batch is not None and is_pipeline_stage(letter.task):
+            keep_off_topic = bool(letter.kwargs.get("keep_off_topic", False))
+            result = pipeline_from(letter.task, batches.put(letter.batch), keep_off_topic).apply_async()
+        else:
+            result = app.send_task(letter.task, args=letter.args, kwargs=letter.kwargs)
         task_ids.append(str(result.id))
     raw = cast(list[bytes], client.lrange(_key(settings), 0, -1))
     keep = [entry for position, entry in enumerate(raw) if position not in {c.position for c in chosen}]

@@ -12,9 +12,13 @@ from workers.celery_app import app
 
 
 def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) -> str:
+    from coverwatch.settings import get_settings
+    from workers.batches import BatchStore
+    from workers.resources import redis_client
     from workers.tasks import pipeline_for
 
-    result = pipeline_for(list(batch), keep_off_topic).apply_async()
+    ref = BatchStore(redis_client(), get_settings()).put(list(batch))
+    result = pipeline_for(ref, keep_off_topic).apply_async()
     return str(result.id)
 
 

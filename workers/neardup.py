@@ -10,8 +10,9 @@ unrelated articles almost never meet in a bucket.
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -28,7 +29,6 @@ SHINGLE_WORDS = 3
 JACCARD_THRESHOLD = 0.4
 CONTAINMENT_THRESHOLD = 0.75
 MIN_SHINGLES_FOR_CONTAINMENT = 30
-KEY_TTL_SECONDS = 60 * 24 * 3600
 
 _rng = np.random.default_rng(20261125)
 # Multiply-shift hashing: h(x) = (a * x + b) >> 32 over 64-bit words, a odd.
@@ -105,18 +105,39 @@ def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
             and estimated_containment(a, b) >= CONTAINMENT_THRESHOLD)
 
 
-# KEYS[1] = fingerprint key, KEYS[2..] = the article's buckets; one round trip per article.
+# Buckets live in one Redis hash per 30-day epoch of insertion time, field
+# "band:bucket" -> "stamp|id;stamp|id...", and fingerprints in the same hash under
+# "mh:id". One key per band and article (the first layout) meant fifty keys, and
+# 150 commands, per article; this is three commands and a handful of keys in all.
+# A new article is matched against the current and the previous epoch, so a copy
+# is recognised for at least 30 and up to 60 days after its original.
+EPOCH_SECONDS = 30 * 24 * 3600
+
+# KEYS[1] = current epoch, KEYS[2] = previous epoch; ARGV[1] = member, ARGV[2] =
+# fingerprint field, ARGV[3] = fingerprint, ARGV[4] = expire-at, ARGV[5..] = buckets.
 _INSERT_AND_READ = """
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-local seen = {}
-local found = {}
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], ARGV[1])
-  redis.call('EXPIRE', KEYS[i], ARGV[3])
-  for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do
-    if not seen[member] then seen[member] = true; table.insert(found, member) end
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+local current = redis.call('HMGET', KEYS[1], unpack(fields))
+local previous = redis.call('HMGET', KEYS[2], unpack(fields))
+local seen, found, updates = {}, {}, {}
+for _, values in ipairs({current, previous}) do
+  for i = 1, #fields do
+    if values[i] then
+      for member in string.gmatch(values[i], '[^;]+') do
+        if not seen[member] then seen[member] = true; found[#found + 1] = member end
+      end
+    end
   end
 end
+for i = 1, #fields do
+  updates[#updates + 1] = fields[i]
+  updates[#updates + 1] = current[i] and (current[i] .. ';' .. ARGV[1]) or ARGV[1]
+end
+updates[#updates + 1] = ARGV[2]
+updates[#updates + 1] = ARGV[3]
+redis.call('HSET', KEYS[1], unpack(updates))
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
 return found
 """
 
@@ -129,31 +150,32 @@ class NearCopy:
 
 class NearDuplicateIndex:
     """Buckets and fingerprints in Redis, shared by every worker process.
-
-    Each article is inserted before it looks for its copies, so two copies handled
-    at the same moment by two workers still find each other; both then pick the
-    same original (earliest publication, then smallest id).
+    Each article is inserted and matched in one atomic script, so of two copies
+    handled at the same moment by two workers the later one finds the earlier;
+    both then end with the same original (earliest publication, then smallest id).
     """
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, clock: Callable[[], float] = time.time) -> None:
         self._client = client
         self._prefix = prefix
+        self._clock = clock
 
-    def _bucket(self, key: str) -> str:
-        return f"{self._prefix}:lsh:{key}"
-
-    def _member(self, article_id: str, published: float) -> str:
-        return f"{published:.3f}|{article_id}"
+    def _epoch_key(self, epoch: int) -> str:
+        return f"{self._prefix}:lsh:{epoch}"
 
     def add_and_match(self, items: Sequence[tuple[str, float, Fingerprint]]) -> list[list[NearCopy]]:
         """Insert every (id, published epoch, fingerprint); return, for each, the
         other stored articles that are near-duplicates of it."""
+        if not items:
+            return []
+        epoch = int(self._clock() // EPOCH_SECONDS)
+        keys = [self._epoch_key(epoch), self._epoch_key(epoch - 1)]
+        expire_at = (epoch + 2) * EPOCH_SECONDS + 24 * 3600
         script = self._client.register_script(_INSERT_AND_READ)
         pipeline = self._client.pipeline(transaction=False)
         for article_id, published, print_ in items:
-            keys = [f"{self._prefix}:mh:{article_id}", *(self._bucket(k) for k in band_keys(print_.signature))]
-            script(keys=keys, args=[self._member(article_id, published), print_.to_bytes(), KEY_TTL_SECONDS],
-                   client=pipeline)
+            script(keys=keys, args=[f"{published:.3f}|{article_id}", f"mh:{article_id}", print_.to_bytes(),
+                                    expire_at, *band_keys(print_.signature)], client=pipeline)
         candidate_sets = cast(list[list[bytes]], pipeline.execute())
         per_item: list[list[NearCopy]] = []
         for (article_id, _, _), members in zip(items, candidate_sets, strict=True):
@@ -163,14 +185,24 @@ class NearDuplicateIndex:
                 if other != article_id:
                     candidates.append(NearCopy(other, float(stamp)))
             per_item.append(candidates)
-        wanted = sorted({c.article_id for candidates in per_item for c in candidates})
-        raw_prints = cast(list[bytes | None], self._client.mget(
-            [f"{self._prefix}:mh:{article_id}" for article_id in wanted])) if wanted else []
-        prints = {a: Fingerprint.from_bytes(raw) for a, raw in zip(wanted, raw_prints, strict=True) if raw}
+        prints = self._fingerprints(keys, sorted({c.article_id for found in per_item for c in found}))
         return [
             [c for c in candidates if c.article_id in prints and is_near_duplicate(print_, prints[c.article_id])]
             for (_, _, print_), candidates in zip(items, per_item, strict=True)
         ]
+
+    def _fingerprints(self, keys: Sequence[str], article_ids: Sequence[str]) -> dict[str, Fingerprint]:
+        if not article_ids:
+            return {}
+        fields = [f"mh:{article_id}" for article_id in article_ids]
+        pipeline = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipeline.hmget(key, fields)
+        prints: dict[str, Fingerprint] = {}
+        for raw_prints in reversed(cast(list[list[bytes | None]], pipeline.execute())):
+            prints.update({a: Fingerprint.from_bytes(raw) for a, raw in zip(article_ids, raw_prints, strict=True)
+                           if raw})
+        return prints
 
 
 def earliest(article_id: str, published: float, copies: Sequence[NearCopy]) -> str:

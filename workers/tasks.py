@@ -1,12 +1,15 @@
 """Thin Celery tasks: load, call a stage, store, pass on. Each takes and returns
-JSON-safe batches so one round trip carries many articles. Every stage keeps its
-result: Celery marks the rest of a chain failed only through stored results, and
-whoever waits for a batch must learn of a failure at once, not at a timeout."""
+the key of a stored batch (workers.batches), so one round trip carries many
+articles and messages stay small. Every stage keeps its (small) result: Celery
+marks the rest of a chain failed only through stored results, and whoever waits
+for a batch must learn of a failure at once, not at a timeout."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from celery import chain
 
 from alerts.delivery import deliver_article_alert
 from alerts.rules import AlertRule
@@ -19,6 +22,7 @@ from search.indexes import ARTICLES, RULES
 from search.queries import percolate_articles
 from workers import stages
 from workers.base import StageTask
+from workers.batches import BatchRef, BatchStore
 from workers.celery_app import app
 from workers.dedupe import BodyHashRegistry, Verdict
 from workers.enrichment import enrich as enrich_article
@@ -36,15 +40,19 @@ from workers.stories import (
 )
 
 log = logging.getLogger(__name__)
-ArticleBatch = list[dict[str, Any]]
+def _batches() -> BatchStore:
+    return BatchStore(redis_client(), get_settings())
 
 
-def _dump(articles: list[Article]) -> ArticleBatch:
-    return [article.model_dump(mode="json") for article in articles]
+def _load(ref: BatchRef) -> list[Article]:
+    return [Article.model_validate(record) for record in _batches().get(ref)]
 
 
-def _load(batch: ArticleBatch) -> list[Article]:
-    return [Article.model_validate(record) for record in batch]
+def _pass_on(articles: list[Article], consumed: BatchRef) -> BatchRef:
+    """Store the stage's output for the next stage, then let its input go."""
+    ref = _batches().put([article.model_dump(mode="json") for article in articles])
+    _batches().drop(consumed)
+    return ref
 
 
 def _registry() -> BodyHashRegistry:
@@ -52,19 +60,20 @@ def _registry() -> BodyHashRegistry:
 
 
 @app.task(base=StageTask, name="workers.ingest")
-def ingest(batch: ArticleBatch) -> ArticleBatch:
-    articles, rejected = stages.parse_articles(batch)
-    count("articles.received", len(batch))
+def ingest(ref: BatchRef) -> BatchRef:
+    records = _batches().get(ref)
+    articles, rejected = stages.parse_articles(records)
+    count("articles.received", len(records))
     count("articles.rejected.invalid", len(rejected))
-    return _dump(stages.unique_by_id(articles))
+    return _pass_on(stages.unique_by_id(articles), ref)
 
 
 @app.task(base=StageTask, name="workers.dedupe")
-def dedupe(batch: ArticleBatch) -> ArticleBatch:
+def dedupe(ref: BatchRef) -> BatchRef:
     settings = get_settings()
     # Earliest publication claims a body first, so within a batch the outlet that
     # broke the story is the original and later reprints are its duplicates.
-    articles = sorted(_load(batch), key=lambda a: a.published_at or a.crawled_at)
+    articles = sorted(_load(ref), key=lambda a: a.published_at or a.crawled_at)
     decisions = _registry().claim(articles)
     for verdict in Verdict:
         count(f"articles.dedupe.{verdict.value}", sum(d.verdict is verdict for d in decisions))
@@ -80,13 +89,13 @@ def dedupe(batch: ArticleBatch) -> ArticleBatch:
     count("articles.dedupe.near_duplicate", sum(1 for a in fresh if a.duplicate_of))
     if demoted:
         mark_duplicates(engine(), settings.index_name(ARTICLES), demoted)
-    return _dump(articles)
+    return _pass_on(articles, ref)
 
 
 @app.task(base=StageTask, name="workers.enrich")
-def enrich(batch: ArticleBatch, keep_off_topic: bool = False) -> ArticleBatch:
+def enrich(ref: BatchRef, keep_off_topic: bool = False) -> BatchRef:
     taxonomy, matcher = default_taxonomy(), default_matcher()
-    articles = [enrich_article(article, taxonomy, matcher) for article in _load(batch)]
+    articles = [enrich_article(article, taxonomy, matcher) for article in _load(ref)]
     kept = [a for a in articles if a.on_topic or keep_off_topic]
     for article in articles:
         if not (article.on_topic or keep_off_topic):
@@ -94,18 +103,18 @@ def enrich(batch: ArticleBatch, keep_off_topic: bool = False) -> ArticleBatch:
                      article.relevance or 0.0, "; ".join(article.relevance_evidence) or "no evidence")
     count("articles.off_topic", sum(1 for a in articles if not a.on_topic))
     count("articles.off_topic.dropped", len(articles) - len(kept))
-    return _dump(kept)
+    return _pass_on(kept, ref)
 
 
 @app.task(base=StageTask, name="workers.cluster")
-def cluster(batch: ArticleBatch) -> ArticleBatch:
+def cluster(ref: BatchRef) -> BatchRef:
     """Place each article in a story, then index it with its story in one write.
     Assignment and write share the cluster lock, and the write is refreshed before
     the lock is let go, so the next batch on any worker finds these articles."""
     settings = get_settings()
-    articles = _load(batch)
+    articles = _load(ref)
     if not articles:
-        return []
+        return _pass_on([], ref)
     articles = stages.reconcile_originals(articles, _registry().owners(articles))
     vectorise(articles, redis_client(), settings)
     with cluster_lock(redis_client(), settings):
@@ -125,26 +134,30 @@ def cluster(batch: ArticleBatch) -> ArticleBatch:
     # not per batch: under load one recomputation serves many batches.
     if redis_client().set(settings.redis_key("story-refresh-throttle"), 1, nx=True, ex=STORY_REFRESH_SECONDS):
         flush_dirty_stories(engine(), redis_client(), settings)
-    return _dump(articles)
+    return _pass_on(articles, ref)
 
 
 @app.task(base=StageTask, name="workers.alerts")
-def match_alerts(batch: ArticleBatch) -> list[str]:
+def match_alerts(ref: BatchRef) -> list[str]:
     """Percolate the batch's on-topic originals against every rule; queue one
-    delivery per (rule, subscriber, story). Returns the delivery task ids."""
+    delivery per (rule, subscriber, story). Returns the delivery task ids. The
+    last stage: the batch is dropped once its deliveries are queued."""
     settings = get_settings()
-    candidates = [a for a in stages.alertable(_load(batch)) if a.on_topic is not False]
+    candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
     if not candidates:
+        _batches().drop(ref)
         return []
     answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
                               percolate_articles([a.to_document() for a in candidates]))
     matches = stages.alert_matches(answer["hits"]["hits"], candidates)
     count("alerts.matched", len(matches))
-    return [
+    delivery_ids = [
         deliver.delay(match.rule.model_dump(mode="json"), match.article.model_dump(mode="json"),
                       match.subscriber).id
         for match in matches
     ]
+    _batches().drop(ref)
+    return delivery_ids
 
 
 @app.task(base=StageTask, name="workers.deliver")
@@ -173,10 +186,25 @@ def merge_stories() -> list[list[str]]:
     return [list(pair) for pair in merges]
 
 
-def pipeline_for(batch: ArticleBatch, keep_off_topic: bool = False) -> Any:
-    """The chain one batch of articles travels, crawled or backfilled alike."""
-    return (ingest.s(batch) | dedupe.s() | enrich.s(keep_off_topic=keep_off_topic) | cluster.s()
-            | match_alerts.s())
+def pipeline_for(ref: BatchRef, keep_off_topic: bool = False) -> Any:
+    """The chain one stored batch of articles travels, crawled or backfilled alike."""
+    return pipeline_from(ingest.name, ref, keep_off_topic)
+
+
+def pipeline_from(task_name: str, ref: BatchRef, keep_off_topic: bool = False) -> Any:
+    """The rest of the chain from the stage called ``task_name`` on: a replayed
+    dead letter goes on through every later stage, not only the one that failed."""
+    stages_in_order = [ingest.s(), dedupe.s(), enrich.s(keep_off_topic=keep_off_topic), cluster.s(),
+                       match_alerts.s()]
+    names = [signature.task for signature in stages_in_order]
+    if task_name not in names:
+        raise ValueError(f"{task_name} is not a pipeline stage")
+    rest = stages_in_order[names.index(task_name):]
+    return chain(rest[0].clone(args=(ref,)), *rest[1:])
+
+
+def is_pipeline_stage(task_name: str) -> bool:
+    return task_name in {ingest.name, dedupe.name, enrich.name, cluster.name, match_alerts.name}
 
 
 @app.task(base=StageTask, name="workers.dispatch_crawls")

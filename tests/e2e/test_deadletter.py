@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 import redis
 
 from coverwatch.settings import Settings
+from search.documents import get_documents
+from search.engine import SearchEngine
+from search.indexes import ARTICLES
 from tests.e2e.conftest import run_cli
 from workers.celery_app import app
 from workers.deadletter import list_dead_letters
+from workers.stages import parse_articles
 
 pytestmark = pytest.mark.e2e
 
@@ -48,3 +53,36 @@ def test_a_failed_stage_fails_its_batch_at_once(settings: Settings, worker: None
     figures = wait_for_batches([str(poisoned.id)], timeout=60)
     assert figures["batches_failed"] == 1 and figures["batches_ok"] == 0
     assert time.monotonic() - started < 30
+
+
+def test_a_stage_letter_keeps_its_articles_and_replay_finishes_the_pipeline(
+        settings: Settings, worker: None, redis_client: redis.Redis, engine: SearchEngine) -> None:
+    from workers.batches import BatchStore
+
+    batches = BatchStore(redis_client, settings)
+    good = {"url": "https://replay.example.org/news/turla-replayed", "title": "Turla replayed",
+            "body": "Turla hackers kept access to a foreign ministry network, officials said. " * 6,
+            "source": "replay-desk", "language": "en"}
+    before = len(list_dead_letters(redis_client, settings))
+    # enrich cannot read this batch (an article record without a body): it fails for good.
+    app.send_task("workers.enrich", args=[batches.put([{"url": good["url"]}])])
+    _wait_for_letters(redis_client, settings, before + 1)
+    letter = list_dead_letters(redis_client, settings)[-1]
+    assert letter.task == "workers.enrich" and letter.batch == [{"url": good["url"]}]
+
+    # An operator mends the kept batch and replays it: the articles go on through
+    # enrich, cluster and index, not just the stage that failed.
+    raw = redis_client.lindex(settings.redis_key("dead-letter"), -1)
+    assert isinstance(raw, bytes)
+    record = json.loads(raw)
+    ingested, _ = parse_articles([good])
+    record["batch"] = [ingested[0].model_dump(mode="json")]
+    redis_client.lset(settings.redis_key("dead-letter"), -1, json.dumps(record))
+    run_cli("deadletter", "replay", str(letter.position))
+    index = settings.index_name(ARTICLES)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not get_documents(engine, index, [ingested[0].id]):
+        time.sleep(0.3)
+    stored = get_documents(engine, index, [ingested[0].id])[ingested[0].id]
+    assert stored["story_id"] and "G0010" in stored["actors"]
+    assert len(list_dead_letters(redis_client, settings)) == before
