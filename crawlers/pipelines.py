@@ -19,6 +19,7 @@ class HandOffPipeline:
         self.batch_size = batch_size
         self.crawler = crawler
         self.buffer: list[dict[str, Any]] = []
+        self.seen_as: list[str] = []
         self.submitted: list[str] = []
 
     @classmethod
@@ -30,6 +31,7 @@ class HandOffPipeline:
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         self.buffer.append(dict(item))
+        self.seen_as.extend(item.seen_as)
         if len(self.buffer) >= self.batch_size:
             self._flush()
         return item
@@ -44,9 +46,15 @@ class HandOffPipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        seen_as, self.seen_as = self.seen_as, []
         spider = self.crawler.spider
         keep = bool(getattr(getattr(spider, "source", None), "keep_off_topic", False))
         self.submitted.append(submit_batch(batch, keep_off_topic=keep))
+        # Seen only once handed over: a crawl that dies before this point fetches
+        # these pages again next time instead of skipping articles nobody stored.
+        seen = getattr(spider, "seen", None)
+        if seen is not None:
+            seen.add(*seen_as)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("coverwatch/articles_handed_off", len(batch))
         log.info("handed %d articles to the workers", len(batch))

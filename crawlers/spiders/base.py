@@ -115,12 +115,11 @@ class SourceSpider(scrapy.Spider):
             modified_at=page.modified_at, authors=page.authors or listed.get("authors", []),
             tags=page.tags, image=page.image,
         )
-        self.seen.add(link_canonical, page.canonical_url)
         self.count("articles_extracted")
         self.count("body_chars", len(page.body))
         if len(page.body) < 500:
             self.count("short_bodies")
-        yield ArticleItem.from_article(article)
+        yield ArticleItem.from_article(article, seen_as=(link_canonical, page.canonical_url))
 
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
