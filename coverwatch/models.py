@@ -88,6 +88,10 @@ class Article(BaseModel):
         document["id"] = self.id
         # When it happened, as far as we know: clustering windows need one time per article.
         document["event_time"] = (self.published_at or self.crawled_at).isoformat()
+        # Term and weight in one value: doc values sort each field on its own, so
+        # two parallel arrays would lose their pairing there.
+        document["cluster_features"] = [f"{term}|{weight}" for term, weight
+                                        in zip(self.cluster_terms, self.cluster_weights, strict=False)]
         return document
 
 

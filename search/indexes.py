@@ -7,11 +7,14 @@ be rebuilt and swapped in with :func:`reindex_and_swap`.
 
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 from typing import Any
 
 from coverwatch.settings import Settings
-from search.engine import NotFound, SearchEngine
+from search.engine import EngineError, NotFound, SearchEngine
+
+log = logging.getLogger(__name__)
 
 ARTICLES, STORIES, RULES, DELIVERIES = "articles", "stories", "rules", "deliveries"
 SCHEMA_VERSION = 1
@@ -55,6 +58,8 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "story_id": _KEYWORD,
     "cluster_terms": _KEYWORD,
     "cluster_weights": {"type": "float", "index": False},
+    # Read from doc values by story candidate searches, which then need no _source.
+    "cluster_features": {"type": "keyword", "index": False, "doc_values": True},
 }
 
 STORY_PROPERTIES: dict[str, Any] = {
@@ -136,6 +141,14 @@ def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
         except NotFound:
             engine.request("PUT", f"/{concrete_index(settings, kind)}",
                            {"aliases": {alias: {"is_write_index": True}}})
+            continue
+        # An index made by an older release gets fields added since (additions are
+        # allowed in place; a changed field type needs reindex_and_swap instead).
+        try:
+            engine.request("PUT", f"/{alias}/_mapping", {"properties": PROPERTIES_BY_KIND[kind]})
+        except EngineError as conflict:
+            log.warning("index %s keeps its old mapping (%s); run a reindex to apply the new one",
+                        alias, conflict)
 
 
 def drop_indices(engine: SearchEngine, settings: Settings) -> None:

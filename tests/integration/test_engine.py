@@ -9,7 +9,15 @@ from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.documents import bulk_index, count, get_document
 from search.engine import OpenSearchEngine, SearchEngine, detect_distribution
-from search.indexes import ARTICLES, RULES, concrete_index, refresh, reindex_and_swap
+from search.indexes import (
+    ARTICLES,
+    RULES,
+    concrete_index,
+    drop_indices,
+    ensure_indices,
+    refresh,
+    reindex_and_swap,
+)
 from search.queries import percolate_articles
 from search.service import InvalidQuery, run_search
 
@@ -119,3 +127,20 @@ def test_more_like_this_finds_the_related_article(engine: SearchEngine, settings
         "fields": ["title", "body"], "like": [{"_index": index, "_id": related[0].id}],
         "min_term_freq": 1, "min_doc_freq": 1}}})
     assert [hit["_id"] for hit in answer["hits"]["hits"]][:1] == [related[1].id]
+
+
+def test_ensure_indices_adds_new_fields_to_an_older_index(engine: SearchEngine, settings: Settings) -> None:
+    older = settings.model_copy(update={"index_prefix": f"{settings.index_prefix}-upgrade"})
+    alias = older.index_name(ARTICLES)
+    try:
+        # An index as an older release made it: no cluster_features field.
+        engine.request("PUT", f"/{concrete_index(older, ARTICLES)}", {
+            "mappings": {"dynamic": False, "properties": {"id": {"type": "keyword"}}},
+            "aliases": {alias: {"is_write_index": True}}})
+        ensure_indices(engine, older)
+        mapping = engine.request("GET", f"/{alias}/_mapping")
+        properties = next(iter(mapping.values()))["mappings"]["properties"]
+        assert properties["cluster_features"] == {"type": "keyword", "index": False}
+        assert properties["story_id"]["type"] == "keyword"
+    finally:
+        drop_indices(engine, older)

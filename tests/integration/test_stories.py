@@ -12,7 +12,14 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index, get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
-from workers.stories import merge_converged, refresh_story_documents, vectorise
+from workers.stories import (
+    assign_stories,
+    candidate_items,
+    candidate_query,
+    merge_converged,
+    refresh_story_documents,
+    vectorise,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,3 +49,32 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
     assert set(stories) == {"merge-big"}
     assert stories["merge-big"]["article_count"] == 3
     assert sorted(stories["merge-big"]["outlets"]) == ["outlet0", "outlet1", "outlet2"]
+
+
+def test_candidates_come_from_doc_values_and_older_documents_still_join(
+        engine: SearchEngine, settings: Settings, redis_client: redis.Redis) -> None:
+    body = ("Investigators said Sandworm operators planted the Quillbrook wiper on Vexmoor substation "
+            "controllers before the outage, officials said. ")
+    now = datetime.now(UTC)
+    current, older, newcomer = [
+        Article(url=f"https://docvalues{n}.example.com/substations", title="Quillbrook wiper hit Vexmoor substations",
+                body=body * (3 + n), source=f"grid-desk{n}", published_at=now, actors=["G0034"],
+                victim_countries=["UA"]) for n in range(3)]
+    vectorise([current, older, newcomer], redis_client, settings)
+    current.story_id = older.story_id = "docvalues-story"
+    stored_by_an_older_release = older.to_document()
+    del stored_by_an_older_release["cluster_features"]
+    bulk_index(engine, settings.index_name(ARTICLES), [current.to_document(), stored_by_an_older_release],
+               refresh=True)
+
+    hits = engine.msearch([(settings.index_name(ARTICLES), candidate_query(newcomer))])[0]["hits"]["hits"]
+    assert all("_source" not in hit for hit in hits)
+    items = {item.id: item for item in candidate_items(hits, engine, settings.index_name(ARTICLES))}
+    assert {current.id, older.id} <= set(items)  # other tests' Sandworm coverage may be candidates too
+    for article in (current, older):
+        assert items[article.id].story_id == "docvalues-story"
+        assert items[article.id].vector == pytest.approx(dict(zip(article.cluster_terms, article.cluster_weights,
+                                                                  strict=True)))
+        assert items[article.id].actors == {"G0034"} and items[article.id].victims == {"UA"}
+    assignment = assign_stories([newcomer], engine, settings)[0]
+    assert (assignment.story_id, assignment.opened) == ("docvalues-story", False)
