@@ -86,15 +86,21 @@ def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> Clust
         story_id=(fields.get("story_id") or [None])[0], source=(fields.get("source") or [""])[0])
 
 
-def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index: str) -> list[ClusterItem]:
+def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index: str,
+                    known: dict[str, ClusterItem] | None = None) -> list[ClusterItem]:
     """Candidates from doc values; an article stored before ``cluster_features``
-    existed is read from its source instead."""
+    existed is read from its source instead. ``known`` carries candidates already
+    read for this batch: neighbouring articles share most of theirs."""
+    known = {} if known is None else known
     fields = [hit.get("fields", {}) for hit in hits]
-    items = {f["id"][0]: item_from_doc_values(f["id"][0], f) for f in fields if f.get("id")}
-    older = [f["id"][0] for f in fields if f.get("id") and "cluster_features" not in f]
+    ids = [f["id"][0] for f in fields if f.get("id")]
+    for article_id, f in zip(ids, (f for f in fields if f.get("id")), strict=True):
+        if article_id not in known and "cluster_features" in f:
+            known[article_id] = item_from_doc_values(article_id, f)
+    older = [article_id for article_id in ids if article_id not in known]
     for article_id, source in get_documents(engine, index, older).items():
-        items[article_id] = item_from_source(source)
-    return list(items.values())
+        known[article_id] = item_from_source(source)
+    return [known[article_id] for article_id in ids if article_id in known]
 
 
 def vectorise(articles: Sequence[Article], client: redis.Redis, settings: Settings) -> None:
@@ -152,6 +158,7 @@ def assign_stories(articles: Sequence[Article], engine: SearchEngine,
     original_story = {doc_id: doc.get("story_id") for doc_id, doc in stored.items()}
     responses = engine.msearch((index, candidate_query(a)) for a in ordered)
     clusterer = OnlineClusterer()
+    known: dict[str, ClusterItem] = {}
     assignments = []
     for article, response in zip(ordered, responses, strict=True):
         inherited = original_story.get(article.duplicate_of or "")
@@ -159,7 +166,7 @@ def assign_stories(articles: Sequence[Article], engine: SearchEngine,
             article.story_id = inherited
             assignments.append(Assignment(article.id, inherited, False, 1.0))
             continue
-        candidates = candidate_items(response.get("hits", {}).get("hits", []), engine, index)
+        candidates = candidate_items(response.get("hits", {}).get("hits", []), engine, index, known)
         item = item_from_article(article)
         assignment = clusterer.assign(item, candidates)
         article.story_id = assignment.story_id
