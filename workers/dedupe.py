@@ -107,3 +107,29 @@ def decide(article_id: str, verdict: str, other_id: str | None) -> DedupeDecisio
     """Turn the registry's answer into a decision; an unknown answer is a bug."""
     return DedupeDecision(article_id, Verdict(verdict),
                           other_id if verdict in {Verdict.DUPLICATE, Verdict.TAKEOVER} else None)
+
+
+class Demotions:
+    """Stored articles found to be copies only after their own dedupe step
+    ({copy id: original id}), kept in Redis for a week. ``mark_duplicates`` can
+    only reach copies already written; a copy still on its way through the
+    pipeline reads its demotion here when it is written."""
+
+    TTL_SECONDS = 7 * 24 * 3600
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self._client = client
+        self._key = key
+
+    def record(self, demoted: dict[str, str]) -> None:
+        if demoted:
+            pipeline = self._client.pipeline(transaction=False)
+            pipeline.hset(self._key, mapping=demoted)
+            pipeline.expire(self._key, self.TTL_SECONDS)
+            pipeline.execute()
+
+    def originals(self, articles: Sequence[Article]) -> list[str | None]:
+        if not articles:
+            return []
+        values = cast(list[bytes | None], self._client.hmget(self._key, [a.id for a in articles]))
+        return [value.decode() if value else None for value in values]

@@ -175,6 +175,30 @@ def assign_stories(articles: Sequence[Article], engine: SearchEngine,
     return assignments
 
 
+def adopt_early_copies(articles: Sequence[Article], engine: SearchEngine, settings: Settings) -> list[str]:
+    """Copies stored before their original had a story (the two travelled in
+    different batches, the copy's first) follow the original into its story now.
+    Caller holds the lock and has just written ``articles``. Returns every story
+    touched, so their documents can be recomputed."""
+    story_of = {a.id: a.story_id for a in articles if a.story_id and not a.duplicate_of}
+    if not story_of:
+        return []
+    index = settings.index_name(ARTICLES)
+    answer = engine.request("POST", f"/{index}/_search", {
+        "size": 1000, "_source": ["story_id", "duplicate_of"],
+        "query": {"terms": {"duplicate_of": sorted(story_of)}}})
+    actions: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    for hit in answer["hits"]["hits"]:
+        wanted = story_of[hit["_source"]["duplicate_of"]]
+        if hit["_source"].get("story_id") != wanted:
+            touched.update(s for s in (hit["_source"].get("story_id"), wanted) if s)
+            actions += [{"update": {"_index": index, "_id": hit["_id"]}}, {"doc": {"story_id": wanted}}]
+    if actions:
+        engine.bulk(actions, refresh=True)
+    return sorted(touched)
+
+
 def story_summary_query(story_id: str) -> dict[str, Any]:
     return {
         "size": 1,

@@ -24,13 +24,14 @@ from workers import stages
 from workers.base import StageTask
 from workers.batches import BatchRef, BatchStore
 from workers.celery_app import app
-from workers.dedupe import BodyHashRegistry, Verdict
+from workers.dedupe import BodyHashRegistry, Demotions, Verdict
 from workers.enrichment import enrich as enrich_article
 from workers.entities import default_matcher
 from workers.neardup import NearDuplicateIndex, fingerprint
 from workers.resources import count, engine, redis_client
 from workers.stories import (
     STORY_REFRESH_SECONDS,
+    adopt_early_copies,
     assign_stories,
     cluster_lock,
     flush_dirty_stories,
@@ -57,6 +58,10 @@ def _pass_on(articles: list[Article], consumed: BatchRef) -> BatchRef:
 
 def _registry() -> BodyHashRegistry:
     return BodyHashRegistry(redis_client(), get_settings().redis_key("body-hash"))
+
+
+def _demotions() -> Demotions:
+    return Demotions(redis_client(), get_settings().redis_key("demoted"))
 
 
 @app.task(base=StageTask, name="workers.ingest")
@@ -88,6 +93,7 @@ def dedupe(ref: BatchRef) -> BatchRef:
     demoted.update(stages.apply_near_duplicates(fresh, copies))
     count("articles.dedupe.near_duplicate", sum(1 for a in fresh if a.duplicate_of))
     if demoted:
+        _demotions().record(demoted)
         mark_duplicates(engine(), settings.index_name(ARTICLES), demoted)
     return _pass_on(articles, ref)
 
@@ -116,11 +122,13 @@ def cluster(ref: BatchRef) -> BatchRef:
     if not articles:
         return _pass_on([], ref)
     articles = stages.reconcile_originals(articles, _registry().owners(articles))
+    articles = stages.reconcile_originals(articles, _demotions().originals(articles))
     vectorise(articles, redis_client(), settings)
     with cluster_lock(redis_client(), settings):
         assignments = assign_stories(articles, engine(), settings)
         outcome = bulk_index(engine(), settings.index_name(ARTICLES),
                              [article.to_document() for article in articles], refresh=True)
+        adopted = adopt_early_copies(articles, engine(), settings)
     for article_id, reason in outcome.failed.items():
         log.error("engine refused article %s: %s", article_id, reason)
     count("articles.indexed", len(outcome.written))
@@ -129,7 +137,7 @@ def cluster(ref: BatchRef) -> BatchRef:
     count("stories.joined", sum(1 for a in assignments if not a.opened))
     written = set(outcome.written)
     articles = [article for article in articles if article.id in written]
-    mark_stories_dirty([a.story_id for a in articles if a.story_id], redis_client(), settings)
+    mark_stories_dirty([*(a.story_id for a in articles if a.story_id), *adopted], redis_client(), settings)
     # Story documents are recomputed from their articles at most every few seconds,
     # not per batch: under load one recomputation serves many batches.
     if redis_client().set(settings.redis_key("story-refresh-throttle"), 1, nx=True, ex=STORY_REFRESH_SECONDS):

@@ -11,7 +11,8 @@ import redis
 
 from coverwatch.models import Article
 from coverwatch.settings import Settings
-from workers.dedupe import BodyHashRegistry, Verdict
+from workers.dedupe import BodyHashRegistry, Demotions, Verdict
+from workers.stages import reconcile_originals
 
 pytestmark = pytest.mark.integration
 DAY = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
@@ -62,3 +63,12 @@ def test_concurrent_claims_leave_exactly_one_original(redis_client: redis.Redis,
     assert verdicts.count(Verdict.NEW) == 1
     assert verdicts.count(Verdict.DUPLICATE) == 15
     assert len(set(registry.owners(copies))) == 1
+
+
+def test_demotions_reach_copies_not_yet_written(redis_client: redis.Redis, settings: Settings) -> None:
+    demotions = Demotions(redis_client, settings.redis_key("test-demoted", uuid.uuid4().hex))
+    late, early, unrelated = (_copy(host, DAY) for host in ("late.example", "early.example", "other.example"))
+    demotions.record({late.id: early.id})
+    assert demotions.originals([late, unrelated]) == [early.id, None]
+    reconciled = reconcile_originals([late, unrelated], demotions.originals([late, unrelated]))
+    assert [a.duplicate_of for a in reconciled] == [early.id, None]

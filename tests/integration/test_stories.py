@@ -13,6 +13,7 @@ from search.documents import bulk_index, get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
 from workers.stories import (
+    adopt_early_copies,
     assign_stories,
     candidate_items,
     candidate_query,
@@ -78,3 +79,22 @@ def test_candidates_come_from_doc_values_and_older_documents_still_join(
         assert items[article.id].actors == {"G0034"} and items[article.id].victims == {"UA"}
     assignment = assign_stories([newcomer], engine, settings)[0]
     assert (assignment.story_id, assignment.opened) == ("docvalues-story", False)
+
+
+def test_a_copy_written_before_its_original_follows_it_into_its_story(
+        engine: SearchEngine, settings: Settings) -> None:
+    now = datetime.now(UTC)
+    original = Article(url="https://adopt.example.com/original", title="Gamaredon phishing wave",
+                       body="Gamaredon sent phishing to Ukrainian officials. " * 8, source="wire",
+                       published_at=now, story_id="adopt-story")
+    copy = Article(url="https://adopt.example.com/copy", title=original.title, body=original.body,
+                   source="reprints", published_at=now, duplicate_of=original.id, story_id="adopt-stray")
+    index = settings.index_name(ARTICLES)
+    bulk_index(engine, index, [copy.to_document()], refresh=True)  # the copy's batch won the race
+    bulk_index(engine, index, [original.to_document()], refresh=True)
+
+    touched = adopt_early_copies([original], engine, settings)
+
+    assert touched == ["adopt-story", "adopt-stray"]
+    assert get_documents(engine, index, [copy.id])[copy.id]["story_id"] == "adopt-story"
+    assert adopt_early_copies([original], engine, settings) == []  # settled: nothing moves twice
