@@ -124,7 +124,8 @@ def run_demo(wait: bool = True) -> int:
             "sources": len(outcome["sources"]),
             "articles_found": sum(s["articles"] for s in outcome["sources"]),
             "articles_indexed": count_articles(engine, settings, duplicates=False),
-            "duplicates_dropped": count_articles(engine, settings, duplicates=True),
+            # Copies are kept, searchable and linked to their original, not dropped.
+            "duplicates_linked": count_articles(engine, settings, duplicates=True),
             "rejected": sum(sum(s["rejected"].values()) + sum(s["errors"].values())
                             for s in outcome["sources"]),
             "off_topic_dropped": sum(s["articles"] for s in outcome["sources"])
