@@ -92,11 +92,14 @@ def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index:
     existed is read from its source instead. ``known`` carries candidates already
     read for this batch: neighbouring articles share most of theirs."""
     known = {} if known is None else known
-    fields = [hit.get("fields", {}) for hit in hits]
-    ids = [f["id"][0] for f in fields if f.get("id")]
-    for article_id, f in zip(ids, (f for f in fields if f.get("id")), strict=True):
-        if article_id not in known and "cluster_features" in f:
-            known[article_id] = item_from_doc_values(article_id, f)
+    ids: list[str] = []
+    for hit in hits:
+        fields = hit.get("fields", {})
+        if not fields.get("id"):
+            continue
+        ids.append(fields["id"][0])
+        if ids[-1] not in known and "cluster_features" in fields:
+            known[ids[-1]] = item_from_doc_values(ids[-1], fields)
     older = [article_id for article_id in ids if article_id not in known]
     for article_id, source in get_documents(engine, index, older).items():
         known[article_id] = item_from_source(source)

@@ -41,6 +41,8 @@ from workers.stories import (
 )
 
 log = logging.getLogger(__name__)
+
+
 def _batches() -> BatchStore:
     return BatchStore(redis_client(), get_settings())
 
@@ -152,18 +154,17 @@ def match_alerts(ref: BatchRef) -> list[str]:
     last stage: the batch is dropped once its deliveries are queued."""
     settings = get_settings()
     candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
-    if not candidates:
-        _batches().drop(ref)
-        return []
-    answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
-                              percolate_articles([a.to_document() for a in candidates]))
-    matches = stages.alert_matches(answer["hits"]["hits"], candidates)
-    count("alerts.matched", len(matches))
-    delivery_ids = [
-        deliver.delay(match.rule.model_dump(mode="json"), match.article.model_dump(mode="json"),
-                      match.subscriber).id
-        for match in matches
-    ]
+    delivery_ids: list[str] = []
+    if candidates:
+        answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
+                                  percolate_articles([a.to_document() for a in candidates]))
+        matches = stages.alert_matches(answer["hits"]["hits"], candidates)
+        count("alerts.matched", len(matches))
+        delivery_ids = [
+            deliver.delay(match.rule.model_dump(mode="json"), match.article.model_dump(mode="json"),
+                          match.subscriber).id
+            for match in matches
+        ]
     _batches().drop(ref)
     return delivery_ids
 
@@ -194,6 +195,9 @@ def merge_stories() -> list[list[str]]:
     return [list(pair) for pair in merges]
 
 
+PIPELINE = (ingest, dedupe, enrich, cluster, match_alerts)
+
+
 def pipeline_for(ref: BatchRef, keep_off_topic: bool = False) -> Any:
     """The chain one stored batch of articles travels, crawled or backfilled alike."""
     return pipeline_from(ingest.name, ref, keep_off_topic)
@@ -202,17 +206,16 @@ def pipeline_for(ref: BatchRef, keep_off_topic: bool = False) -> Any:
 def pipeline_from(task_name: str, ref: BatchRef, keep_off_topic: bool = False) -> Any:
     """The rest of the chain from the stage called ``task_name`` on: a replayed
     dead letter goes on through every later stage, not only the one that failed."""
-    stages_in_order = [ingest.s(), dedupe.s(), enrich.s(keep_off_topic=keep_off_topic), cluster.s(),
-                       match_alerts.s()]
-    names = [signature.task for signature in stages_in_order]
+    names = [task.name for task in PIPELINE]
     if task_name not in names:
         raise ValueError(f"{task_name} is not a pipeline stage")
-    rest = stages_in_order[names.index(task_name):]
+    rest = [task.s(keep_off_topic=keep_off_topic) if task is enrich else task.s()
+            for task in PIPELINE[names.index(task_name):]]
     return chain(rest[0].clone(args=(ref,)), *rest[1:])
 
 
 def is_pipeline_stage(task_name: str) -> bool:
-    return task_name in {ingest.name, dedupe.name, enrich.name, cluster.name, match_alerts.name}
+    return task_name in {task.name for task in PIPELINE}
 
 
 @app.task(base=StageTask, name="workers.dispatch_crawls")
