@@ -28,13 +28,17 @@ def _key(settings: Settings) -> str:
 
 
 def list_dead_letters(client: redis.Redis, settings: Settings) -> list[DeadLetter]:
+    return [letter for letter, _ in _read(client, settings)]
+
+
+def _read(client: redis.Redis, settings: Settings) -> list[tuple[DeadLetter, bytes]]:
     raw = cast(list[bytes], client.lrange(_key(settings), 0, -1))
     letters = []
     for position, entry in enumerate(raw):
         record = json.loads(entry)
-        letters.append(DeadLetter(position, record["task"], record["task_id"], record["reason"],
-                                  list(record.get("args") or []), dict(record.get("kwargs") or {}),
-                                  record.get("batch")))
+        letters.append((DeadLetter(position, record["task"], record["task_id"], record["reason"],
+                                   list(record.get("args") or []), dict(record.get("kwargs") or {}),
+                                   record.get("batch")), entry))
     return letters
 
 
@@ -45,11 +49,11 @@ def replay(client: redis.Redis, settings: Settings, positions: list[int] | None 
     from workers.celery_app import app
     from workers.tasks import is_pipeline_stage, pipeline_from
 
-    letters = list_dead_letters(client, settings)
-    chosen = [letter for letter in letters if positions is None or letter.position in positions]
+    chosen = [(letter, entry) for letter, entry in _read(client, settings)
+              if positions is None or letter.position in positions]
     task_ids = []
     batches = BatchStore(client, settings)
-    for letter in chosen:
+    for letter, entry in chosen:
         # A stage letter carries its articles: store them again under a fresh key.
         if letter.batch is not None and is_pipeline_stage(letter.task):
             keep_off_topic = bool(letter.kwargs.get("keep_off_topic", False))
@@ -57,11 +61,7 @@ def replay(client: redis.Redis, settings: Settings, positions: list[int] | None 
         else:
             result = app.send_task(letter.task, args=letter.args, kwargs=letter.kwargs)
         task_ids.append(str(result.id))
-    raw = cast(list[bytes], client.lrange(_key(settings), 0, -1))
-    keep = [entry for position, entry in enumerate(raw) if position not in {c.position for c in chosen}]
-    pipeline = client.pipeline()
-    pipeline.delete(_key(settings))
-    if keep:
-        pipeline.rpush(_key(settings), *keep)
-    pipeline.execute()
+        # Removed by value once sent, one entry at a time: letters that arrive
+        # meanwhile are neither lost nor shifted (a rewrite of the list lost them).
+        client.lrem(_key(settings), 1, entry.decode("utf-8"))
     return task_ids

@@ -63,21 +63,24 @@ def test_a_stage_letter_keeps_its_articles_and_replay_finishes_the_pipeline(
     good = {"url": "https://replay.example.org/news/turla-replayed", "title": "Turla replayed",
             "body": "Turla hackers kept access to a foreign ministry network, officials said. " * 6,
             "source": "replay-desk", "language": "en"}
-    before = len(list_dead_letters(redis_client, settings))
     # enrich cannot read this batch (an article record without a body): it fails for good.
-    app.send_task("workers.enrich", args=[batches.put([{"url": good["url"]}])])
-    _wait_for_letters(redis_client, settings, before + 1)
-    letter = list_dead_letters(redis_client, settings)[-1]
+    sent = app.send_task("workers.enrich", args=[batches.put([{"url": good["url"]}])])
+    # Other tests' letters come and go meanwhile: find this one by its task id.
+    deadline = time.monotonic() + 60
+    while not (mine := [x for x in list_dead_letters(redis_client, settings) if x.task_id == sent.id]):
+        assert time.monotonic() < deadline, "the failed enrich left no dead letter"
+        time.sleep(0.2)
+    letter = mine[0]
     assert letter.task == "workers.enrich" and letter.batch == [{"url": good["url"]}]
 
     # An operator mends the kept batch and replays it: the articles go on through
     # enrich, cluster and index, not just the stage that failed.
-    raw = redis_client.lindex(settings.redis_key("dead-letter"), -1)
+    raw = redis_client.lindex(settings.redis_key("dead-letter"), letter.position)
     assert isinstance(raw, bytes)
     record = json.loads(raw)
     ingested, _ = parse_articles([good])
     record["batch"] = [ingested[0].model_dump(mode="json")]
-    redis_client.lset(settings.redis_key("dead-letter"), -1, json.dumps(record))
+    redis_client.lset(settings.redis_key("dead-letter"), letter.position, json.dumps(record))
     run_cli("deadletter", "replay", str(letter.position))
     index = settings.index_name(ARTICLES)
     deadline = time.monotonic() + 60
@@ -85,4 +88,4 @@ def test_a_stage_letter_keeps_its_articles_and_replay_finishes_the_pipeline(
         time.sleep(0.3)
     stored = get_documents(engine, index, [ingested[0].id])[ingested[0].id]
     assert stored["story_id"] and "G0010" in stored["actors"]
-    assert len(list_dead_letters(redis_client, settings)) == before
+    assert sent.id not in {x.task_id for x in list_dead_letters(redis_client, settings)}
