@@ -203,10 +203,15 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from workers.resources import counters
+    from workers.backlog import pipeline_backlog
+    from workers.resources import counters, redis_client
 
     for name, value in sorted(counters().items()):
         print(f"{name:<40} {value}")
+    backlog = pipeline_backlog(redis_client(), get_settings())
+    for stage, waiting in backlog.queued.items():
+        print(f"{'queued.' + stage:<40} {waiting}")
+    print(f"{'dead_letters':<40} {backlog.dead_letters}")
     return 0
 
 

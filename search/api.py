@@ -65,7 +65,15 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
         from deploy.services import status
 
         services = {s.name: {"healthy": s.healthy, "detail": s.detail} for s in status(settings)}
-        return {"healthy": all(s["healthy"] for s in services.values()), "services": services}
+        answer: dict[str, Any] = {"healthy": all(s["healthy"] for s in services.values()), "services": services}
+        if services.get("redis", {}).get("healthy"):
+            import redis
+
+            from workers.backlog import pipeline_backlog
+
+            backlog = pipeline_backlog(redis.Redis.from_url(settings.redis_url), settings)
+            answer["pipeline"] = {"queued": backlog.queued, "dead_letters": backlog.dead_letters}
+        return answer
 
     @app.get("/api/sources")
     def api_sources() -> list[dict[str, Any]]:

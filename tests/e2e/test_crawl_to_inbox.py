@@ -60,6 +60,8 @@ def test_feed_to_index_to_inbox(settings: Settings, engine: SearchEngine, worker
 
     with httpx.Client(base_url=api_url, timeout=10) as api:
         _check_api(api, base)
+        health = api.get("/api/health").json()
+        assert health["healthy"] and set(health["pipeline"]["queued"]) >= {"ingest", "cluster", "alerts"}
     _check_inbox(smtp_sink.messages[before:], base)
 
 
