@@ -112,10 +112,15 @@ def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
 # A new article is matched against the current and the previous epoch, so a copy
 # is recognised for at least 30 and up to 60 days after its original.
 EPOCH_SECONDS = 30 * 24 * 3600
+# A bucket keeps its newest members only (about 150): boilerplate shared by
+# thousands of pages would otherwise make one ever-growing value that every
+# article carrying it reads back. The article's other bands still meet its copies.
+MAX_BUCKET_BYTES = 8192
 
 # KEYS[1] = current epoch, KEYS[2] = previous epoch; ARGV[1] = member, ARGV[2] =
 # fingerprint field, ARGV[3] = fingerprint, ARGV[4] = expire-at, ARGV[5..] = buckets.
 _INSERT_AND_READ = """
+local MAX_BUCKET_BYTES = @MAX_BUCKET_BYTES@
 local fields = {}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 local current = redis.call('HMGET', KEYS[1], unpack(fields))
@@ -131,15 +136,20 @@ for _, values in ipairs({current, previous}) do
   end
 end
 for i = 1, #fields do
+  local value = current[i] and (current[i] .. ';' .. ARGV[1]) or ARGV[1]
+  if #value > MAX_BUCKET_BYTES then
+    local cut = string.find(value, ';', #value - MAX_BUCKET_BYTES, true)
+    if cut then value = string.sub(value, cut + 1) end
+  end
   updates[#updates + 1] = fields[i]
-  updates[#updates + 1] = current[i] and (current[i] .. ';' .. ARGV[1]) or ARGV[1]
+  updates[#updates + 1] = value
 end
 updates[#updates + 1] = ARGV[2]
 updates[#updates + 1] = ARGV[3]
 redis.call('HSET', KEYS[1], unpack(updates))
 redis.call('EXPIREAT', KEYS[1], ARGV[4])
 return found
-"""
+""".replace("@MAX_BUCKET_BYTES@", str(MAX_BUCKET_BYTES))
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from typing import cast
 
 import pytest
 import redis
 
 from coverwatch.settings import Settings
-from workers.neardup import EPOCH_SECONDS, NearDuplicateIndex, fingerprint
+from workers.neardup import EPOCH_SECONDS, MAX_BUCKET_BYTES, NearDuplicateIndex, fingerprint
 
 pytestmark = pytest.mark.integration
 # Expiry is absolute (EXPIREAT against Redis's own clock), so the fake clocks start now.
@@ -57,3 +58,17 @@ def test_copy_found_in_the_next_epoch_but_not_two_later(redis_client: redis.Redi
         == ["orig"]
     much_later = NearDuplicateIndex(redis_client, prefix, clock=lambda: START + 3 * EPOCH_SECONDS)
     assert much_later.add_and_match([("copy-b", START, fingerprint(_edited(text)))]) == [[]]
+
+
+def test_a_crowded_bucket_keeps_its_newest_members(redis_client: redis.Redis, settings: Settings) -> None:
+    prefix = settings.redis_key("test-neardup", uuid.uuid4().hex)
+    index = NearDuplicateIndex(redis_client, prefix, clock=lambda: START)
+    boilerplate = fingerprint(_report(99))  # every page of a site carrying only its template
+    for start in range(0, 400, 100):
+        index.add_and_match([(f"page-{n:03d}", START + n, boilerplate) for n in range(start, start + 100)])
+    key = next(redis_client.scan_iter(match=f"{prefix}:*"))
+    stored = cast(dict[bytes, bytes], redis_client.hgetall(key))
+    bucket_sizes = [len(value) for field, value in stored.items() if not field.startswith(b"mh:")]
+    assert max(bucket_sizes) <= MAX_BUCKET_BYTES
+    found = {c.article_id for c in index.add_and_match([("page-new", START + 500, boilerplate)])[0]}
+    assert "page-399" in found and "page-000" not in found and len(found) < 400
