@@ -110,32 +110,17 @@ def _vendor(sentence: str) -> str | None:
     return match.group(1) if match else "security researchers"
 
 
-@dataclass(frozen=True)
-class _Hints:
-    """Which kinds of claim the whole text could hold at all: one search over the
-    text saves one per sentence for every kind it cannot hold."""
-
-    denial: bool = True
-    government: bool = True
-    vendor: bool = True
-
-    @classmethod
-    def of(cls, text: str) -> _Hints:
-        return cls(bool(_DENIAL.search(text)), bool(_GOVERNMENT_HINT.search(text)),
-                   _mentions_vendor(text))
-
-
-def sentence_claims(sentence: str, hints: _Hints = _Hints()) -> list[Claim]:
+def sentence_claims(sentence: str) -> list[Claim]:
     if not _ATTRIBUTION_TOPIC.search(sentence):
         return []
     claims: list[Claim] = []
-    if hints.denial and _DENIAL.search(sentence):
+    if _DENIAL.search(sentence):
         match = _DENIAL_CLAIMANT.search(sentence)
         claims.append(Claim(ClaimType.DENIED, sentence, match.group(1) if match else None))
-    government = _government(sentence) if hints.government else None
+    government = _government(sentence)
     if government:
         claims.append(Claim(ClaimType.GOVERNMENT, sentence, government))
-    vendor = _vendor(sentence) if hints.vendor else None
+    vendor = _vendor(sentence)
     if vendor:
         claims.append(Claim(ClaimType.VENDOR, sentence, vendor))
     if not claims and _SUSPECTED.search(sentence):
@@ -153,9 +138,8 @@ def classify_claim(title: str, body: str) -> Claim | None:
     denial = next((c for c in headline if c.type is ClaimType.DENIED), None)
     if denial:
         return denial
-    hints = _Hints.of(body)
     claims = headline + [claim for sentence in split_sentences(body)
-                         for claim in sentence_claims(sentence, hints)]
+                         for claim in sentence_claims(sentence)]
     for claim_type in PRIORITY:
         found = next((claim for claim in claims if claim.type is claim_type), None)
         if found:
