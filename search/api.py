@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import redis
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -21,11 +22,18 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     settings = settings or get_settings()
     app = FastAPI(title="Coverwatch", version="0.1.0")
     state: dict[str, SearchEngine] = {}
+    redis_clients: list[redis.Redis] = []
 
     def search_engine() -> SearchEngine:
         if "engine" not in state:
             state["engine"] = engine or connect(settings.search_url)
         return state["engine"]
+
+    def redis_connection() -> redis.Redis:
+        """One client (and connection pool) for the app, opened on first use."""
+        if not redis_clients:
+            redis_clients.append(redis.Redis.from_url(settings.redis_url))
+        return redis_clients[0]
 
     @app.get("/api/search")
     def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),
@@ -67,23 +75,19 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
         services = {s.name: {"healthy": s.healthy, "detail": s.detail} for s in status(settings)}
         answer: dict[str, Any] = {"healthy": all(s["healthy"] for s in services.values()), "services": services}
         if services.get("redis", {}).get("healthy"):
-            import redis
-
             from workers.backlog import pipeline_backlog
 
-            backlog = pipeline_backlog(redis.Redis.from_url(settings.redis_url), settings)
+            backlog = pipeline_backlog(redis_connection(), settings)
             answer["pipeline"] = {"queued": backlog.queued, "dead_letters": backlog.dead_letters}
         return answer
 
     @app.get("/api/sources")
     def api_sources() -> list[dict[str, Any]]:
         """Operators' view: every source with its health, last success and next run."""
-        import redis
-
         from crawlers.health import SourceStates
         from crawlers.sources import load_sources
 
-        states = SourceStates(redis.Redis.from_url(settings.redis_url), settings)
+        states = SourceStates(redis_connection(), settings)
         rows = []
         for source in load_sources(settings.sources_file):
             state = states.get(source.name)
