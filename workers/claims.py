@@ -1,9 +1,14 @@
 """Who says who did it: classify an article's attribution claim.
 
 Types, strongest first: a government formally attributes (``government``), a
-security vendor assesses (``vendor``), it is suspected or reported
-(``suspected``), or the accused denies it (``denied``). The evidence is the
-sentence that carries the claim and, where the sentence names one, the claimant.
+security vendor assesses (``vendor``), it is suspected or told by unnamed
+officials or sources (``suspected``), or the accused denies it (``denied``).
+The evidence is the sentence that carries the claim and, where the sentence
+names one, the claimant.
+
+A sentence carries a claim when it names a culprit (an actor, a state next to
+a threat word, an intelligence agency) and someone stands behind it: the kind
+of that someone (government body, vendor, anonymous source) decides the type.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from workers.entities import split_sentences
 class ClaimType(StrEnum):
     GOVERNMENT = "government"
     VENDOR = "vendor"
-    SUSPECTED = "suspected"
+    SUSPECTED = "suspected"  # also reports resting on unnamed officials or sources
     DENIED = "denied"
 
 
@@ -29,18 +34,56 @@ class Claim:
     claimant: str | None
 
 
+_STATE_WORDS = (r"(?:Russia|Russian|China|Chinese|North Korea|North Korean|Iran|Iranian|Vietnam|Vietnamese|"
+                r"Pakistan|Pakistani|India|Indian|Israel|Israeli|Belarus|Belarusian|US|American|Ukrainian|"
+                r"Moscow|Beijing|Pyongyang|Tehran|Kremlin|Minsk|Hanoi|Islamabad)")
+# A culprit named well enough to count as an attribution.
+_NAMED_CULPRIT = re.compile(
+    rf"\b{_STATE_WORDS}(?:['’]s)?(?:[- ](?:linked|backed|based|nexus|affiliated|sponsored))?\s+"
+    r"(?:[\w\-]+\s+){0,3}?(?i:hack\w*|spies|spy\w*|group|actor|intrusion set|operators?|crew|unit|services?|"
+    r"intelligence|military|government|state|agents?|officers|operatives|IT workers|nationals|cyber\w*|attacks?)\b|"
+    rf"\b{_STATE_WORDS}\s+(?:\w+\s+)?officials\s+(?i:behind|who)\b|"
+    rf"\b(?i:for|to|by|possibly|on behalf of|accused|accuses|blamed|blames)\s+{_STATE_WORDS}\b|"
+    r"\b(?:group|actor|cluster) (?:it|they|researchers) (?:calls?|call|tracks? as|named?|dubbed) [A-Z]|"
+    rf"\b{_STATE_WORDS}\s+(?:was|were|had|has|is)\s+(?:\w+\s+)?(?i:behind|responsible|waging|interfered)|"
+    rf"\b{_STATE_WORDS}-(?i:linked|backed|nexus|affiliated|sponsored|based)\b|"
+    r"\b(?:APT ?-?\d+|UNC\d+|TA\d{3}|Storm-\d+|UAC-\d+|DEV-\d+|GRU|FSB|SVR|MSS|IRGC|MOIS|RGB|NSA|"
+    r"Revolutionary Guard|National Security Agency|Ministry of State Security|Lazarus|Equation Group|"
+    r"Sandworm|Turla|Gamaredon|Kimsuky|"
+    r"Winnti|Fancy Bear|Cozy Bear|MirrorFace|TraderTraitor|CyberAv3ngers|HAFNIUM|OceanLotus|"
+    r"[A-Z][a-z]+ (?:Typhoon|Blizzard|Sandstorm|Sleet|Tempest|Panda|Bear|Kitten|Chollima|Taurus|Ursa|"
+    r"Pisces|Spider|Sparrow|Tribe|Lusca|Hound))\b")
+_GENERIC_CULPRIT = re.compile(
+    r"\b(?:hack\w*|spies|spy\w*|espionage|intelligence service|threat actor|state actor|foreign (?:state|government)|"
+    r"state[- ](?:sponsored|backed|affiliated)|nation[- ]state|intruders)\b", re.IGNORECASE)
+
 _GOVERNMENT_BODY = (
     r"(?:government|foreign (?:ministry|minister|office|affairs)|prime minister|president|"
     r"minister|ministry|State Department|White House|Justice Department|Department of Justice|"
-    r"DOJ|Treasury|NCSC|CISA|FBI|NSA|GCHQ|ASD|CCCS|BSI|ANSSI|CERT-UA|European Union|EU|NATO|"
-    r"Council of the EU|Five Eyes|prosecutors|agencies|authorities|security service|parliament|"
-    r"law enforcement|CERT|computer emergency response team|cyber agency|police)")
-_GOVERNMENT_ACT = (
-    r"(?:formally attribut\w*|officially attribut\w*|publicly attribut\w*|attribut\w*|blame[sd]?|"
-    r"accuse[sd]?|condemn\w*|sanction\w*|indict\w*|charged|summon\w*|"
-    r"assess(?:es|ed)? with (?:high|moderate) confidence|was responsible|were responsible|"
-    r"warned\b.{0,30}\bthat|joint advisory|disrupted|took down|seized|"
-    r"said\b.{0,25}\b(?:that )?(?:the )?[\w\s,'’\-]{0,60}\b(?:group|unit|hackers|APT\d+))")
+    r"DOJ|Treasury|NCSC|CISA|FBI|NSA|GCHQ|ASD|CCCS|BSI|ANSSI|CERT-UA|CERT|SBU|MIVD|AIVD|GCSB|SUPO|FSB|"
+    r"European Union|EU|NATO|Council of the EU|Five Eyes|(?i:prosecutors)|agency|agencies|authorities|"
+    r"security service|intelligence service|security police|(?i:police)|parliament|law enforcement|"
+    r"computer emergency response team|Cyber Command|Cyber Directorate|army|military intelligence|"
+    r"defence ministry|signals intelligence agency)")
+_COUNTRY_SUBJECT = (r"(?:the\s+)?(?:United States|US|U\.S\.|UK|Britain|United Kingdom|Germany|France|Australia|"
+                    r"Canada|New Zealand|Japan|Norway|Sweden|Poland|Netherlands|Belgium|Czech Republic|Albania|"
+                    r"Estonia|Latvia|Lithuania|Denmark|Finland|Italy|Spain|Israel|Ukraine|Taiwan|South Korea|"
+                    r"Singapore|Moldova|Romania|Iran|China|Russia|Canada|Washington|London|Berlin|Paris|Canberra|Ottawa|"
+                    r"Tokyo|Seoul|Kyiv)")
+_FORMAL_ACT = (r"(?:formally attribut\w*|officially attribut\w*|publicly attribut\w*|jointly attribut\w*|attribut\w*|"
+               r"blame[sd]?|accuse[sd]?|condemn\w*|sanction\w*|indict\w*|charged|summon\w*|imposed sanctions|"
+               r"offered a reward|linked|tied|dismantled|disrupted|took down|seized|cut diplomatic ties)")
+_SAY = r"(?:said|says|say|warned|concluded|announced|stated|told|found|confirmed|revealed|named|accused)"
+_GOVERNMENT_SUBJECT = rf"(?:{_COUNTRY_SUBJECT}\b(?:['’]s?)?|\b{_GOVERNMENT_BODY}\b)(?!-)"
+# Subject and verb in one clause; "X, joined by Y and Z, attributed" keeps its aside.
+_CLAUSE_GAP = r"(?:[^,;]{0,60}?|[^,;]{0,20},\s+(?:joined|backed|supported) by [^,]{0,40},\s*)"
+_GOVERNMENT_CLAIM = re.compile(
+    rf"{_GOVERNMENT_SUBJECT}{_CLAUSE_GAP}\b(?:{_FORMAL_ACT}|{_SAY})\b|"
+    rf"\b{_FORMAL_ACT}\b.{{0,60}}\bby (?:the )?{_GOVERNMENT_SUBJECT}|"
+    rf"\b(?:joint advisory|named in the advisory)\b")
+_GOVERNMENT_NAME = re.compile(
+    rf"((?:[A-Z][a-z]+(?:['’]s?)?\s+){{0,2}}(?:\w+\s+){{0,2}}?{_GOVERNMENT_BODY}\b(?:\s+[A-Z][\w\-]+)?|"
+    rf"{_COUNTRY_SUBJECT}\b)")
 VENDORS = (
     "Microsoft", "Mandiant", "Google", "Google Threat Intelligence", "CrowdStrike", "Kaspersky",
     "ESET", "Recorded Future", "Insikt Group", "Secureworks", "Palo Alto Networks", "Unit 42",
@@ -50,96 +93,116 @@ VENDORS = (
     "Citizen Lab", "Amnesty International", "Kroll", "Rapid7", "Sophos", "Zscaler",
 )
 _VENDOR_NAME = r"(?:" + "|".join(re.escape(v) for v in sorted(VENDORS, key=len, reverse=True)) + r")"
-_VENDOR_BODY = rf"(?:{_VENDOR_NAME}|security (?:firm|company|vendor|researchers)s?|researchers|vendors?|responders)"
-# Naming ("which Microsoft tracks as ...") is not a claim; assessing and linking is.
-_VENDOR_ACT = (r"(?:assess\w*|attribut\w*|linked|tied|believe[sd]?|"
-               r"with (?:high|moderate|low) confidence|said the (?:group|campaign|activity)|"
-               r"bears? the (?:marks|hallmarks)|hallmarks?|overlaps?)")
+_VENDOR_SUBJECT = rf"(?:\b{_VENDOR_NAME}\b|\b(?i:security (?:firm|company|vendor|researchers)s?|researchers|analysts))"
+_VENDOR_ACT = (r"(?i:assess\w*|attribut\w*|linked|tied|ties|believe[sd]?|concluded|confident|confidence|"
+               r"said|says|found|observed|hallmarks?|overlaps?|described|report(?:ed)?)")
+_VENDOR_CLAIM = re.compile(rf"{_VENDOR_SUBJECT}.{{0,80}}?\b{_VENDOR_ACT}\b|"
+                           rf"\b(?i:according to|a report (?:from|by))\b.{{0,40}}{_VENDOR_SUBJECT}")
+# Naming is not a claim: "which Microsoft tracks as ...", "a group it calls ...".
+_NAMING_CLAUSE = re.compile(
+    rf"\b(?:which|that|it|they|a group|the group|an? \w+ group)\s+(?:other\s+)?(?:{_VENDOR_NAME}|vendors?|researchers)?"
+    r"\s*(?:also\s+)?(?:tracks?|calls?|call|dubs?|names?|refers? to)\s+(?:as\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)?")
+_NEGATED = re.compile(r"\b(?:no evidence|no sign|not say who|declin\w+ to say who)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:suspect\w*|believed|thought to|likely|possibly|work of|behind|allegedly|reportedly|"
+                    r"declined to name|unnamed|anonymity|familiar with|briefed on)\b",
+                    re.IGNORECASE)
+_UNNAMED = re.compile(
+    r"\b(?:condition of anonymity|familiar with|briefed on|sources?|people close|unnamed|a person|"
+    r"(?:two|three|several|senior|some)\s+(?:\w+\s+)?officials?|investigators|officials (?:said|say)|"
+    r"officials in [A-Z]\w+ (?:said|say)|"
+    r"American officials|US officials|Western officials|media reported|newspaper|reported|reportedly|"
+    r"allegedly|suspected?|believed to|thought to|likely|possibly|appear\w* to|hallmarks?)\b", re.IGNORECASE)
 _DENIAL = re.compile(
     r"\b(?:denied|denies|deny|rejected|rejects|dismissed|dismisses|baseless|unfounded|groundless|"
     r"Russophobia|slander\w*|smear|fabricat\w+|politically motivated)\b", re.IGNORECASE)
 _DENIAL_CLAIMANT = re.compile(
-    r"\b((?:Russia|China|North Korea|Iran|Moscow|Beijing|Pyongyang|Tehran|the Kremlin|Kremlin)"
-    r"(?:'s|’s)?(?:\s+(?:foreign ministry|embassy|government|spokes\w+|ambassador))?|"
-    r"(?:Russian|Chinese|North Korean|Iranian) (?:embassy|foreign ministry|government|officials))",
+    r"\b((?:Russia|China|North Korea|Iran|Vietnam|Moscow|Beijing|Pyongyang|Tehran|Hanoi|the Kremlin|Kremlin)"
+    r"(?:'s|’s)?(?:\s+(?:foreign ministry|embassy|government|spokes\w+|ambassador|mission))?|"
+    r"(?:Russian|Chinese|North Korean|Iranian|Vietnamese) (?:embassy|foreign ministry|government|officials))",
     re.IGNORECASE)
-_SUSPECTED = re.compile(
-    r"\b(?:suspected|believed to|believe[sd]?|allegedly|reportedly|likely|linked to|tied to|"
-    r"according to|officials said|bears? the (?:marks|hallmarks)|hallmarks?|appear\w* to|"
-    r"thought to)\b", re.IGNORECASE)
-_ATTRIBUTION_TOPIC = re.compile(
-    r"\b(?:hack\w*|spies|spy\w*|intrusion|breach|attack\w*|campaign|group|operation|espionage|"
-    r"intelligence|state[- ]sponsored|responsible|behind|involvement|accusation\w*|allegation\w*|"
-    r"APT\w*|FSB|GRU|SVR|MSS|IRGC)\b", re.IGNORECASE)
-_COUNTRY_BODY = re.compile(
-    rf"\b((?:[A-Z][a-z]+(?:'s|’s)?\s+){{0,2}}{_GOVERNMENT_BODY}|{_GOVERNMENT_BODY}\s+of\s+[A-Z][a-z]+)")
+_DENIAL_TOPIC = re.compile(r"\b(?:hack\w*|cyber\w*|accusation\w*|allegation\w*|charges|claims?|report|involvement|"
+                           r"role|behind|attack\w*|espionage|spy\w*)\b", re.IGNORECASE)
 
 
-_GOVERNMENT_HINT = re.compile(_GOVERNMENT_BODY)
-# Plain substring tests: an IGNORECASE alternation of forty names costs far more
-# per sentence than the rest of claim detection together.
-_VENDOR_WORDS = tuple(dict.fromkeys(word.casefold() for word in (*VENDORS, "security", "researchers", "vendor",
-                                                                 "responders")))
+_JOINED = re.compile(r"\s*(?:,|,?\s*and)\s*(?:the\s+)?")
+_SPEAKS = re.compile(rf"[^,;]{{0,25}}?\b(?:{_FORMAL_ACT}|{_SAY})\b")
 
 
-def _mentions_vendor(text: str) -> bool:
-    folded = text.casefold()
-    return any(word in folded for word in _VENDOR_WORDS)
+def _culprit(sentence: str) -> str | None:
+    """"named", "generic" or None: how well the sentence names who did it."""
+    if _NAMED_CULPRIT.search(sentence):
+        return "named"
+    return "generic" if _GENERIC_CULPRIT.search(sentence) else None
 
 
 def _government(sentence: str) -> str | None:
-    if not _GOVERNMENT_HINT.search(sentence):
-        return None  # cheap test first: the full pattern backtracks over the sentence
-    if not re.search(rf"\b{_GOVERNMENT_BODY}\b.*\b{_GOVERNMENT_ACT}|\b{_GOVERNMENT_ACT}\b.*\bby (?:the )?"
-                     rf"{_GOVERNMENT_BODY}", sentence):
+    match = _GOVERNMENT_CLAIM.search(sentence)
+    if not match:
         return None
-    if re.search(r"\b(?:declined to (?:name|attribute)|did not (?:name|attribute)|no evidence)\b",
-                 sentence, re.IGNORECASE):
-        return None
-    match = _COUNTRY_BODY.search(sentence)
-    return match.group(1).strip() if match else "government"
+    names = list(_GOVERNMENT_NAME.finditer(sentence))
+    # The name that is the subject of a verb of saying or attributing, else the first.
+    if not names:
+        return "government"
+    speaking = [index for index, name in enumerate(names) if _SPEAKS.match(sentence, name.end())]
+    index = speaking[0] if speaking else 0
+    # "Britain and the United States accused": the first of joined subjects.
+    while index and _JOINED.fullmatch(sentence, names[index - 1].end(), names[index].start()):
+        index -= 1
+    return names[index].group(1).strip()
 
 
 def _vendor(sentence: str) -> str | None:
-    if not _mentions_vendor(sentence):
+    cleared = _NAMING_CLAUSE.sub(" ", sentence)
+    if not _VENDOR_CLAIM.search(cleared):
         return None
-    if not re.search(rf"\b{_VENDOR_BODY}\b.*\b{_VENDOR_ACT}|\b{_VENDOR_ACT}\b.*\b{_VENDOR_BODY}\b",
-                     sentence, re.IGNORECASE):
-        return None
-    match = re.search(rf"\b({_VENDOR_NAME})\b", sentence)
+    match = re.search(rf"\b({_VENDOR_NAME})\b", cleared)
     return match.group(1) if match else "security researchers"
 
 
 def sentence_claims(sentence: str) -> list[Claim]:
-    if not _ATTRIBUTION_TOPIC.search(sentence):
-        return []
     claims: list[Claim] = []
-    if _DENIAL.search(sentence):
-        match = _DENIAL_CLAIMANT.search(sentence)
-        claims.append(Claim(ClaimType.DENIED, sentence, match.group(1) if match else None))
+    if _DENIAL.search(sentence) and _DENIAL_TOPIC.search(sentence):
+        denier = _DENIAL_CLAIMANT.search(sentence)
+        if denier:
+            claims.append(Claim(ClaimType.DENIED, sentence, denier.group(1)))
+    culprit = _culprit(sentence)
+    if culprit is None or _NEGATED.search(sentence):
+        return claims
+    unnamed = _UNNAMED.search(sentence) is not None
     government = _government(sentence)
-    if government:
+    formal = re.search(rf"\b{_FORMAL_ACT}\b", sentence) is not None
+    # "two officials said", "officials familiar with": a government source, but not a government claim.
+    hedged = unnamed and not formal and not _GOVERNMENT_BODY_NAMED.search(sentence)
+    if government and culprit == "named" and not hedged:
         claims.append(Claim(ClaimType.GOVERNMENT, sentence, government))
+        return claims
     vendor = _vendor(sentence)
-    if vendor:
+    if vendor and culprit == "named":
         claims.append(Claim(ClaimType.VENDOR, sentence, vendor))
-    if not claims and _SUSPECTED.search(sentence):
+        return claims
+    if (unnamed or government or vendor) and (culprit == "named" or _HEDGE.search(sentence)):
         claims.append(Claim(ClaimType.SUSPECTED, sentence, None))
     return claims
 
+
+# A body named precisely enough that "officials said" style hedges do not demote it.
+_GOVERNMENT_BODY_NAMED = re.compile(
+    r"\b(?:FBI|CISA|NSA|NCSC|GCHQ|ANSSI|CERT-UA|SBU|MIVD|GCSB|SUPO|Justice Department|State Department|Treasury|"
+    r"White House|prosecutors|police|Cyber Command)\b|\b(?:government|ministry|minister|agency|authorities)\s+said\b")
 
 PRIORITY = (ClaimType.GOVERNMENT, ClaimType.VENDOR, ClaimType.DENIED, ClaimType.SUSPECTED)
 
 
 def classify_claim(title: str, body: str) -> Claim | None:
     """The article's claim: a denial in the headline makes the article a denial
-    story; otherwise the strongest claim anywhere in it."""
-    headline = sentence_claims(title)
+    story; otherwise the strongest claim anywhere in it, the body's first."""
+    headline = sentence_claims(title) if title else []
     denial = next((c for c in headline if c.type is ClaimType.DENIED), None)
     if denial:
         return denial
-    claims = headline + [claim for sentence in split_sentences(body)
-                         for claim in sentence_claims(sentence)]
+    # The body before the headline: it names the claimant in full ("The Danish
+    # government"), where the headline shortens it ("Denmark blames").
+    claims = [claim for sentence in split_sentences(body) for claim in sentence_claims(sentence)] + headline
     for claim_type in PRIORITY:
         found = next((claim for claim in claims if claim.type is claim_type), None)
         if found:
