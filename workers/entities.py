@@ -10,19 +10,10 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
+from workers.actor_context import links_alias, part_of_longer_name, threat_near, vetoed
 
 V = TypeVar("V")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
-
-# Words that put an ambiguous alias ("Snake", "Mercury", "Lazarus") in a threat context.
-THREAT_CONTEXT = re.compile(
-    r"\b(hack\w*|cyber\w*|APT|threat (?:actor|group)|group|actors?|espionage|spy\w*|spies|"
-    r"malware|implant|backdoor|intrusions?|breach\w*|campaigns?|attribut\w*|state[- ]sponsored|"
-    r"state[- ]backed|phishing|exploit\w*|infiltrat\w*|operators|operation|compromis\w*|"
-    r"threat|attackers?|tracked as|known as|also called|dubbed)\b",
-    re.IGNORECASE,
-)
-
 
 @lru_cache(maxsize=16)
 def split_sentences(text: str) -> tuple[str, ...]:
@@ -87,6 +78,59 @@ class ActorMention:
     sentence: str
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """One alias found in one sentence, and what its surroundings say about it."""
+
+    actor: Actor
+    surface: str
+    sentence: str
+    start: int
+    end: int
+    refused: bool  # not a name here whatever else the article says
+    needs_context: bool  # a name only near threat words or beside an unambiguous mention
+    threat_near: bool
+
+    @classmethod
+    def judge(cls, actor: Actor, alias: str, sentence: str, start: int, end: int) -> _Candidate:
+        surface = sentence[start:end]
+        word_like = not any(char.isdigit() for char in alias)
+        refused = (
+            (_shouted(alias) and surface.lower() == surface)  # "apt30" is not how anyone writes APT30
+            or (word_like and surface.lower() == surface and alias.lower() != alias)  # "giant sandworm"
+            or (word_like and alias[:1].isupper() and not surface[:1].isupper())
+            or (word_like and part_of_longer_name(sentence, end))  # "Cozy Bear Lodge"
+            or (word_like and vetoed(sentence, start, end)))  # "the Sandworm in the new Dune film"
+        # "Midnight Blizzard" is a group; "Midnight blizzard" is weather.
+        lowered_phrase = _is_phrase(surface) and not all(w[:1].isupper() for w in surface.split())
+        return cls(actor, surface, sentence, start, end, refused,
+                   actor.is_ambiguous(alias) or lowered_phrase,
+                   threat_near(sentence, start, end) or _GROUP_WORD.search(surface) is not None)
+
+
+_GROUP_WORD = re.compile(r"\b(?:group|team)$", re.IGNORECASE)  # "the Lazarus group"
+
+
+def _drop_linked_aliases(accepted: list[_Candidate]) -> list[_Candidate]:
+    """A name given as another name of the one before it ("APT41, also called
+    Winnti") stands for that actor, even where the taxonomy keeps two entries."""
+    kept: list[_Candidate] = []
+    head: _Candidate | None = None
+    previous: _Candidate | None = None
+    for candidate in accepted:
+        if previous is not None and links_alias(candidate.sentence[previous.end:candidate.start],
+                                                in_alias_run=head is not None):
+            head = head or previous
+            if candidate.actor.id != head.actor.id:
+                previous = candidate
+                continue
+        else:
+            head = None
+        kept.append(candidate)
+        previous = candidate
+    return kept
+
+
 class ActorMatcher:
     """Every alias of every actor, found by word n-grams (see PhraseIndex)."""
 
@@ -98,26 +142,24 @@ class ActorMatcher:
         return [(actor, alias, sentence[start:end]) for (actor, alias), start, end in self._index.find(sentence)]
 
     def mentions(self, text: str) -> list[ActorMention]:
-        found: list[ActorMention] = []
-        pending: list[tuple[Actor, str, str]] = []
+        """Mentions used as names of threat actors, each alias run ("APT41, also
+        called Winnti") reported as its first name's actor."""
+        candidates: list[list[_Candidate]] = []
         confirmed: set[str] = set()
         for sentence in split_sentences(text):
-            for actor, alias, surface in self._find(sentence):
-                if _shouted(alias) and surface.lower() == surface:
-                    continue  # "apt30" in running text is not how anyone names APT30
-                lowered_phrase = _is_phrase(surface) and not all(w[:1].isupper() for w in surface.split())
-                if actor.is_ambiguous(alias) or lowered_phrase:
-                    # "Midnight Blizzard" is a group; "midnight blizzard" is weather.
-                    pending.append((actor, surface, sentence))
-                    continue
-                confirmed.add(actor.id)
-                found.append(ActorMention(actor.id, surface, sentence))
-        for actor, surface, sentence in pending:
-            proper_noun = surface[:1].isupper()
-            context = sentence if _is_phrase(surface) else sentence.replace(surface, " ")
-            if proper_noun and (actor.id in confirmed or THREAT_CONTEXT.search(context)):
-                found.append(ActorMention(actor.id, surface, sentence))
+            kept = [candidate for candidate in self._candidates(sentence) if not candidate.refused]
+            confirmed.update(c.actor.id for c in kept if not c.needs_context)
+            candidates.append(kept)
+        found: list[ActorMention] = []
+        for sentence_candidates in candidates:
+            accepted = [c for c in sentence_candidates
+                        if not c.needs_context or c.actor.id in confirmed or c.threat_near]
+            found.extend(ActorMention(c.actor.id, c.surface, c.sentence) for c in _drop_linked_aliases(accepted))
         return found
+
+    def _candidates(self, sentence: str) -> list[_Candidate]:
+        return [_Candidate.judge(actor, alias, sentence, start, end)
+                for (actor, alias), start, end in self._index.find(sentence)]
 
     def actor_ids(self, text: str) -> list[str]:
         return list(dict.fromkeys(mention.actor_id for mention in self.mentions(text)))
