@@ -205,10 +205,26 @@ _AGENCY_PATTERN = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(STAT
                              + r")\b")
 _ACTOR_WORDS = (r"(?:state[- ]sponsored|state[- ]backed|government[- ]backed|military|intelligence|"
                 r"hack\w*|spies|spy|cyber\w*|threat actors?|APT|operatives|services?|agents?|group)")
-_VICTIM_NOUNS = (r"(?:ministry|ministries|minister|government|parliament|embassy|embassies|military|armed forces|"
+_VICTIM_NOUNS = (r"(?:ministry|ministries|minister|government|parliament\w*|embassy|embassies|military|armed forces|"
                  r"defen[cs]e|navy|army|utilit(?:y|ies)|grid|substations?|banks?|companies|firms?|"
                  r"networks?|officials|diplomats|agenc(?:y|ies)|election|energy|water|telecom\w*|"
-                 r"hospitals?|critical infrastructure|infrastructure|organi[sz]ations|targets|victims)")
+                 r"hospitals?|critical infrastructure|infrastructure|organi[sz]ations|targets|victims|"
+                 r"soldiers|troops|border guards|academics|researchers|journalists|dissidents|lawmakers|"
+                 r"politicians|municipalities|exchanges?|chipmakers?|manufacturers|contractors?|carriers|"
+                 r"operators?|institutions|authorities|departments|NGOs|universit(?:y|ies)|businesses|"
+                 r"ports|party|portals?|websites?|logistics|railways?|semiconductor|shipbuilders|think tanks?|"
+                 r"coast guard|space agency|news agency|power|users|voters|electoral|citizens|grain exporter)")
+# "Danish authorities said", "Prosecutors in Germany charged", "by US Cyber Command": a
+# state speaking, which is neither the accused nor (by that mention) the victim.
+_SPEAKER_TAIL = re.compile(
+    r"(?:['’]s?)?\s*(?:[\w\-]+\s+){0,4}?(?:said|says|say|told|accused|accuses|blamed|blames|attributed|"
+    r"warned|uncovered|announced|condemned|summoned|charged|concluded|jointly)\b|\s+Cyber Command\b")
+_OWN_VICTIM = re.compile(rf"\b(?:its|their|domestic|the country['’]s|her government['’]?s?)\s+"
+                         rf"(?:[\w\-]+\s+){{0,3}}?{_VICTIM_NOUNS}\b|\bacross the country\b", re.IGNORECASE)
+
+
+def _speaks(mention: CountryMention) -> bool:
+    return _SPEAKER_TAIL.match(mention.sentence, mention.end) is not None
 
 
 @dataclass(frozen=True)
@@ -253,11 +269,14 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
         actor = taxonomy.by_id.get(actor_id)
         if actor and actor.state:
             states.append(actor.state)
-    states += [STATE_AGENCIES[agency] for agency in dict.fromkeys(_AGENCY_PATTERN.findall(text))]
+    states += [STATE_AGENCIES[match.group(1)] for match in _AGENCY_PATTERN.finditer(text)
+               if not re.match(r"\s+(?:said|says|announced|claimed|uncovered)\b", text[match.end():])]
     # "Danish intelligence" is usually a victim's agency; an adjective next to a threat
     # word names a sponsor only for states the taxonomy knows to run such operations.
     known_sponsors = {actor.state for actor in taxonomy.actors if actor.state}
     for mention in country_mentions(text) if mentions is None else mentions:
+        if _speaks(mention):
+            continue
         tail = mention.sentence[mention.end:mention.end + 60]
         head = mention.sentence[max(mention.start - 40, 0):mention.start]
         named_as_culprit = re.search(
@@ -276,7 +295,8 @@ def victim_countries(text: str, sponsors: Sequence[str],
     victims: list[str] = []
     qualified: set[tuple[str, int]] = set()  # (sentence, start) of mentions that named a victim
     previous: CountryMention | None = None
-    for mention in country_mentions(text) if mentions is None else mentions:
+    all_mentions = country_mentions(text) if mentions is None else mentions
+    for mention in all_mentions:
         tail = mention.sentence[mention.end:mention.end + 70]
         head = mention.sentence[max(mention.start - 45, 0):mention.start]
         in_list_with_victim = (
@@ -284,16 +304,40 @@ def victim_countries(text: str, sponsors: Sequence[str],
             and (previous.sentence, previous.start) in qualified
             and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:the\s+)?",
                              mention.sentence[previous.end:mention.start]) is not None)
-        if mention.code not in sponsors and (
+        speaker = _speaks(mention)
+        if speaker and _OWN_VICTIM.search(mention.sentence) and mention.code not in sponsors:
+            victims.append(mention.code)  # "Norway said ... breached its ministries"
+        elif mention.code not in sponsors and not speaker and (
                 in_list_with_victim
                 or re.match(rf"\s*(?:[\w\-]+\s+){{0,2}}{_VICTIM_NOUNS}\b", tail, re.IGNORECASE)
-                or re.search(r"(?:\bagainst|\btarget\w*|\bhit|\bbreach\w*|\bhack\w*|\binto|"
+                or re.search(r"(?:\bagainst|\btarget\w*|\bhit|\bbreach\w*|\bhack\w*|\binto|\bacross|"
+                             r"(?<!embassy )(?<!mission )(?<!based )(?<!conference )\bin|"
                              r"\bidentified in|\bvictims? in|\bspying on|\bspied on)\s+"
                              r"(?:the\s+)?(?:[\w\-]+\s+){0,2}$", head, re.IGNORECASE)):
             victims.append(mention.code)
             qualified.add((mention.sentence, mention.start))
         previous = mention
+    victims += _speakers_hit_at_home(all_mentions, victims, sponsors)
     return list(dict.fromkeys(victims))
+
+
+_VICTIM_NOUN = re.compile(rf"\b{_VICTIM_NOUNS}\b|\bthe country\b|\bit had been targeted\b", re.IGNORECASE)
+
+
+def _speakers_hit_at_home(mentions: Sequence[CountryMention], victims: Sequence[str],
+                          sponsors: Sequence[str]) -> list[str]:
+    """"Estonia's foreign minister said GRU officers broke into the economy ministry":
+    a state that speaks of an attack on unnamed institutions, with no other victim
+    country in the sentence, speaks of its own."""
+    found: list[str] = []
+    for mention in mentions:
+        if mention.code in sponsors or not _speaks(mention):
+            continue
+        others = [m for m in mentions if m.sentence == mention.sentence and m.code != mention.code
+                  and m.code in victims]
+        if not others and _VICTIM_NOUN.search(mention.sentence, mention.end):
+            found.append(mention.code)
+    return found
 
 
 # --- sectors, malware, CVEs ---------------------------------------------------------------
