@@ -100,3 +100,80 @@ def test_no_actor_in_ordinary_technical_prose() -> None:
     assert sum(len(text.split()) for text in texts) > 50_000
     found = [(m.alias, m.sentence[:80]) for text in texts for m in default_matcher().mentions(text)]
     assert found == []
+
+
+# --- the hand-written gold set (tests/fixtures/entity_gold.yml), tune split only --------
+
+def _gold_figures() -> dict[str, float]:
+    from bench.entities_gold import evaluate
+
+    return evaluate("tune")
+
+
+def test_gold_tune_split_stays_above_floors() -> None:
+    """Floors well below the measured figures (see bench/entities_gold.py), to catch
+    regressions without pinning a score."""
+    figures = _gold_figures()
+    assert figures["items"] >= 100
+    assert figures["actor_f1"] >= 0.93
+    assert figures["claim_type_accuracy"] >= 0.85
+    assert figures["attributed_state_f1"] >= 0.85
+    assert figures["victim_country_f1"] >= 0.8
+    assert figures["trap_false_positives"] <= 2
+
+
+def test_gold_split_is_deterministic_and_keeps_a_held_back_part() -> None:
+    from bench.entities_gold import gold_items, split_of
+
+    splits = [item.split for item in gold_items()]
+    assert 0.2 < splits.count("held") / len(splits) < 0.4
+    assert all(split_of(item.id) == item.split for item in gold_items())
+
+
+@pytest.mark.parametrize("text", [
+    "The giant sandworm swallows the harvester in the first act of the film.",
+    "Fans cheered when the Sandworm rose on the big screen in the new Dune movie.",
+    "A marine sandworm is sold as bait to anglers.",
+    "The toy store sold out of Fancy Bear plush toys.",
+    "We stayed at the Cozy Bear Lodge, and breakfast was lovely.",
+    "Callisto is the second-largest moon of Jupiter.",
+    "The probe will pass Mercury before entering orbit.",
+    "Students solved the Equation on the whiteboard.",
+    "The pastor's sermon retold how Lazarus was raised from the dead.",
+    "The Reapers lost at home and the coach blamed the defence.",
+    "In the film, the hackers of Sandworm Industries steal a spaceship.",
+])
+def test_trap_sentences_name_no_actor(text: str) -> None:
+    assert _actors(text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A toy maker said its servers were breached by Fancy Bear hackers.", ["APT28"]),
+    ("Not the film: Sandworm, the Russian military hacking unit, hit the grid again.", ["Sandworm Team"]),
+])
+def test_a_hard_threat_word_beside_the_name_beats_the_veto(text: str, expected: list[str]) -> None:
+    assert _actors(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("APT41, also called Winnti, broke into state networks.", ["APT41"]),
+    ("Winnti, a name some researchers also use for APT41, was seen again.", ["Winnti Group"]),
+    ("APT29 (Cozy Bear, Midnight Blizzard) read the email.", ["APT29"]),
+    ("APT41 and Winnti are tracked as separate groups by the vendor.", ["APT41", "Winnti Group"]),
+])
+def test_an_alias_run_reports_one_actor(text: str, expected: list[str]) -> None:
+    assert _actors(text) == expected
+
+
+def test_attributing_and_victim_states_stay_apart_from_the_accused() -> None:
+    text = "The UK and the US accused Russia's GRU of hacking Ukraine's power companies."
+    states = sponsoring_states(text, [], default_taxonomy())
+    assert states == ["RU"]
+    assert victim_countries(text, states) == ["UA"]
+
+
+def test_a_state_speaking_of_its_own_institutions_is_the_victim() -> None:
+    text = "Estonia's foreign minister said GRU officers broke into the economy ministry."
+    states = sponsoring_states(text, [], default_taxonomy())
+    assert states == ["RU"]
+    assert victim_countries(text, states) == ["EE"]
