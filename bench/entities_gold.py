@@ -182,7 +182,7 @@ def enrichment_ms_per_article(limit: int = 300, rounds: int = 3) -> tuple[int, f
                 texts.append((str(record.get("title", "")), str(record.get("body", ""))))
     taxonomy, matcher = default_taxonomy(), default_matcher()
     matcher.actor_ids("warm up APT28")
-    timings = []
+    timings: list[float] = []
     for _ in range(rounds):
         started = time.perf_counter()
         for title, body in texts:
