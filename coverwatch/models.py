@@ -64,6 +64,8 @@ class Article(BaseModel):
     claimant: str | None = None
     relevance: float | None = None
     relevance_evidence: list[str] = Field(default_factory=list)
+    # "on_topic" (can alert), "possible" (indexed, never alerts) or "off_topic"; see workers/relevance.py.
+    relevance_band: str | None = None
     on_topic: bool | None = None
     story_id: str | None = None
     cluster_terms: list[str] = Field(default_factory=list)

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     dispatch_seconds: float = 30.0  # how often beat looks for sources that are due
     user_agent: str = "CoverwatchBot/0.1 (+https://coverwatch.example/bot; news monitoring)"
 
+    # Relevance bands (workers/relevance.py): at or above on_topic an article can
+    # alert; from possible up it is indexed and searchable but never alerts; below
+    # possible it is dropped unless its source keeps off-topic articles. The
+    # operating point and its figures are in bench/relevance_dev.py.
+    relevance_on_topic: float = Field(default=0.45, ge=0.0, le=1.0)
+    relevance_possible: float = Field(default=0.08, ge=0.0, le=1.0)
+
     @property
     def redis_port(self) -> int:
         return urlsplit(self.redis_url).port or 6379

@@ -54,6 +54,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "claimant": _KEYWORD,
     "relevance": {"type": "float"},
     "relevance_evidence": {"type": "keyword", "index": False},
+    "relevance_band": _KEYWORD,
     "on_topic": {"type": "boolean"},
     "story_id": _KEYWORD,
     "cluster_terms": _KEYWORD,

@@ -76,7 +76,8 @@ def story_articles(story_id: str, size: int = 200) -> dict[str, Any]:
         "query": {"term": {"story_id": story_id}},
         "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
         "_source": ["id", "title", "url", "canonical_url", "source", "published_at", "crawled_at",
-                    "duplicate_of", "actor_names", "claim_type", "claimant", "lead"],
+                    "duplicate_of", "actor_names", "claim_type", "claimant", "lead",
+                    "relevance", "relevance_band", "relevance_evidence"],
     }
 
 

@@ -29,6 +29,9 @@ class SearchHit:
     title_html: str
     duplicate_of: str | None = None
     story_id: str | None = None
+    relevance: float | None = None
+    relevance_band: str | None = None
+    relevance_evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,7 +100,9 @@ def run_search(engine: SearchEngine, settings: Settings, query: str, page: int =
             source=source.get("source", ""), published_at=source.get("published_at"),
             lead=source.get("lead", ""), highlights=highlight.get("body", []),
             title_html=(highlight.get("title") or [""])[0],
-            duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id")))
+            duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id"),
+            relevance=source.get("relevance"), relevance_band=source.get("relevance_band"),
+            relevance_evidence=source.get("relevance_evidence") or []))
     for bucket in answer.get("aggregations", {}).get("sources", {}).get("buckets", []):
         result.sources[bucket["key"]] = int(bucket["doc_count"])
     return result

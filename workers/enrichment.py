@@ -36,9 +36,9 @@ def enrich(article: Article, taxonomy: Taxonomy, matcher: ActorMatcher) -> Artic
     article.claim_type = claim.type.value if claim else None
     article.claim_evidence = claim.evidence if claim else None
     article.claimant = claim.claimant if claim else None
-    relevance = score_relevance(article.title, f"{article.lead}\n{article.body}",
-                                article.actor_names, states)
+    relevance = score_relevance(article.title, article.lead, article.body, actors, article.claim_type)
     article.relevance = relevance.score
     article.relevance_evidence = relevance.evidence
+    article.relevance_band = relevance.band.value
     article.on_topic = relevance.on_topic
     return article

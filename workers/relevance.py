@@ -1,66 +1,153 @@
 """How much an article is about state-sponsored cyber espionage, and why.
 
-A transparent additive score over evidence an analyst would recognise: named
-threat actors, espionage and intrusion vocabulary, attribution language and
-official responses; cybercrime-only vocabulary pulls it down. The score is
-``1 - exp(-weight)``, so evidence adds up but saturates below 1.
+Sentence cues (``workers.relevance_cues``) become a few article features a
+reader can check: is a state named as the actor in the headline or lead, how
+much of the article is about the state rather than about crime or a patch, is
+the state link firm, hypothetical or denied. A logistic model weighs them; its
+weights were learned on the tune split of the development set and are shipped
+as ``relevance_weights.json`` (``bench/train_relevance.py`` rewrites it).
+
+Two thresholds (settings) cut the score into bands: ``on_topic`` is indexed and
+can alert, ``possible`` is indexed and searchable but never alerts, ``off_topic``
+is dropped unless the source keeps it.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
 
-ON_TOPIC_THRESHOLD = 0.5
+from coverwatch.settings import get_settings
+from coverwatch.taxonomy import Actor
+from workers.entities import split_sentences
+from workers.relevance_cues import SentenceCues, sentence_cues
+from workers.relevance_evidence import FEATURE_LABELS, describe
 
-SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
-    (name, weight, re.compile(pattern, re.IGNORECASE)) for name, weight, pattern in (
-        ("espionage", 0.9, r"\b(?:cyber[- ]?espionage|espionage|spying|spied|spies|spy)\b"),
-        ("state-actor", 1.0, r"\b(?:state[- ]sponsored|state[- ]backed|nation[- ]state|"
-                             r"government[- ]backed|military intelligence|intelligence (?:service|unit|agency)|"
-                             r"foreign agents?)\b"),
-        ("agency", 0.8, r"\b(?:FSB|GRU|SVR|MSS|IRGC|MOIS|PLA Unit|Reconnaissance General Bureau)\b"),
-        ("apt", 0.8, r"\b(?:APT\s?\d+|advanced persistent threat|threat actor|hacking (?:group|unit))\b"),
-        ("intrusion", 0.5, r"\b(?:intrusions?|breach\w*|hack\w*|compromis\w+|infiltrat\w+|"
-                           r"exfiltrat\w+|implant|backdoor|malware|wiper|phishing|zero-day|exploit\w*)\b"),
-        ("attribution", 0.6, r"\b(?:attribut\w+|blamed|accused|linked to|tied to|responsible for)\b"),
-        ("response", 0.4, r"\b(?:sanction\w*|indict\w*|summoned|joint advisory|advisory|condemn\w*|"
-                          r"expelled|takedown|disrupted)\b"),
-    ))
-CRIME_ONLY = re.compile(r"\b(?:ransomware gang|financially motivated|cybercriminals?|criminal group|"
-                        r"extortion|leak site)\b", re.IGNORECASE)
-ACTOR_WEIGHT = 1.5
+WEIGHTS_FILE = Path(__file__).with_name("relevance_weights.json")
+# The headline, the lead and the first body sentences say what an article is about.
+LEAD_BODY_SENTENCES = 2
+
+FEATURES = tuple(FEATURE_LABELS)
+
+
+class RelevanceBand(StrEnum):
+    ON_TOPIC = "on_topic"
+    POSSIBLE = "possible"
+    OFF_TOPIC = "off_topic"
+
+
+@dataclass(frozen=True)
+class RelevanceThresholds:
+    on_topic: float
+    possible: float
+
+    @classmethod
+    def from_settings(cls) -> RelevanceThresholds:
+        settings = get_settings()
+        return cls(settings.relevance_on_topic, settings.relevance_possible)
+
+    def band(self, score: float) -> RelevanceBand:
+        if score >= self.on_topic:
+            return RelevanceBand.ON_TOPIC
+        return RelevanceBand.POSSIBLE if score >= self.possible else RelevanceBand.OFF_TOPIC
 
 
 @dataclass(frozen=True)
 class Relevance:
     score: float
-    on_topic: bool
+    band: RelevanceBand
     evidence: list[str] = field(default_factory=list)
 
+    @property
+    def on_topic(self) -> bool:
+        return self.band is RelevanceBand.ON_TOPIC
 
-def score_relevance(title: str, body: str, actor_names: Sequence[str],
-                    attributed_states: Sequence[str]) -> Relevance:
-    text = f"{title}\n{body}"
-    weight = 0.0
-    evidence: list[str] = []
-    if actor_names:
-        weight += ACTOR_WEIGHT + 0.3 * (len(actor_names) - 1)
-        evidence.append("actors: " + ", ".join(actor_names))
-    if attributed_states:
-        weight += 0.5
-        evidence.append("attributed to: " + ", ".join(attributed_states))
-    for name, signal_weight, pattern in SIGNALS:
-        hits = pattern.findall(text)
-        if hits:
-            # The title counts double: it says what the article is about.
-            in_title = bool(pattern.search(title))
-            weight += signal_weight * (min(len(hits), 3) / 3 + (0.5 if in_title else 0))
-            evidence.append(f"{name}: {', '.join(dict.fromkeys(h.lower() for h in hits[:4]))}")
-    if CRIME_ONLY.search(text) and not actor_names and not attributed_states:
-        weight *= 0.35
-        evidence.append("criminal, not state, activity")
-    score = round(1 - math.exp(-weight), 3)
-    return Relevance(score, score >= ON_TOPIC_THRESHOLD, evidence)
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    intercept: float
+    weights: dict[str, float]
+
+    def contributions(self, features: dict[str, float]) -> dict[str, float]:
+        return {name: self.weights.get(name, 0.0) * value for name, value in features.items()}
+
+    def score(self, features: dict[str, float]) -> float:
+        return 1 / (1 + math.exp(-(self.intercept + sum(self.contributions(features).values()))))
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> RelevanceModel:
+    document = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return RelevanceModel(float(document["intercept"]), {k: float(v) for k, v in document["weights"].items()})
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _count(sentences: Sequence[SentenceCues], wanted: str) -> float:
+    return math.log1p(sum(1 for cues in sentences if getattr(cues, wanted)))
+
+
+def article_features(lead: Sequence[SentenceCues], body: Sequence[SentenceCues]) -> dict[str, float]:
+    every = [*lead, *body]
+    firm_state = [c for c in every if c.state and not (c.negated or c.hypothetical)]
+    state_ish = [c for c in every if (c.any_state or c.unlinked_actor) and not (c.negated or c.hypothetical)]
+    crime = sum(1 for c in every if c.crime)
+    patch = sum(1 for c in every if c.patch)
+    return {
+        "state_in_lead": float(any(c.state and not (c.negated or c.hypothetical) for c in lead)),
+        "implied_state_in_lead": float(any((c.implied_state or c.unlinked_actor) and not c.state for c in lead)),
+        "state_sentences": math.log1p(len(firm_state)),
+        "implied_state_sentences": math.log1p(sum(1 for c in every if (c.implied_state or c.unlinked_actor)
+                                                  and not c.state and not c.negated)),
+        "state_tool_sentences": _count(every, "state_tools"),
+        "espionage_in_lead": float(any(c.espionage for c in lead)),
+        "espionage_sentences": _count(every, "espionage"),
+        "state_operation_sentences": math.log1p(sum(1 for c in every if c.operation and c.any_state)),
+        "attributed_sentences": math.log1p(sum(1 for c in every if c.any_state and c.firm and not c.negated)),
+        # Only when nothing firmer is said: on-topic pieces weigh possibilities too.
+        "state_only_hypothetical": float(not firm_state and any(c.any_state and c.hypothetical for c in every)),
+        "negated_state": float(any(c.negated for c in every)),
+        "crime_in_lead": float(any(c.crime for c in lead)),
+        "crime_share": _share(crime, len(every)),
+        "patch_in_lead": float(any(c.patch for c in lead)),
+        "patch_share": _share(patch, len(every)),
+        "state_share": _share(len(state_ish), len(state_ish) + crime + patch),
+    }
+
+
+def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor]) -> tuple[list[SentenceCues],
+                                                                                  list[SentenceCues]]:
+    """Cues of the headline-and-lead sentences and of the rest of the body."""
+    head = [*split_sentences(title), *split_sentences(lead)]
+    rest = list(split_sentences(body))
+    head += rest[:LEAD_BODY_SENTENCES]
+    return ([sentence_cues(s, actors) for s in head],
+            [sentence_cues(s, actors) for s in rest[LEAD_BODY_SENTENCES:]])
+
+
+def is_dropped(band: str | None) -> bool:
+    """Only the off-topic band leaves the pipeline; "possible" stays searchable."""
+    return band == RelevanceBand.OFF_TOPIC
+
+
+def relevance_features(title: str, lead: str, body: str, actors: Sequence[Actor]) -> dict[str, float]:
+    """The model's input for one article; the trainer reads the same function."""
+    return article_features(*split_cues(title, lead, body, actors))
+
+
+def score_relevance(title: str, lead: str, body: str, actors: Sequence[Actor], claim_type: str | None = None,
+                    thresholds: RelevanceThresholds | None = None,
+                    model: RelevanceModel | None = None) -> Relevance:
+    lead_cues, body_cues = split_cues(title, lead, body, actors)
+    features = article_features(lead_cues, body_cues)
+    model = model or shipped_model()
+    score = round(model.score(features), 3)
+    band = (thresholds or RelevanceThresholds.from_settings()).band(score)
+    return Relevance(score, band, describe(lead_cues, body_cues, model.contributions(features), claim_type))

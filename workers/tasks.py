@@ -28,6 +28,7 @@ from workers.dedupe import BodyHashRegistry, Demotions, Verdict
 from workers.enrichment import enrich as enrich_article
 from workers.entities import default_matcher
 from workers.neardup import NearDuplicateIndex, fingerprint
+from workers.relevance import RelevanceBand, is_dropped
 from workers.resources import count, engine, redis_client
 from workers.stories import (
     STORY_REFRESH_SECONDS,
@@ -104,12 +105,13 @@ def dedupe(ref: BatchRef) -> BatchRef:
 def enrich(ref: BatchRef, keep_off_topic: bool = False) -> BatchRef:
     taxonomy, matcher = default_taxonomy(), default_matcher()
     articles = [enrich_article(article, taxonomy, matcher) for article in _load(ref)]
-    kept = [a for a in articles if a.on_topic or keep_off_topic]
+    kept = [a for a in articles if keep_off_topic or not is_dropped(a.relevance_band)]
     for article in articles:
-        if not (article.on_topic or keep_off_topic):
+        if is_dropped(article.relevance_band) and not keep_off_topic:
             log.info("off-topic article dropped: %s (relevance %.2f: %s)", article.url,
                      article.relevance or 0.0, "; ".join(article.relevance_evidence) or "no evidence")
-    count("articles.off_topic", sum(1 for a in articles if not a.on_topic))
+    count("articles.off_topic", sum(1 for a in articles if is_dropped(a.relevance_band)))
+    count("articles.possibly_on_topic", sum(1 for a in articles if a.relevance_band == RelevanceBand.POSSIBLE))
     count("articles.off_topic.dropped", len(articles) - len(kept))
     return _pass_on(kept, ref)
 

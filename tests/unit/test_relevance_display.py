@@ -1,0 +1,56 @@
+"""The relevance evidence reaches the analyst ("why is this here?") on the search
+and story pages and in alert emails."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from alerts.email import render_article_alert
+from alerts.rules import AlertRule
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.service import SearchHit, SearchPage, StoryView
+
+EVIDENCE = ["who: a state or state-linked group (APT29)", "what: espionage (espionage)",
+            "how firmly: attributed (vendor claim)", "+1.20 sentences about <espionage>"]
+PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[2] / "search" / "templates"),
+                    autoescape=select_autoescape(enabled_extensions=("html",)))
+
+
+def _article(band: str) -> Article:
+    return Article(url="https://news.example.com/apt29", title="APT29 phishes diplomats", body="Text.",
+                   source="example", relevance=0.42, relevance_band=band, relevance_evidence=EVIDENCE)
+
+
+def test_alert_email_says_why_the_article_is_here() -> None:
+    rule = AlertRule(name="Diplomats", query_string="APT29", subscribers=["analyst@example.org"])
+    built = render_article_alert(rule, _article("on_topic"), "analyst@example.org",
+                                 Settings(public_url="https://coverwatch.example"), "<why@coverwatch>")
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]
+             for part in message_from_bytes(built.as_bytes()).walk() if part.get_content_maintype() == "text"}
+    assert "Why is this here? Relevance 0.42" in parts["text/plain"]
+    assert "  - who: a state or state-linked group (APT29)" in parts["text/plain"]
+    assert "Why is this here?" in parts["text/html"]
+    assert "&lt;espionage&gt;" in parts["text/html"]
+
+
+def test_search_page_marks_possible_articles_and_lists_evidence() -> None:
+    hit = SearchHit(id="1", title="APT29 phishes diplomats", url="https://news.example.com/apt29", source="example",
+                    published_at=None, lead="Lead.", highlights=[], title_html="", relevance=0.42,
+                    relevance_band="possible", relevance_evidence=EVIDENCE)
+    page = SearchPage(query="APT29", total=1, page=1, size=20, hits=[hit])
+    html = PAGES.get_template("search.html").render(page=page, query="APT29", error=None)
+    assert "possibly on-topic 0.42" in html
+    assert "Why is this here?" in html and "who: a state or state-linked group (APT29)" in html
+    assert "&lt;espionage&gt;" in html
+
+
+def test_story_page_lists_evidence_per_article() -> None:
+    document = _article("possible").to_document()
+    view = StoryView(story={"title": "Diplomats phished", "outlets": ["example"]}, articles=[document])
+    html = PAGES.get_template("story.html").render(view=view)
+    assert "possibly on-topic" in html and "(relevance 0.42)" in html
+    assert "how firmly: attributed (vendor claim)" in html
