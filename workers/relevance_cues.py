@@ -59,11 +59,12 @@ STATE_WORDS = Cue(
 STATE_AGENCIES = Cue(r"FSB", r"GRU", r"SVR", r"MSS", r"PLA", r"IRGC", r"MOIS", r"RGB", case_sensitive=True)
 # A state's own hacking programmes and their leaks.
 STATE_TOOLS = Cue(r"Vault ?7", r"Shadow Brokers", r"Equation Group", r"NSA", r"CIA", r"GCHQ", r"Tailored Access",
-                  case_sensitive=True)
+                  r"National Security Agency", r"Central Intelligence Agency", case_sensitive=True)
 ESPIONAGE = Cue(
     r"cyberespionage", r"cyber[- ]espionage", r"espionage", r"spying", r"spied", r"cyberspies", r"cyber spies",
     r"spies", r"spy (?:campaign|operation|group)", r"spy on", r"advanced persistent threats?",
-    r"intelligence[- ]gathering", r"collect(?:s|ed|ing)? intelligence", r"surveillance campaign", r"reconnaissance")
+    r"intelligence[- ]gathering", r"collect(?:s|ed|ing)? intelligence", r"gather(?:s|ed|ing)? intelligence",
+    r"surveillance campaign", r"reconnaissance")
 APT_NAMES = Cue(r"APT ?\d*", case_sensitive=True)
 OPERATION = Cue(
     r"election\w*", r"disinformation", r"influence (?:operations?|campaigns?)", r"sabotage\w*", r"wipers?",
@@ -99,16 +100,39 @@ NEGATION = re.compile(
     rf"intelligence[- ]gathering|{_STATE_ACTOR}))", re.IGNORECASE)
 # "Russia-based" alone is where a card shop sits; next to a threat noun it is allowed below.
 _LINK_SUFFIX = r"(?:-|\s)(?:backed|sponsored|linked|tied|aligned|affiliated|nexus)"
-_THREAT_NOUN = (r"(?:state\s+|government\s+|military\s+|intelligence\s+)?(?:hackers?|spies|cyber ?spies|"
+# Plural "hackers": "a Spanish hacker" is one person, mostly a researcher or a thief.
+_THREAT_NOUN = (r"(?:state\s+|government\s+|military\s+|intelligence\s+)?(?:hackers|spies|cyber ?spies|"
                 r"hacking (?:groups?|units?|teams?|campaign)|threat actors?|operatives|APT ?\d*|cyber ?espionage|"
-                r"cyber ?attackers?|attackers|agents)")
+                r"cyber ?attackers?|attackers|agents|cyber ?operatives|cyber ?actors?)")
 
 
-# One or two capitalised words, then checked against the country names: a regex
-# alternation of every country's forms is many times slower on every sentence.
-_PROPER = r"((?:[A-Z][\w.']*\s)?[A-Z][\w.']*)"
-_TIED = re.compile(rf"{_PROPER}{_LINK_SUFFIX}\b")
-_IMPLIED = re.compile(rf"{_PROPER}(?:-based)?\s+{_THREAT_NOUN}\b")
+@dataclass(frozen=True)
+class CountryCue:
+    """A country tied to the act ("Russia-backed", "Chinese state hackers", "blamed on
+    North Korea"), not merely named. The pattern takes one or two capitalised words,
+    then they are checked against the country names: an alternation of every
+    country's forms is many times slower. ``stems``: one must be in the sentence
+    (case-folded) before the pattern runs. ``whole``: report the whole match, else
+    only the country."""
+
+    pattern: re.Pattern[str]
+    stems: tuple[str, ...]
+    whole: bool = True
+
+    def found(self, sentence: str, folded: str) -> list[str]:
+        if not any(stem in folded for stem in self.stems):
+            return []
+        forms = _country_forms()
+        found = []
+        for match in self.pattern.finditer(sentence):
+            words = match.group(1)
+            surface = match.group(0) if self.whole else words
+            if words in forms:
+                found.append(surface)
+            elif " " in words and words.split(" ", 1)[1] in forms:
+                # "Suspected Russian hackers": the first capitalised word was not the country.
+                found.append(surface[len(words.split(" ", 1)[0]) + 1:])
+        return found
 
 
 @lru_cache(maxsize=1)
@@ -117,18 +141,16 @@ def _country_forms() -> frozenset[str]:
                      if len(form) > 3)
 
 
-def _country_found(pattern: re.Pattern[str], sentence: str) -> list[str]:
-    """"Russia-backed", "Chinese state hackers": a country tied to the act, not merely named."""
-    forms = _country_forms()
-    found = []
-    for match in pattern.finditer(sentence):
-        words, surface = match.group(1), match.group(0)
-        if words in forms:
-            found.append(surface)
-        elif " " in words and words.split(" ", 1)[1] in forms:
-            # "Suspected Russian hackers": the first capitalised word was not the country.
-            found.append(surface[len(words.split(" ", 1)[0]) + 1:])
-    return found
+_PROPER = r"((?:[A-Z][\w.']*\s)?[A-Z][\w.']*)"
+TIED_COUNTRY = CountryCue(re.compile(rf"{_PROPER}{_LINK_SUFFIX}\b"),
+                          ("backed", "sponsored", "linked", "tied", "aligned", "affiliated", "nexus"))
+IMPLIED_COUNTRY = CountryCue(re.compile(rf"{_PROPER}(?:-based)?\s+{_THREAT_NOUN}\b"),
+                             ("hackers", "spies", "hacking", "actor", "operatives", "apt", "espionage", "attackers",
+                              "agents"))
+_CULPRIT_WORDS = ("blamed on", "attributed to", "linked to", "tied to", "backed by", "sponsored by", "on behalf of",
+                  "working for", "directed by", "ordered by")
+CULPRIT_COUNTRY = CountryCue(
+    re.compile(rf"\b(?:{'|'.join(_CULPRIT_WORDS)})\s+(?:the\s+)?{_PROPER}"), _CULPRIT_WORDS, whole=False)
 
 
 @dataclass
@@ -170,8 +192,8 @@ def sentence_cues(sentence: str, actors: Sequence[Actor]) -> SentenceCues:
                 # not may be an unattributed espionage group or a criminal one.
                 (cues.state if actor.state else cues.unlinked_actor).append(_as_written(alias, sentence, folded))
     cues.state += (STATE_WORDS.found(sentence, folded) + STATE_AGENCIES.found(sentence, folded)
-                   + _country_found(_TIED, sentence))
-    cues.implied_state = _country_found(_IMPLIED, sentence)
+                   + TIED_COUNTRY.found(sentence, folded) + CULPRIT_COUNTRY.found(sentence, folded))
+    cues.implied_state = IMPLIED_COUNTRY.found(sentence, folded)
     cues.state_tools = STATE_TOOLS.found(sentence, folded)
     cues.espionage = ESPIONAGE.found(sentence, folded) + APT_NAMES.found(sentence, folded)
     cues.operation = OPERATION.found(sentence, folded)

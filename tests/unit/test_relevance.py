@@ -9,6 +9,7 @@ import pytest
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import default_taxonomy
+from workers import relevance_cues
 from workers.enrichment import enrich
 from workers.entities import default_matcher
 from workers.relevance import (
@@ -204,3 +205,10 @@ def test_relevance_separates_espionage_from_other_news() -> None:
     assert crime.relevance_band == RelevanceBand.OFF_TOPIC
     assert "who: criminals, insiders or nobody named" in crime.relevance_evidence
     assert sport.relevance_band == RelevanceBand.OFF_TOPIC and "who: nobody named" in sport.relevance_evidence
+
+
+def test_every_shipped_cue_has_its_cheap_prefilter() -> None:
+    # An alternative with no literal start would make its cue run the regex on every sentence.
+    shipped = [value for value in vars(relevance_cues).values() if isinstance(value, Cue)]
+    assert len(shipped) >= 8
+    assert all(cue.stems for cue in shipped)
