@@ -61,7 +61,7 @@ def fit_dropping_wrong_signs(rows: list[list[float]], labels: list[int],
                              c: float) -> tuple[float, dict[str, float], list[str]]:
     """A feature whose learned weight has the wrong sign (crime raising the score,
     say) is fitting noise in a hundred articles: drop it and fit again."""
-    used, dropped = list(FEATURES), []
+    used, dropped = list(FEATURES), list[str]()
     while True:
         intercept, weights = _fit(rows, labels, c, used)
         wrong = [name for name, weight in weights.items() if weight * EXPECTED_SIGN[name] < 0]
