@@ -2,10 +2,12 @@
 
 Sentence cues (``workers.relevance_cues``) become a few article features a
 reader can check: is a state named as the actor in the headline or lead, how
-much of the article is about the state rather than about crime or a patch, is
-the state link firm, hypothetical or denied. A logistic model weighs them; its
-weights were learned on the tune split of the development set and are shipped
-as ``relevance_weights.json`` (``bench/train_relevance.py`` rewrites it).
+many sentences name one and how firmly, how much of the article is about the
+state rather than about crime or a patch. A sentence that raises a state only
+as a possibility ("could be state-sponsored") or denies one ("not
+state-sponsored") does not count as naming it. A logistic model weighs the
+features; its weights were learned on the tune split of the development set and
+are shipped as ``relevance_weights.json`` (``bench/train_relevance.py``).
 
 Two thresholds (settings) cut the score into bands: ``on_topic`` is indexed and
 can alert, ``possible`` is indexed and searchable but never alerts, ``off_topic``
@@ -111,7 +113,7 @@ def article_features(lead: Sequence[SentenceCues], body: Sequence[SentenceCues])
         "espionage_sentences": _count(every, "espionage"),
         "state_operation_sentences": math.log1p(sum(1 for c in every if c.operation and c.any_state)),
         "attributed_sentences": math.log1p(sum(1 for c in every if c.any_state and c.firm and not c.negated)),
-        # Only when nothing firmer is said: on-topic pieces weigh possibilities too.
+        # Only when nothing firmer is said: on-topic reporting weighs possibilities too.
         "state_only_hypothetical": float(not firm_state and any(c.any_state and c.hypothetical for c in every)),
         "negated_state": float(any(c.negated for c in every)),
         "crime_in_lead": float(any(c.crime for c in lead)),
@@ -145,6 +147,8 @@ def relevance_features(title: str, lead: str, body: str, actors: Sequence[Actor]
 def score_relevance(title: str, lead: str, body: str, actors: Sequence[Actor], claim_type: str | None = None,
                     thresholds: RelevanceThresholds | None = None,
                     model: RelevanceModel | None = None) -> Relevance:
+    """Score, band and evidence for one article. ``actors``: the taxonomy actors the
+    enrich stage found in it; ``claim_type``: its attribution claim, for the evidence."""
     lead_cues, body_cues = split_cues(title, lead, body, actors)
     features = article_features(lead_cues, body_cues)
     model = model or shipped_model()

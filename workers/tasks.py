@@ -155,6 +155,8 @@ def match_alerts(ref: BatchRef) -> list[str]:
     delivery per (rule, subscriber, story). Returns the delivery task ids. The
     last stage: the batch is dropped once its deliveries are queued."""
     settings = get_settings()
+    # Only the on-topic band alerts: "possibly on-topic" articles (and off-topic ones a
+    # source keeps) have on_topic False, so they are searchable but wake nobody.
     candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
     delivery_ids: list[str] = []
     if candidates:
