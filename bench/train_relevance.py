@@ -31,6 +31,8 @@ DEFAULT_C = 1.0
 AGAINST = ("state_only_hypothetical", "negated_state", "crime_in_lead", "crime_share", "patch_in_lead",
            "patch_share")
 EXPECTED_SIGN = {name: -1 if name in AGAINST else 1 for name in FEATURES}
+CV_SHUFFLES = 6
+CV_THRESHOLDS = (0.05, 0.06, 0.08, 0.1, 0.35, 0.4, 0.45, 0.5, 0.55)
 
 
 def training_rows() -> tuple[list[list[float]], list[int]]:
@@ -71,13 +73,14 @@ def fit_dropping_wrong_signs(rows: list[list[float]], labels: list[int],
         used = [name for name in used if name not in wrong]
 
 
-def cross_validated(rows: list[list[float]], labels: list[int], c: float, folds: int = 5) -> list[float]:
-    """Out-of-fold scores within the tune split: how a feature change generalises,
-    judged without the held-back split."""
+def cross_validated(rows: list[list[float]], labels: list[int], c: float, seed: int,
+                    folds: int = 5) -> list[float]:
+    """Out-of-fold scores within the tune split: how a feature change or a threshold
+    generalises, judged without the held-back split."""
     from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
     scores = [0.0] * len(rows)
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, labels):
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, labels):
         intercept, weights = fit_with_signs([rows[i] for i in train], [labels[i] for i in train], c)
         model = RelevanceModel(intercept, weights)
         for i in test:
@@ -86,11 +89,17 @@ def cross_validated(rows: list[list[float]], labels: list[int], c: float, folds:
 
 
 def _report_cross_validation(rows: list[list[float]], labels: list[int], c: float) -> None:
-    pairs = list(zip(cross_validated(rows, labels, c), map(bool, labels), strict=True))
-    thresholds = RelevanceThresholds.from_settings()
-    on_topic, kept = prf(pairs, thresholds.on_topic), prf(pairs, thresholds.possible)
-    print(f"5-fold on tune: at {thresholds.on_topic} P {on_topic['precision']:.3f} R {on_topic['recall']:.3f} "
-          f"F1 {on_topic['f1']:.3f}; kept recall at {thresholds.possible} {kept['recall']:.3f}")
+    runs = [list(zip(cross_validated(rows, labels, c, seed), map(bool, labels), strict=True))
+            for seed in range(CV_SHUFFLES)]
+    settings = RelevanceThresholds.from_settings()
+    print(f"5-fold out-of-fold on tune, mean of {CV_SHUFFLES} shuffles (settings: on-topic {settings.on_topic}, "
+          f"possible {settings.possible}):")
+    for threshold in CV_THRESHOLDS:
+        figures = [prf(pairs, threshold) for pairs in runs]
+        kept = sum(sum(1 for score, _ in pairs if score >= threshold) for pairs in runs) / len(runs)
+        print(f"  at {threshold:.2f}: P {sum(f['precision'] for f in figures) / len(runs):.3f} "
+              f"R {sum(f['recall'] for f in figures) / len(runs):.3f} "
+              f"F1 {sum(f['f1'] for f in figures) / len(runs):.3f}  kept {kept:.1f} of {len(rows)}")
 
 
 def main() -> None:
