@@ -82,7 +82,8 @@ PATCH = Cue(
 # Said as what happened: attributed, charged, suspected.
 FIRM = Cue(
     r"attribut\w*", r"blam\w*", r"accus\w*", r"indict\w*", r"charged", r"sanction\w*", r"responsible", r"behind",
-    r"linked to", r"tied to", r"carried out by", r"working for", r"on behalf of", r"believed to be", r"suspected",
+    r"linked to", r"tied to", r"carried out by", r"working for", r"on behalf of", r"believed to (?:be|work|have)",
+    r"suspected",
     r"assess\w*", r"conducted by", r"expel\w*")
 # A state raised as a possibility, not as what happened.
 _MAYBE = r"\s+(?:well\s+|also\s+|even\s+|possibly\s+)?(?:be|have been|come)"

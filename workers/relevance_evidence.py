@@ -43,6 +43,8 @@ def _sentences_with(sentences: Sequence[SentenceCues], cue: str) -> int:
 
 
 def who(sentences: Sequence[SentenceCues]) -> str:
+    # A state raised only as a possibility, or denied, is not who did it.
+    sentences = [cues for cues in sentences if not (cues.hypothetical or cues.negated)]
     state_count = sum(1 for cues in sentences if cues.any_state or cues.unlinked_actor)
     if _sentences_with(sentences, "crime") > 2 * state_count:
         return "criminals, insiders or nobody named"
@@ -60,7 +62,7 @@ def what(sentences: Sequence[SentenceCues]) -> str:
     counts = {cue: _sentences_with(sentences, cue) for cue in kinds}
     cue = max(counts, key=lambda name: counts[name])
     if not counts[cue]:
-        return "nothing in the field"
+        return "no espionage, sabotage, crime or patch named"
     return f"{kinds[cue]} ({', '.join(_words(sentences, cue))})"
 
 
