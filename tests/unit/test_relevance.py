@@ -132,6 +132,7 @@ def test_hypothetical_and_denied_state_links_are_named_as_such() -> None:
     hypothetical = _enriched(*TRAPS["hypothetical state sponsor"]).relevance_evidence
     denied = _enriched(*TRAPS["nationals, explicitly not a state"]).relevance_evidence
     assert "how firmly: only as a possibility" in hypothetical
+    assert "who: nobody named" in hypothetical  # a possible sponsor is not who did it
     assert "how firmly: the article says it was not a state" in denied
 
 
