@@ -175,6 +175,11 @@ class SentenceCues:
         return bool(self.state or self.implied_state or self.state_tools)
 
 
+@lru_cache(maxsize=4096)
+def _squeezed(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.casefold())
+
+
 def _as_written(alias: str, sentence: str, folded: str) -> str:
     start = folded.find(alias.casefold())
     return sentence[start:start + len(alias)] if start >= 0 else alias
@@ -187,7 +192,7 @@ def sentence_cues(sentence: str, actors: Sequence[Actor]) -> SentenceCues:
         # Letters and digits only, as the actor matcher keys names: "APT 28" is APT28.
         squeezed = _NOT_ALNUM.sub("", folded)
         for actor in actors:
-            alias = next((name for name in actor.names if _NOT_ALNUM.sub("", name.casefold()) in squeezed), None)
+            alias = next((name for name in actor.names if _squeezed(name) in squeezed), None)
             if alias is not None:
                 # A group the taxonomy ties to a state names the state; one it does
                 # not may be an unattributed espionage group or a criminal one.
