@@ -9,7 +9,6 @@ import json
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,10 +22,11 @@ def main() -> None:
     from coverwatch.models import Article
     from coverwatch.taxonomy import default_taxonomy
     from tests.fixtures.story_corpus import build_corpus
-    from workers.clustering import ClusterItem, OnlineClusterer, term_counts, top_terms
+    from workers.clustering import OnlineClusterer
     from workers.enrichment import enrich
     from workers.entities import default_matcher
     from workers.evaluation import bcubed
+    from workers.stories import item_from_article, vectorise
 
     taxonomy, matcher = default_taxonomy(), default_matcher()
     f1s, precisions, recalls, rates = [], [], [], []
@@ -34,18 +34,10 @@ def main() -> None:
         records, gold = build_corpus(seed=seed)
         articles = sorted((enrich(Article.model_validate(r), taxonomy, matcher) for r in records),
                           key=lambda a: a.published_at or a.crawled_at)
-        frequencies: Counter[str] = Counter()
         clusterer = OnlineClusterer()
-        predicted = {}
         started = time.perf_counter()
-        for seen, article in enumerate(articles, start=1):
-            counts = term_counts(article.title, article.lead, article.body)
-            frequencies.update(set(counts))
-            item = ClusterItem(article.id, top_terms(counts, frequencies, seen),
-                               article.published_at or article.crawled_at, frozenset(article.actors),
-                               frozenset(article.victim_countries), frozenset(article.malware),
-                               frozenset(article.cves))
-            predicted[article.url] = clusterer.assign(item, []).story_id
+        vectorise(articles)
+        predicted = {article.url: clusterer.assign(item_from_article(article), []).story_id for article in articles}
         rates.append(len(articles) / (time.perf_counter() - started))
         precision, recall, f1 = bcubed(gold, predicted)
         precisions.append(precision)

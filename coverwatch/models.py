@@ -70,6 +70,7 @@ class Article(BaseModel):
     story_id: str | None = None
     cluster_terms: list[str] = Field(default_factory=list)
     cluster_weights: list[float] = Field(default_factory=list)
+    cluster_names: list[str] = Field(default_factory=list)  # salient names, lower case: who the story is about
 
     @field_validator("title", "body", "lead")
     @classmethod

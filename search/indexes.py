@@ -61,6 +61,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "cluster_weights": {"type": "float", "index": False},
     # Read from doc values by story candidate searches, which then need no _source.
     "cluster_features": {"type": "keyword", "index": False, "doc_values": True},
+    "cluster_names": {"type": "keyword", "index": False, "doc_values": True},
 }
 
 STORY_PROPERTIES: dict[str, Any] = {

@@ -27,21 +27,15 @@ from workers.clustering import (
     Assignment,
     ClusterItem,
     OnlineClusterer,
+    article_vector,
+    salient_names,
     stories_to_merge,
-    term_counts,
-    top_terms,
 )
 
-CANDIDATES_PER_ARTICLE = 15
+CANDIDATES_PER_ARTICLE = 25
 STORY_REFRESH_SECONDS = 5
 _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
-                     "victim_countries", "malware", "cves", "story_id", "source"]
-
-
-_ADD_FREQUENCIES = """
-for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1
-"""
+                     "victim_countries", "malware", "cves", "story_id", "source", "cluster_names"]
 
 
 def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
@@ -53,7 +47,8 @@ def item_from_article(article: Article) -> ClusterItem:
         id=article.id, vector=dict(zip(article.cluster_terms, article.cluster_weights, strict=True)),
         published=article.published_at or article.crawled_at, actors=frozenset(article.actors),
         victims=frozenset(article.victim_countries), malware=frozenset(article.malware),
-        cves=frozenset(article.cves), story_id=article.story_id, source=article.source)
+        cves=frozenset(article.cves), story_id=article.story_id, source=article.source,
+        names=frozenset(article.cluster_names))
 
 
 def item_from_source(source: dict[str, Any]) -> ClusterItem:
@@ -64,11 +59,12 @@ def item_from_source(source: dict[str, Any]) -> ClusterItem:
                                   or source.get("crawled_at")) or utc_now(),
         actors=frozenset(source.get("actors", [])), victims=frozenset(source.get("victim_countries", [])),
         malware=frozenset(source.get("malware", [])), cves=frozenset(source.get("cves", [])),
-        story_id=source.get("story_id"), source=source.get("source", ""))
+        story_id=source.get("story_id"), source=source.get("source", ""),
+        names=frozenset(source.get("cluster_names", [])))
 
 
 _DOC_VALUE_FIELDS = ["id", "story_id", "cluster_features", "actors", "victim_countries", "malware", "cves", "source",
-                     {"field": "event_time", "format": "epoch_millis"}]
+                     "cluster_names", {"field": "event_time", "format": "epoch_millis"}]
 
 
 def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> ClusterItem:
@@ -83,7 +79,8 @@ def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> Clust
         published=datetime.fromtimestamp(int(float(stamps[0])) / 1000, UTC) if stamps else utc_now(),
         actors=frozenset(fields.get("actors", [])), victims=frozenset(fields.get("victim_countries", [])),
         malware=frozenset(fields.get("malware", [])), cves=frozenset(fields.get("cves", [])),
-        story_id=(fields.get("story_id") or [None])[0], source=(fields.get("source") or [""])[0])
+        story_id=(fields.get("story_id") or [None])[0], source=(fields.get("source") or [""])[0],
+        names=frozenset(fields.get("cluster_names", [])))
 
 
 def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index: str,
@@ -106,25 +103,14 @@ def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index:
     return [known[article_id] for article_id in ids if article_id in known]
 
 
-def vectorise(articles: Sequence[Article], client: redis.Redis, settings: Settings) -> None:
-    """Give each article its top TF-IDF terms, with document frequencies shared in Redis."""
-    counts = [term_counts(a.title, a.lead, a.body) for a in articles]
-    df_key, docs_key = settings.redis_key("df"), settings.redis_key("df-docs")
-    batch_frequencies: Counter[str] = Counter(term for article_counts in counts for term in article_counts)
-    add = client.register_script(_ADD_FREQUENCIES)
-    items = list(batch_frequencies.items())
-    for start in range(0, len(items), 2000):
-        chunk = items[start:start + 2000]
-        add(keys=[df_key], args=[value for term, n in chunk for value in (term, n)])
-    client.incrby(docs_key, len(articles))
-    vocabulary = sorted({term for article_counts in counts for term in article_counts})
-    raw = cast(list[bytes | None], client.hmget(df_key, vocabulary)) if vocabulary else []
-    frequencies = {term: int(value) for term, value in zip(vocabulary, raw, strict=True) if value}
-    documents = int(cast(bytes, client.get(docs_key)) or 1)
-    for article, article_counts in zip(articles, counts, strict=True):
-        vector = top_terms(article_counts, frequencies, documents)
+def vectorise(articles: Sequence[Article]) -> None:
+    """Give each article its top TF-IDF terms and salient names (pure: the idf is a
+    background table, so no shared state is read or written)."""
+    for article in articles:
+        vector = article_vector(article.title, article.lead, article.body, article.language)
         article.cluster_terms = list(vector)
-        article.cluster_weights = [round(weight, 5) for weight in vector.values()]
+        article.cluster_weights = list(vector.values())
+        article.cluster_names = sorted(salient_names(article.title, article.body, article.language))
 
 
 def candidate_query(article: Article) -> dict[str, Any]:

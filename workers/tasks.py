@@ -127,7 +127,7 @@ def cluster(ref: BatchRef) -> BatchRef:
         return _pass_on([], ref)
     articles = stages.reconcile_originals(articles, _registry().owners(articles))
     articles = stages.reconcile_originals(articles, _demotions().originals(articles))
-    vectorise(articles, redis_client(), settings)
+    vectorise(articles)
     with cluster_lock(redis_client(), settings):
         assignments = assign_stories(articles, engine(), settings)
         outcome = bulk_index(engine(), settings.index_name(ARTICLES),

@@ -33,7 +33,7 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
     articles = [Article(url=f"https://merge{n}.example.com/kazuar", title="Kazuar found at Danish ministry",
                         body=body * (3 + n), source=f"outlet{n}", published_at=now, actors=["G0010"],
                         victim_countries=["DK"]) for n in range(3)]
-    vectorise(articles, redis_client, settings)
+    vectorise(articles)
     for article, story in zip(articles, ["merge-big", "merge-big", "merge-small"], strict=True):
         article.story_id = story
     bulk_index(engine, settings.index_name(ARTICLES), [a.to_document() for a in articles], refresh=True)
@@ -61,7 +61,7 @@ def test_candidates_come_from_doc_values_and_older_documents_still_join(
         Article(url=f"https://docvalues{n}.example.com/substations", title="Quillbrook wiper hit Vexmoor substations",
                 body=body * (3 + n), source=f"grid-desk{n}", published_at=now, actors=["G0034"],
                 victim_countries=["UA"]) for n in range(3)]
-    vectorise([current, older, newcomer], redis_client, settings)
+    vectorise([current, older, newcomer])
     current.story_id = older.story_id = "docvalues-story"
     stored_by_an_older_release = older.to_document()
     del stored_by_an_older_release["cluster_features"]

@@ -1,4 +1,3 @@
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from coverwatch.models import Article
@@ -10,12 +9,11 @@ from workers.clustering import (
     new_story_id,
     similarity,
     stories_to_merge,
-    term_counts,
-    top_terms,
 )
 from workers.enrichment import enrich
 from workers.entities import default_matcher
 from workers.evaluation import bcubed, pair_scores
+from workers.stories import item_from_article, vectorise
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -68,15 +66,8 @@ def test_two_incidents_per_topic_are_kept_apart_on_the_labelled_corpus() -> None
     taxonomy, matcher = default_taxonomy(), default_matcher()
     articles = sorted((enrich(Article.model_validate(r), taxonomy, matcher) for r in records),
                       key=lambda a: a.published_at or a.crawled_at)
-    frequencies: Counter[str] = Counter()
+    vectorise(articles)
     clusterer = OnlineClusterer()
-    predicted = {}
-    for seen, article in enumerate(articles, start=1):
-        counts = term_counts(article.title, article.lead, article.body)
-        frequencies.update(set(counts))
-        item = ClusterItem(article.id, top_terms(counts, frequencies, seen),
-                           article.published_at or article.crawled_at, frozenset(article.actors),
-                           frozenset(article.victim_countries), frozenset(article.malware), frozenset(article.cves))
-        predicted[article.url] = clusterer.assign(item, []).story_id
+    predicted = {article.url: clusterer.assign(item_from_article(article), []).story_id for article in articles}
     _, _, f1 = bcubed(gold, predicted)
     assert f1 >= 0.9, f1
