@@ -1,26 +1,28 @@
 """Turn one article page into article fields.
 
-trafilatura finds the main text; page metadata (JSON-LD, OpenGraph, meta tags)
-supplies the fields it reads poorly: the canonical link, the publication time
-to the minute, authors, section and tags. Pure: HTML in, fields out.
+crawlers.body_choice finds the main text (readability-lxml, rescued by
+trafilatura); page metadata (JSON-LD, OpenGraph, meta tags) supplies the
+canonical link, the publication time to the minute, authors, section and tags.
+Pure: HTML in, fields out. The extractors and the language model are imported
+on first use, so a command that never extracts does not pay for them.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import py3langid
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
 from coverwatch.models import parse_timestamp
 from coverwatch.urls import InvalidURL, canonicalize_url
+from crawlers.body_choice import Candidates, choose, readability_text, trafilatura_text, visible_chars
 from crawlers.sources import Extraction
 
 DEFAULT_EXTRACTION = Extraction()
@@ -65,18 +67,30 @@ class ExtractedPage:
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(rb"charset=([A-Za-z0-9_\-]+)", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def decode_page(body: bytes, content_type: bytes | None = None) -> str:
-    """Decode with the first declared charset that decodes cleanly: servers often
-    label pages utf-8 when they are not, and pages often lie in their meta tag."""
+    """Strict UTF-8 when the bytes are valid UTF-8, else the first declared charset that decodes
+    cleanly, else cp1252. Pages and servers often declare a legacy charset for UTF-8 bytes, while
+    text in a legacy charset almost never happens to be valid UTF-8 (beyond plain ASCII, which
+    reads the same either way)."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            try:
+                return body[len(bom):].decode(encoding)
+            except UnicodeDecodeError:
+                break
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     candidates: list[str] = []
     for pattern, source in ((_HEADER_CHARSET, content_type or b""), (_META_CHARSET, body[:4096])):
         match = pattern.search(source)
         if match:
             candidates.append(match.group(1).decode("ascii", "ignore").lower())
-    candidates += ["utf-8", "cp1252"]
-    for encoding in dict.fromkeys(candidates):
+    for encoding in dict.fromkeys([*candidates, "cp1252"]):
         try:
             return body.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -229,19 +243,64 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
     )
 
 
-def _main_text(tree: lxml_html.HtmlElement, page: str, url: str, overrides: Extraction) -> tuple[str, Any]:
-    """The article text and trafilatura's document (for metadata the page lacks).
-    The parsed tree is handed over, so the page is parsed once on the usual path."""
+def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction) -> str:
+    """The article text: a source's own XPath when it has one, else the chooser's pick."""
     override = _overridden_body(tree, overrides)
-    document = trafilatura.bare_extraction(page if override is not None else tree, url=url, with_metadata=True,
-                                           include_comments=False, include_tables=False)
-    if override is None and (document is None or len(getattr(document, "text", None) or "")
-                             < overrides.min_body_chars):
-        # Short pages and unusual layouts: a second pass that keeps more of the page.
-        document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                               include_tables=False, favor_recall=True) or document
-    text = override if override is not None else (getattr(document, "text", None) or "") if document else ""
-    return text.strip(), document
+    if override is not None:
+        return override.strip()
+    page_chars = visible_chars(tree)
+    candidates = Candidates(readability=readability_text(tree), page_chars=page_chars)
+    if candidates.doubtful:
+        candidates = replace(candidates, trafilatura=trafilatura_text(tree, url))
+    return choose(candidates).strip()
+
+
+def _ld_body(tree: lxml_html.HtmlElement) -> str:
+    """JSON-LD articleBody: few pages carry it, but on a script-built page it may be the only text."""
+    body = _json_ld(tree).get("articleBody")
+    return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip()) \
+        if isinstance(body, str) else ""
+
+
+def page_headings(tree: lxml_html.HtmlElement) -> list[str]:
+    """The page's own headline candidates, best first: an <h1> that opens the <title> (the title
+    without the site's name), the <title>, then the other <h1>s. Read before the extractors prune."""
+    titles = [" ".join(element.text_content().split()) for element in tree.xpath("//title")]
+    headings = [" ".join(element.text_content().split()) for element in tree.xpath("//h1")]
+    title = next((text for text in titles if text), "")
+    opening = [text for text in headings if text and title.startswith(text)]
+    return list(dict.fromkeys(text for text in [*opening, title, *headings] if text))
+
+
+def fallback_title(headings: list[str], body: str) -> str:
+    """A title for a page without headline metadata: its heading, else the body's first line,
+    so a readable article is never dropped for want of a headline."""
+    if headings:
+        return headings[0]
+    first_line = body.split("\n", 1)[0]
+    return first_line if len(first_line) <= _TITLE_FROM_BODY_CHARS else \
+        first_line[:_TITLE_FROM_BODY_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+_TITLE_FROM_BODY_CHARS = 120
+
+
+def _language(body: str) -> str | None:
+    import py3langid
+
+    language = py3langid.classify(body[:2000])[0]
+    return language if isinstance(language, str) else None
+
+
+_RUNAWAY_TITLE = re.compile(r"(<title[^>]*>[^<]*)(?=<)", re.IGNORECASE)
+
+
+def _swallowed_by_title(tree: lxml_html.HtmlElement) -> bool:
+    """An unclosed <title> (or one whose close a broken comment hid) turns the whole page into
+    title text, since a title's content is never parsed as markup; the page then looks empty."""
+    title = tree.find(".//title")
+    text = str(title.text or "") if title is not None else ""
+    return len(text) > 1000 and "<body" in text.lower()
 
 
 def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT_EXTRACTION) -> ExtractedPage:
@@ -251,27 +310,30 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         raise NoArticleBody("empty page")
     try:
         tree = lxml_html.fromstring(page)
+        if _swallowed_by_title(tree):
+            page = _RUNAWAY_TITLE.sub(r"\1</title>", page, count=1)
+            tree = lxml_html.fromstring(page)
     except (ValueError, etree.ParserError) as failure:
         raise ExtractionError(f"unparseable HTML: {failure}") from failure
     meta = read_metadata(tree, url)
-    body, document = _main_text(tree, page, url, overrides)
-    title = meta.title or " ".join((getattr(document, "title", None) or "").split())
+    ld_body = _ld_body(tree)
+    headings = page_headings(tree)
+    main = _main_text(tree, url, overrides)
+    body = main if len(main) >= overrides.min_body_chars or len(ld_body) <= len(main) else ld_body
+    title = meta.title
     first_line, _, rest = body.partition("\n")
-    if rest and first_line.strip() == title:
+    if rest and first_line.strip() in {title, *headings}:
         body = rest.strip()  # the headline often sits inside the article element
     if len(body) < overrides.min_body_chars:
         if _PAYWALL.search(page):
             raise PaywallStub(f"paywalled: {len(body)} characters readable")
         raise NoArticleBody(f"main text is {len(body)} characters (< {overrides.min_body_chars})")
-    if not title:
-        raise ExtractionError("no title")
-    description = meta.description or " ".join((getattr(document, "description", None) or "").split())
+    title = title or fallback_title(headings, body)
     return ExtractedPage(
         url=url, canonical_url=meta.canonical_url, title=title, body=body,
-        lead=description or body.split("\n", 1)[0],
-        authors=meta.authors or _split_authors(getattr(document, "author", None)),
+        lead=meta.description or body.split("\n", 1)[0], authors=meta.authors,
         published_at=meta.published_at, modified_at=meta.modified_at,
-        language=meta.language or py3langid.classify(body[:2000])[0],
+        language=meta.language or _language(body),
         image=meta.image, section=meta.section,
-        tags=meta.tags or [t for t in (getattr(document, "tags", None) or []) if t],
+        tags=meta.tags,
     )

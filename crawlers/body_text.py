@@ -1,0 +1,42 @@
+"""Plain text of an HTML fragment, one line per block, as the scorers and the index want it.
+
+lxml's text_content() runs paragraphs together and keeps the page's layout
+whitespace; here each block element (and each <br>) ends a line and runs of
+whitespace inside a line become one space.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
+    "pre", "section", "table", "td", "th", "tr", "ul",
+})
+_SKIPPED = frozenset({"script", "style", "noscript", "template"})
+
+
+def block_text(root: etree._Element) -> str:
+    """The text under root, a newline between blocks."""
+    pieces: list[str] = []
+    _walk(root, pieces)
+    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _walk(element: etree._Element, pieces: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _SKIPPED:
+        pieces.append(element.tail or "")
+        return
+    is_block = tag in _BLOCKS or tag == "br"
+    if is_block:
+        pieces.append("\n")
+    if tag:  # comments and processing instructions contribute only their tail
+        pieces.append(element.text or "")
+        for child in element:
+            _walk(child, pieces)
+    if is_block:
+        pieces.append("\n")
+    pieces.append(element.tail or "")
