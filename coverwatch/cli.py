@@ -112,23 +112,32 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    """One JSON line per page, in order; a page that fails gets an "error" line and the run goes on.
+    Non-zero exit when a file is missing or unreadable, or when no page yielded an article."""
+    import gzip
+    import zlib
+
     from crawlers.extraction import ExtractionError, extract_article
 
-    failures = 0
+    failures = unreadable = 0
     for name in args.file:
         path = Path(name)
         url = args.url or path.resolve().as_uri().replace("file://", "https://local.file")
         try:
             raw = path.read_bytes()
+        except OSError as failure:
+            unreadable += 1
+            print(json.dumps({"file": name, "error": f"{type(failure).__name__}: {failure}"}), flush=True)
+            continue
+        try:
             if path.suffix == ".gz":
-                import gzip
-
                 raw = gzip.decompress(raw)
-            print(json.dumps({"file": name, **extract_article(raw, url).to_json()}, ensure_ascii=False))
-        except (OSError, ExtractionError) as failure:
+            row = {"file": name, **extract_article(raw, url).to_json()}
+        except (OSError, EOFError, zlib.error, ExtractionError) as failure:
             failures += 1
-            print(json.dumps({"file": name, "error": f"{type(failure).__name__}: {failure}"}))
-    return 1 if failures and failures == len(args.file) else 0
+            row = {"file": name, "error": f"{type(failure).__name__}: {failure}"}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if unreadable or failures == len(args.file) else 0
 
 
 def _rules(args: argparse.Namespace) -> int:

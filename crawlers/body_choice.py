@@ -25,8 +25,6 @@ DOUBT_BELOW_PAGE_SHARE = 0.3
 USABLE_CHARS = 200
 TOO_LITTLE_OF_OTHER = 0.2
 
-_VISIBLE_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-
 
 @dataclass(frozen=True)
 class Candidates:
@@ -53,8 +51,15 @@ def choose(candidates: Candidates) -> str:
 
 
 def visible_chars(tree: lxml_html.HtmlElement) -> int:
-    """Characters of text a reader could see in the body (layout whitespace excluded)."""
-    return sum(len(" ".join(str(piece).split())) for piece in tree.xpath(_VISIBLE_TEXT))
+    """Characters of text a reader could see in the body, layout whitespace collapsed."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    hidden = sum(_collapsed_length(element) for element in root.iter("script", "style", "noscript"))
+    return max(0, _collapsed_length(root) - hidden)
+
+
+def _collapsed_length(element: lxml_html.HtmlElement) -> int:
+    return len(" ".join(element.text_content().split()))
 
 
 def readability_text(tree: lxml_html.HtmlElement) -> str:

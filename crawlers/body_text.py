@@ -28,15 +28,20 @@ def block_text(root: etree._Element) -> str:
 def _walk(element: etree._Element, pieces: list[str]) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag in _SKIPPED:
-        pieces.append(element.tail or "")
+        pieces.append(_flat(element.tail))
         return
     is_block = tag in _BLOCKS or tag == "br"
     if is_block:
         pieces.append("\n")
     if tag:  # comments and processing instructions contribute only their tail
-        pieces.append(element.text or "")
+        pieces.append(_flat(element.text))
         for child in element:
             _walk(child, pieces)
     if is_block:
         pieces.append("\n")
-    pieces.append(element.tail or "")
+    pieces.append(_flat(element.tail))
+
+
+def _flat(text: str | None) -> str:
+    """Source line breaks are layout, not structure: only blocks may end a line."""
+    return text.replace("\n", " ").replace("\r", " ") if text else ""

@@ -156,6 +156,21 @@ def _split_authors(value: str | None) -> list[str]:
     return [name.strip() for name in re.split(r";|,| and ", value) if name.strip()]
 
 
+_BYLINE = ('//*[@rel="author" or @itemprop="author" or contains(concat(" ", normalize-space(@class), " "), " author ")'
+           ' or contains(concat(" ", normalize-space(@class), " "), " byline ")]')
+_BY = re.compile(r"^(?:by|von|par|por|door|av)\s+", re.IGNORECASE)
+
+
+def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    """Names from the first short byline element, for pages whose metadata names nobody.
+    Long texts under such classes are author bios or comment threads, not bylines."""
+    for element in tree.xpath(_BYLINE):
+        text = _BY.sub("", " ".join(element.text_content().split()))
+        if 0 < len(text) <= 80 and len(text.split()) <= 8:
+            return _split_authors(text)
+    return []
+
+
 def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         for candidate in tree.xpath(xpath):
@@ -232,7 +247,8 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
         title=" ".join((_ld_text(ld, "headline") or _meta(tags, "og:title") or "").split()),
         description=" ".join((_ld_text(ld, "description") or _meta(tags, "og:description", "description")
                               or "").split()),
-        authors=_ld_names(ld.get("author")) or _split_authors(_meta(tags, "author", "article:author")),
+        authors=_ld_names(ld.get("author")) or _split_authors(_meta(tags, "author", "article:author"))
+        or _byline_authors(tree),
         canonical_url=_canonical_link(tree, url),
         published_at=_published(tree, ld, tags),
         modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tags, "article:modified_time")),
