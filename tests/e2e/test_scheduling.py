@@ -36,7 +36,7 @@ STORIES = {
             "Responders found an implant on a logistics server and removed it after several weeks.",
             "The ministry said it informed its allies and replaced a contractor's remote access system."],
     "two": ["Beat check two: a second intrusion hit the port authority's cargo scheduling systems in March.",
-            "Investigators linked a web shell on the booking portal to the same operators as before.",
+            "Investigators linked a web shell on the booking portal to the same state-backed espionage group.",
             "Shipping companies were told to rotate passwords for the customs data exchange."],
     "late": ["Beat check late: hackers working for a foreign intelligence service stole satellite designs.",
              "The indictment says the intruders exfiltrated files from an engineer's laptop over eighteen months.",

@@ -27,10 +27,11 @@ pytestmark = pytest.mark.integration
 
 def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings: Settings,
                                                  redis_client: redis.Redis) -> None:
-    body = ("Responders found the Kazuar loader on file servers of the Danish defence ministry, "
+    # Invented names: other tests' Danish ministry coverage must not converge with this story.
+    body = ("Responders found the Quorvex loader on file servers of the Tarnland defence ministry, "
             "a hallmark of the Turla group, investigators said. ")
     now = datetime.now(UTC)
-    articles = [Article(url=f"https://merge{n}.example.com/kazuar", title="Kazuar found at Danish ministry",
+    articles = [Article(url=f"https://merge{n}.example.com/kazuar", title="Quorvex found at Tarnland ministry",
                         body=body * (3 + n), source=f"outlet{n}", published_at=now, actors=["G0010"],
                         victim_countries=["DK"]) for n in range(3)]
     vectorise(articles)
