@@ -109,7 +109,7 @@ def main() -> None:
         from bench import extraction_dev
 
         for split in ("tune", "heldout"):
-            figures = extraction_dev.evaluate(split)
+            figures = extraction_dev.evaluate(split, runs=1, with_readability=False)
             print(f"extraction {split}: {json.dumps(figures)}", flush=True)
             summary[f"extraction_{split}"] = figures
         every = extraction_dev.evaluate("all")
