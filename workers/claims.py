@@ -34,9 +34,11 @@ class Claim:
     claimant: str | None
 
 
-_STATE_WORDS = (r"(?:Russia|Russian|China|Chinese|North Korea|North Korean|Iran|Iranian|Vietnam|Vietnamese|"
-                r"Pakistan|Pakistani|India|Indian|Israel|Israeli|Belarus|Belarusian|US|American|Ukrainian|"
-                r"Moscow|Beijing|Pyongyang|Tehran|Kremlin|Minsk|Hanoi|Islamabad)")
+_STATE_NAMES = ("Russia", "Russian", "China", "Chinese", "North Korea", "North Korean", "Iran", "Iranian", "Vietnam",
+                "Vietnamese", "Pakistan", "Pakistani", "India", "Indian", "Israel", "Israeli", "Belarus", "Belarusian",
+                "US", "American", "Ukrainian", "Moscow", "Beijing", "Pyongyang", "Tehran", "Kremlin", "Minsk", "Hanoi",
+                "Islamabad")
+_STATE_WORDS = "(?:" + "|".join(_STATE_NAMES) + ")"
 # A culprit named well enough to count as an attribution.
 _NAMED_CULPRIT = re.compile(
     rf"\b{_STATE_WORDS}(?:['’]s)?(?:[- ](?:linked|backed|based|nexus|affiliated|sponsored))?\s+"
@@ -102,6 +104,8 @@ _VENDOR_CLAIM = re.compile(rf"{_VENDOR_SUBJECT}.{{0,80}}?\b{_VENDOR_ACT}\b|"
 _NAMING_CLAUSE = re.compile(
     rf"\b(?:which|that|it|they|a group|the group|an? \w+ group)\s+(?:other\s+)?(?:{_VENDOR_NAME}|vendors?|researchers)?"
     r"\s*(?:also\s+)?(?:tracks?|calls?|call|dubs?|names?|refers? to)\s+(?:as\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)?")
+_FORMAL = re.compile(rf"\b{_FORMAL_ACT}\b")
+_VENDOR_MENTION = re.compile(rf"\b({_VENDOR_NAME})\b")
 _NEGATED = re.compile(r"\b(?:no evidence|no sign|not say who|declin\w+ to say who)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:suspect\w*|believed|thought to|likely|possibly|work of|behind|allegedly|reportedly|"
                     r"declined to name|unnamed|anonymity|familiar with|briefed on)\b",
@@ -124,15 +128,74 @@ _DENIAL_TOPIC = re.compile(r"\b(?:hack\w*|cyber\w*|accusation\w*|allegation\w*|c
                            r"role|behind|attack\w*|espionage|spy\w*)\b", re.IGNORECASE)
 
 
+def _shortest(literals: tuple[str, ...]) -> tuple[str, ...]:
+    """Without literals that contain another: the text has the shorter whenever it has the longer."""
+    return tuple(dict.fromkeys(word for word in literals
+                               if not any(other != word and other in word for other in literals)))
+
+
+# Plain substrings, one of which is in every match of the pattern beside it: a sentence
+# without any is skipped without running the pattern (most sentences of most articles).
+# Edit a pattern and its literals together; tests/unit/test_claims_screen.py checks them.
+_NAMED_LITERALS = (
+    *_STATE_NAMES, *(f"{noun} {subject} " for noun in ("group", "actor", "cluster")
+                     for subject in ("it", "they", "researchers")),
+    "APT", "UNC", "TA", "Storm-", "UAC-", "DEV-", "GRU", "FSB", "SVR", "MSS", "IRGC", "MOIS", "RGB", "NSA",
+    "Revolutionary Guard", "National Security Agency", "Ministry of State Security", "Lazarus", "Equation Group",
+    "Sandworm", "Turla", "Gamaredon", "Kimsuky", "Winnti", "Fancy Bear", "Cozy Bear", "MirrorFace", "TraderTraitor",
+    "CyberAv3ngers", "HAFNIUM", "OceanLotus",
+    *(f" {family}" for family in ("Typhoon", "Blizzard", "Sandstorm", "Sleet", "Tempest", "Panda", "Bear", "Kitten",
+                                  "Chollima", "Taurus", "Ursa", "Pisces", "Spider", "Sparrow", "Tribe", "Lusca",
+                                  "Hound")))
+
+# Case-insensitive patterns: their literals are looked for in folded text (see _fold).
+_GENERIC_LITERALS = ("hack", "spies", "spy", "espionage", "intelligence service", "threat actor", "state actor",
+                     "foreign state", "foreign government", "intruders",
+                     *(f"{head}{gap}{tail}" for head, tails in (("state", ("sponsored", "backed", "affiliated")),
+                                                                ("nation", ("state",)))
+                       for gap in "- " for tail in tails))
+_DENIAL_LITERALS = ("denied", "denies", "deny", "reject", "dismissed", "dismisses", "baseless", "unfounded",
+                    "groundless", "russophobia", "slander", "smear", "fabricat", "politically motivated")
+
+_NAMED_SHORTEST, _GENERIC_SHORTEST, _DENIAL_SHORTEST = map(_shortest, (_NAMED_LITERALS, _GENERIC_LITERALS,
+                                                                       _DENIAL_LITERALS))
+
+
+def _fold(text: str) -> str:
+    """Case-folded so that every case-insensitive regex match of an ASCII literal
+    is a plain substring: the regex also lets the Turkish dotted and dotless i
+    match "i", which casefold alone does not."""
+    return text.replace("\u0130", "i").replace("\u0131", "i").casefold()
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """Which literals of the costly patterns a text contains at all. Found once per
+    article, so each sentence is then tested only for the few literals present."""
+
+    named: tuple[str, ...]
+    generic: tuple[str, ...]
+    denial: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Screen:
+        folded = _fold(text)
+        return cls(tuple(word for word in _NAMED_SHORTEST if word in text),
+                   tuple(word for word in _GENERIC_SHORTEST if word in folded),
+                   tuple(word for word in _DENIAL_SHORTEST if word in folded))
+
+
 _JOINED = re.compile(r"\s*(?:,|,?\s*and)\s*(?:the\s+)?")
 _SPEAKS = re.compile(rf"[^,;]{{0,25}}?\b(?:{_FORMAL_ACT}|{_SAY})\b")
 
 
-def _culprit(sentence: str) -> str | None:
+def _culprit(sentence: str, screen: _Screen, folded: str) -> str | None:
     """"named", "generic" or None: how well the sentence names who did it."""
-    if _NAMED_CULPRIT.search(sentence):
+    if any(word in sentence for word in screen.named) and _NAMED_CULPRIT.search(sentence):
         return "named"
-    return "generic" if _GENERIC_CULPRIT.search(sentence) else None
+    if any(word in folded for word in screen.generic) and _GENERIC_CULPRIT.search(sentence):
+        return "generic"
+    return None
 
 
 def _government(sentence: str) -> str | None:
@@ -155,22 +218,29 @@ def _vendor(sentence: str) -> str | None:
     cleared = _NAMING_CLAUSE.sub(" ", sentence)
     if not _VENDOR_CLAIM.search(cleared):
         return None
-    match = re.search(rf"\b({_VENDOR_NAME})\b", cleared)
+    match = _VENDOR_MENTION.search(cleared)
     return match.group(1) if match else "security researchers"
 
 
 def sentence_claims(sentence: str) -> list[Claim]:
+    return _screened_claims(sentence, _Screen.of(sentence))
+
+
+def _screened_claims(sentence: str, screen: _Screen) -> list[Claim]:
+    """The claims of one sentence; ``screen`` is of a text that contains it."""
     claims: list[Claim] = []
-    if _DENIAL.search(sentence) and _DENIAL_TOPIC.search(sentence):
+    folded = _fold(sentence) if screen.generic or screen.denial else ""
+    if (any(word in folded for word in screen.denial) and _DENIAL.search(sentence)
+            and _DENIAL_TOPIC.search(sentence)):
         denier = _DENIAL_CLAIMANT.search(sentence)
         if denier:
             claims.append(Claim(ClaimType.DENIED, sentence, denier.group(1)))
-    culprit = _culprit(sentence)
+    culprit = _culprit(sentence, screen, folded)
     if culprit is None or _NEGATED.search(sentence):
         return claims
     unnamed = _UNNAMED.search(sentence) is not None
     government = _government(sentence)
-    formal = re.search(rf"\b{_FORMAL_ACT}\b", sentence) is not None
+    formal = _FORMAL.search(sentence) is not None
     # "two officials said", "officials familiar with": a government source, but not a government claim.
     hedged = unnamed and not formal and not _GOVERNMENT_BODY_NAMED.search(sentence)
     if government and culprit == "named" and not hedged:
@@ -196,13 +266,14 @@ PRIORITY = (ClaimType.GOVERNMENT, ClaimType.VENDOR, ClaimType.DENIED, ClaimType.
 def classify_claim(title: str, body: str) -> Claim | None:
     """The article's claim: a denial in the headline makes the article a denial
     story; otherwise the strongest claim anywhere in it, the body's first."""
-    headline = sentence_claims(title) if title else []
+    screen = _Screen.of(f"{title}\n{body}")
+    headline = _screened_claims(title, screen) if title else []
     denial = next((c for c in headline if c.type is ClaimType.DENIED), None)
     if denial:
         return denial
     # The body before the headline: it names the claimant in full ("The Danish
     # government"), where the headline shortens it ("Denmark blames").
-    claims = [claim for sentence in split_sentences(body) for claim in sentence_claims(sentence)] + headline
+    claims = [claim for sentence in split_sentences(body) for claim in _screened_claims(sentence, screen)] + headline
     for claim_type in PRIORITY:
         found = next((claim for claim in claims if claim.type is claim_type), None)
         if found:
