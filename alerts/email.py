@@ -1,21 +1,23 @@
 """Build alert emails. Templates live one folder per email (subject, text, html);
-this code only assembles the context and the MIME structure."""
+this code only fills them from an alert context and assembles the MIME parts."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.rules import AlertRule
+from alerts.messages import AlertContext, alert_context
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 
+if TYPE_CHECKING:
+    from alerts.rule_model import AlertRule
+
 TEMPLATES = Path(__file__).parent / "templates"
-LEAD_CHARS = 400
 
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -25,36 +27,27 @@ _environment = Environment(
 )
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"
+def render_alert_email(context: AlertContext, recipient: str, settings: Settings) -> EmailMessage:
+    values = context.template_values(recipient)
+    folder = "article_alert"
+    subject = _environment.get_template(f"{folder}/subject.txt").render(values)
+    message = EmailMessage()
+    # Header injection is impossible through a title: newlines are folded away.
+    message["Subject"] = " ".join(subject.split())
+    message["From"] = settings.mail_from
+    message["To"] = recipient
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = context.message_id
+    message["X-Coverwatch-Rule"] = context.rule_id
+    message.set_content(_environment.get_template(f"{folder}/body.txt").render(values))
+    message.add_alternative(_environment.get_template(f"{folder}/body.html").render(values),
+                            subtype="html")
+    return message
 
 
 def render_article_alert(
     rule: AlertRule, article: Article, subscriber: str, settings: Settings, message_id: str
 ) -> EmailMessage:
-    context = {
-        "rule": rule,
-        "article": article,
-        "subscriber": subscriber,
-        "lead": _shorten(article.lead or article.body, LEAD_CHARS),
-        "published": article.published_at.strftime("%d %b %Y %H:%M UTC")
-        if article.published_at else "",
-        "search_url": f"{settings.public_url}/?{urlencode({'q': rule.query_string})}",
-    }
-    folder = "article_alert"
-    subject = _environment.get_template(f"{folder}/subject.txt").render(context)
-    message = EmailMessage()
-    # Header injection is impossible through a title: newlines are folded away.
-    message["Subject"] = " ".join(subject.split())
-    message["From"] = settings.mail_from
-    message["To"] = subscriber
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = message_id
-    message["X-Coverwatch-Rule"] = rule.id
-    message.set_content(_environment.get_template(f"{folder}/body.txt").render(context))
-    message.add_alternative(_environment.get_template(f"{folder}/body.html").render(context),
-                            subtype="html")
-    return message
+    """One rule's alert on one article, as a match rule sends it."""
+    context = alert_context(rule.id, rule.name, rule.type, rule.query_string, article, settings, message_id)
+    return render_alert_email(context, subscriber, settings)

@@ -1,90 +1,81 @@
-"""Alert rules: a query string and the subscribers who want to hear about it.
+"""Alert rules in the engine: register (validated against the article index),
+list, show, delete. A rule is stored as a percolator document, so each new
+article is matched against every percolated rule in one request; periodic
+types are stored without a percolator query and evaluated on a schedule.
 
-A rule is stored as a percolator document, so each new article is matched
-against every rule in one request instead of each rule being run as a search.
+The rule model and its types live in alerts/rule_model.py and
+alerts/rule_types/; ``AlertRule`` is re-exported here for existing callers.
 """
 
 from __future__ import annotations
 
-import hashlib
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
+from alerts.rule_model import AlertRule, DeliveryMode, RuleFilters, rule_id
+from alerts.rule_types import RuleSchemaError, parse_rule, typed
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings
 from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES, RULES
-from search.queries import rule_query
+from search.queries import all_rules, query_validation
 
-# Deliberately plain: internal relays use names like alerts@host.local that
-# strict public-mail validators refuse.
-EmailAddress = Annotated[str, StringConstraints(
-    strip_whitespace=True, max_length=254,
-    pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")]
-
-
-class DeliveryMode(StrEnum):
-    IMMEDIATE = "immediate"
+__all__ = ["AlertRule", "DeliveryMode", "InvalidRule", "RuleFilters", "RuleSchemaError", "delete_rule",
+           "from_document", "get_rule", "list_rules", "register_rule", "rule_id", "rule_spec",
+           "to_document"]
 
 
 class InvalidRule(ValueError):
     """The rule's query string does not parse."""
 
 
-class AlertRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    query_string: str = Field(min_length=1, max_length=4000)
-    subscribers: list[EmailAddress] = Field(min_length=1)
-    mode: DeliveryMode = DeliveryMode.IMMEDIATE
-    enabled: bool = True
-
-    @property
-    def id(self) -> str:
-        return rule_id(self.name)
-
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "query": rule_query(self.query_string),
-            "rule": {
-                "id": self.id,
-                "name": self.name,
-                "query_string": self.query_string,
-                "subscribers": [str(address) for address in self.subscribers],
-                "mode": self.mode.value,
-                "enabled": self.enabled,
-                "created_at": utc_now().isoformat(),
-            },
-        }
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any]) -> AlertRule:
-        rule = document["rule"]
-        return cls(name=rule["name"], query_string=rule["query_string"],
-                   subscribers=rule["subscribers"], mode=rule.get("mode", "immediate"),
-                   enabled=rule.get("enabled", True))
+def rule_spec(rule: AlertRule) -> dict[str, Any]:
+    """The rule as a YAML author would write it: defaults left out, type always in."""
+    return {"name": rule.name, "type": rule.type, **rule.model_dump(mode="json", exclude_defaults=True)}
 
 
-def rule_id(name: str) -> str:
-    """Names are unique regardless of case: registering a name again replaces the rule."""
-    return hashlib.sha1(name.casefold().encode("utf-8")).hexdigest()[:20]
+def to_document(rule: AlertRule) -> dict[str, Any]:
+    rule = typed(rule)
+    document: dict[str, Any] = {
+        "rule": {
+            "id": rule.id,
+            "name": rule.name,
+            "type": rule.type,
+            "query_string": rule.query_string,
+            "subscribers": list(rule.subscribers),
+            "mode": rule.mode.value,
+            "enabled": rule.enabled,
+            "created_at": utc_now().isoformat(),
+            # The whole rule as written; mapped fields above are for filtering.
+            "spec": rule_spec(rule),
+        },
+    }
+    if rule.percolated:
+        document["query"] = rule.matching_query()
+    return document
+
+
+def from_document(document: dict[str, Any]) -> AlertRule:
+    stored = document["rule"]
+    if "spec" in stored:
+        return parse_rule(stored["spec"])
+    # Stored before rule types existed: a plain query-string rule.
+    return parse_rule({"name": stored["name"], "query_string": stored["query_string"],
+                       "subscribers": stored["subscribers"], "mode": stored.get("mode", "immediate"),
+                       "enabled": stored.get("enabled", True)})
 
 
 def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> str:
     """Validate the query against the article index, then store it (same name = replace)."""
+    rule = typed(rule)
     try:
         engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
-                       {"size": 0, "query": rule_query(rule.query_string)})
+                       query_validation(rule.matching_query()))
     except EngineError as failure:
         if failure.status == 400:
             raise InvalidRule(f"rule {rule.name!r}: query does not parse: "
                               f"{rule.query_string!r}") from failure
         raise
-    engine.request("PUT", f"/{settings.index_name(RULES)}/_doc/{rule.id}", rule.to_document(),
+    engine.request("PUT", f"/{settings.index_name(RULES)}/_doc/{rule.id}", to_document(rule),
                    params={"refresh": "true"})
     return rule.id
 
@@ -92,13 +83,21 @@ def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> 
 def delete_rule(engine: SearchEngine, settings: Settings, name: str) -> bool:
     """Remove a rule by name; False when there was none. Deliveries already made stay recorded."""
     try:
-        engine.request("DELETE", f"/{settings.index_name(RULES)}/_doc/{rule_id(name)}", params={"refresh": "true"})
+        engine.request("DELETE", f"/{settings.index_name(RULES)}/_doc/{rule_id(name)}",
+                       params={"refresh": "true"})
     except NotFound:
         return False
     return True
 
 
+def get_rule(engine: SearchEngine, settings: Settings, name: str) -> AlertRule | None:
+    try:
+        answer = engine.request("GET", f"/{settings.index_name(RULES)}/_doc/{rule_id(name)}")
+    except NotFound:
+        return None
+    return from_document(answer["_source"])
+
+
 def list_rules(engine: SearchEngine, settings: Settings) -> list[AlertRule]:
-    answer = engine.request("POST", f"/{settings.index_name(RULES)}/_search",
-                            {"size": 1000, "query": {"match_all": {}}, "_source": ["rule"]})
-    return [AlertRule.from_document(hit["_source"]) for hit in answer["hits"]["hits"]]
+    answer = engine.request("POST", f"/{settings.index_name(RULES)}/_search", all_rules())
+    return [from_document(hit["_source"]) for hit in answer["hits"]["hits"]]

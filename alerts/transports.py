@@ -1,4 +1,6 @@
-"""Alert channels behind a name -> class registry. A new channel is one class here."""
+"""How an email leaves: a mail transport registry (name -> class), the first
+configured one wins. Which channel a subscriber gets (email, webhook) is
+alerts/channels.py's business; this is only the email channel's last mile."""
 
 from __future__ import annotations
 
@@ -21,6 +23,11 @@ class TransportError(RuntimeError):
 class MailTransport(ABC):
     name: ClassVar[str]
 
+    @classmethod
+    @abstractmethod
+    def configured(cls, settings: Settings) -> MailTransport | None:
+        """This transport as the settings ask for it, or None when they do not."""
+
     @abstractmethod
     def send(self, message: EmailMessage, delivery_id: str) -> None:
         ...
@@ -33,6 +40,10 @@ class OutboxTransport(MailTransport):
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    @classmethod
+    def configured(cls, settings: Settings) -> MailTransport:
+        return cls(settings.outbox)
 
     def send(self, message: EmailMessage, delivery_id: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +73,10 @@ class SmtpTransport(MailTransport):
         self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in {"1", "true", "yes"}
         self.timeout = timeout
 
+    @classmethod
+    def configured(cls, settings: Settings) -> MailTransport | None:
+        return cls(settings.smtp_url) if settings.smtp_url else None
+
     def send(self, message: EmailMessage, delivery_id: str) -> None:
         try:
             if self.implicit_tls:
@@ -80,7 +95,14 @@ class SmtpTransport(MailTransport):
             raise TransportError(f"SMTP {self.host}:{self.port}: {failure}") from failure
 
 
+# In order of preference: the outbox needs no configuration, so it comes last.
+MAIL_TRANSPORTS: dict[str, type[MailTransport]] = {
+    transport.name: transport for transport in (SmtpTransport, OutboxTransport)}
+
+
 def transport_for(settings: Settings) -> MailTransport:
-    if settings.smtp_url:
-        return SmtpTransport(settings.smtp_url)
-    return OutboxTransport(settings.outbox)
+    for transport in MAIL_TRANSPORTS.values():
+        chosen = transport.configured(settings)
+        if chosen is not None:
+            return chosen
+    raise TransportError("no mail transport is configured")

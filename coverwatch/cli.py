@@ -10,8 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coverwatch.settings import get_settings
+
+if TYPE_CHECKING:
+    from alerts.rule_model import AlertRule
+    from search.engine import SearchEngine
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -140,31 +145,81 @@ def _extract(args: argparse.Namespace) -> int:
     return 1 if unreadable or failures == len(args.file) else 0
 
 
+def _rule_to_preview(args: argparse.Namespace, engine: SearchEngine) -> AlertRule:
+    """A YAML file's rule not saved yet, or a stored rule; ValueError when neither."""
+    from alerts.rule_files import load_rule_files
+    from alerts.rules import get_rule
+
+    if args.file:
+        rules = [rule for rule in load_rule_files(Path(args.file))
+                 if not args.name or rule.name.casefold() == args.name.casefold()]
+        if len(rules) != 1:
+            raise ValueError(f"{args.file} holds {len(rules)} matching rules; name one")
+        return rules[0]
+    if not args.name:
+        raise ValueError("name a stored rule or give --file")
+    stored = get_rule(engine, get_settings(), args.name)
+    if stored is None:
+        raise ValueError(f"no rule named {args.name!r}")
+    return stored
+
+
 def _rules(args: argparse.Namespace) -> int:
-    from alerts.rules import AlertRule, InvalidRule, delete_rule, list_rules, register_rule
+    import yaml
+
+    from alerts.evaluation import preview_rule
+    from alerts.rule_files import RuleFileError, load_rule_files
+    from alerts.rule_types import RuleSchemaError
+    from alerts.rules import (
+        AlertRule,
+        InvalidRule,
+        delete_rule,
+        get_rule,
+        list_rules,
+        register_rule,
+        rule_spec,
+    )
     from search.engine import connect
     from search.indexes import ensure_indices
 
     settings = get_settings()
     engine = connect(settings.search_url)
     ensure_indices(engine, settings)
-    if args.action == "add":
-        try:
+    try:
+        if args.action == "add":
             rule = AlertRule(name=args.name, query_string=args.query, subscribers=args.email)
-            rule_id = register_rule(engine, settings, rule)
-        except (InvalidRule, ValueError) as failure:
-            print(f"error: {failure}", file=sys.stderr)
-            return 2
-        print(f"rule {rule.name!r} registered as {rule_id}")
-        return 0
-    if args.action == "delete":
-        if not delete_rule(engine, settings, args.name):
-            print(f"error: no rule named {args.name!r}", file=sys.stderr)
-            return 1
-        print(f"rule {args.name!r} deleted")
-        return 0
-    for rule in list_rules(engine, settings):
-        print(f"{rule.id}  {rule.name}  [{rule.query_string}]  -> {', '.join(rule.subscribers)}")
+            print(f"rule {rule.name!r} registered as {register_rule(engine, settings, rule)}")
+        elif args.action == "load":
+            rules = load_rule_files(Path(args.path) if args.path else settings.rules_dir)
+            for rule in rules:
+                if not args.check:
+                    register_rule(engine, settings, rule)
+                print(f"rule {rule.name!r} ({rule.type}) {'valid' if args.check else 'registered'}")
+        elif args.action == "show":
+            stored = get_rule(engine, settings, args.name)
+            if stored is None:
+                print(f"error: no rule named {args.name!r}", file=sys.stderr)
+                return 1
+            print(yaml.safe_dump(rule_spec(stored), sort_keys=False, allow_unicode=True), end="")
+        elif args.action == "preview":
+            chosen = _rule_to_preview(args, engine)
+            firings = preview_rule(engine, settings, chosen, days=args.days)
+            for firing in firings:
+                print(f"{firing.fired_at:%Y-%m-%d %H:%M}  {firing.article.source:<18} {firing.article.title}"
+                      + (f"  ({firing.summary})" if firing.summary else ""))
+            print(f"{len(firings)} alert(s) per subscriber in the last {args.days} days for {chosen.name!r}")
+        elif args.action == "delete":
+            if not delete_rule(engine, settings, args.name):
+                print(f"error: no rule named {args.name!r}", file=sys.stderr)
+                return 1
+            print(f"rule {args.name!r} deleted")
+        else:
+            for rule in list_rules(engine, settings):
+                state = "" if rule.enabled else "  (disabled)"
+                print(f"{rule.id}  {rule.name}  [{rule.summary()}]  -> {', '.join(rule.subscribers)}{state}")
+    except (InvalidRule, RuleSchemaError, RuleFileError, ValueError) as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -346,8 +401,16 @@ def build_parser() -> argparse.ArgumentParser:
     add = rule_actions.add_parser("add")
     add.add_argument("name")
     add.add_argument("query")
-    add.add_argument("email", nargs="+")
+    add.add_argument("email", nargs="+", help="email addresses or https:// webhook URLs")
+    load = rule_actions.add_parser("load", help="register every rule in YAML files (all or none)")
+    load.add_argument("path", nargs="?", help="a file or folder (default: COVERWATCH_RULES_DIR)")
+    load.add_argument("--check", action="store_true", help="validate only, register nothing")
     rule_actions.add_parser("list")
+    rule_actions.add_parser("show", help="a stored rule as YAML").add_argument("name")
+    preview = rule_actions.add_parser("preview", help="what a rule would have fired on lately")
+    preview.add_argument("name", nargs="?", help="a stored rule, or one of --file's rules")
+    preview.add_argument("--file", help="preview a YAML rule before saving it")
+    preview.add_argument("--days", type=int, default=30)
     rule_actions.add_parser("delete").add_argument("name")
     rules.set_defaults(handler=_rules)
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     outbox_dir: Path | None = None
     mail_from: str = "Coverwatch Alerts <alerts@coverwatch.local>"
     public_url: str = "http://127.0.0.1:8000"
+
+    # Alert rules as YAML (`coverwatch rules load`); periodic rule types are
+    # evaluated by beat this often; webhooks are signed with this secret.
+    rules_dir: Path = PROJECT_ROOT / "alerts" / "rules.d"
+    rule_evaluation_seconds: float = Field(default=60.0, gt=0)
+    webhook_secret: SecretStr | None = None
+    webhook_timeout: float = Field(default=10.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

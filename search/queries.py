@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ARTICLE_SEARCH_FIELDS = ["title^3", "lead^2", "body", "actors^2", "source"]
@@ -87,3 +87,72 @@ def story_search(query: str, size: int = 20) -> dict[str, Any]:
         {"query_string": {"query": query, "fields": ["title^2", "actor_names", "outlets"],
                           "default_operator": "AND"}} if query.strip() else {"match_all": {}})
     return {"size": size, "query": match, "sort": [{"last_update": {"order": "desc"}}]}
+
+
+# --- alert rules -------------------------------------------------------------
+# Rule field name -> article field it filters on (keyword fields, exact terms).
+RULE_FILTER_FIELDS = {
+    "actors": "actors",
+    "attributed_states": "attributed_states",
+    "victim_countries": "victim_countries",
+    "sectors": "sectors",
+    "sources": "source",
+    "languages": "language",
+    "claim_types": "claim_type",
+}
+
+
+def rule_filter_query(
+    query_string: str, terms: Mapping[str, Sequence[str]], min_relevance: float | None = None
+) -> dict[str, Any]:
+    """A rule's whole matching condition: its query string (if any) and its
+    structured filters, every filter required, values within one filter OR-ed.
+    ``terms`` is keyed by the rule field names of ``RULE_FILTER_FIELDS``."""
+    must = [rule_query(query_string)] if query_string.strip() else []
+    filters: list[dict[str, Any]] = [
+        {"terms": {RULE_FILTER_FIELDS[name]: list(values)}} for name, values in sorted(terms.items()) if values]
+    if min_relevance is not None:
+        filters.append({"range": {"relevance": {"gte": min_relevance}}})
+    if not filters:
+        # A plain query-string rule percolates exactly as it did before filters existed.
+        return must[0] if must else {"match_all": {}}
+    return {"bool": {"must": must, "filter": filters}}
+
+
+def query_validation(query: Mapping[str, Any]) -> dict[str, Any]:
+    """A search that only asks the engine to parse ``query``."""
+    return {"size": 0, "query": dict(query)}
+
+
+def all_rules(size: int = 1000) -> dict[str, Any]:
+    return {"size": size, "query": {"match_all": {}}, "_source": ["rule"]}
+
+
+def _alertable_between(query: Mapping[str, Any], since: str, until: str) -> dict[str, Any]:
+    # What could alert: originals not judged off-topic, as the alert stage sends them.
+    return {"bool": {
+        "filter": [dict(query), {"range": {"event_time": {"gte": since, "lt": until}}}],
+        "must_not": [{"exists": {"field": "duplicate_of"}}, {"term": {"on_topic": False}}],
+    }}
+
+
+def rule_matches_between(query: Mapping[str, Any], since: str, until: str, size: int = 1000) -> dict[str, Any]:
+    """Alertable articles a rule matches in [since, until), oldest first."""
+    return {
+        "size": size,
+        "query": _alertable_between(query, since, until),
+        "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
+        "_source": {"excludes": ["body", "cluster_terms", "cluster_weights", "cluster_features",
+                                 "cluster_names"]},
+    }
+
+
+def rule_match_times(query: Mapping[str, Any], since: str, until: str, size: int = 10000) -> dict[str, Any]:
+    """When each alertable article a rule matches appeared, and in which story
+    and outlet: enough for window arithmetic without the articles themselves."""
+    return {
+        "size": size,
+        "query": _alertable_between(query, since, until),
+        "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
+        "_source": ["id", "event_time", "story_id", "source"],
+    }

@@ -9,7 +9,7 @@ from celery import Celery
 from coverwatch.settings import get_settings
 
 STAGES = ("ingest", "dedupe", "enrich", "cluster", "alerts", "deliver", "merge_stories",
-          "refresh_stories", "crawl", "dispatch_crawls")
+          "refresh_stories", "crawl", "dispatch_crawls", "evaluate_rules")
 
 
 def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
@@ -46,6 +46,8 @@ def make_app() -> Celery:
             "merge-converged-stories": {"task": "workers.merge_stories", "schedule": 600.0},
             "refresh-dirty-stories": {"task": "workers.refresh_stories", "schedule": 30.0},
             "dispatch-due-crawls": {"task": "workers.dispatch_crawls", "schedule": settings.dispatch_seconds},
+            "evaluate-periodic-rules": {"task": "workers.evaluate_rules",
+                                        "schedule": settings.rule_evaluation_seconds},
         },
     )
     return app

@@ -11,10 +11,12 @@ from typing import Any
 
 from celery import chain
 
-from alerts.delivery import deliver_article_alert
-from alerts.rules import AlertRule
-from alerts.transports import transport_for
-from coverwatch.models import Article
+from alerts.delivery import deliver_firing
+from alerts.evaluation import due_notices
+from alerts.matching import Notice, percolated_firings
+from alerts.rule_model import Firing
+from alerts.rule_types import parse_rule
+from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
 from search.documents import bulk_index, mark_duplicates
@@ -24,6 +26,7 @@ from workers import stages
 from workers.base import StageTask
 from workers.batches import BatchRef, BatchStore
 from workers.celery_app import app
+from workers.clustering import new_story_id
 from workers.dedupe import BodyHashRegistry, Demotions, Verdict
 from workers.enrichment import enrich as enrich_article
 from workers.entities import default_matcher
@@ -152,8 +155,9 @@ def cluster(ref: BatchRef) -> BatchRef:
 @app.task(base=StageTask, name="workers.alerts")
 def match_alerts(ref: BatchRef) -> list[str]:
     """Percolate the batch's on-topic originals against every rule; queue one
-    delivery per (rule, subscriber, story). Returns the delivery task ids. The
-    last stage: the batch is dropped once its deliveries are queued."""
+    delivery per (rule, subscriber, story) the rule's type fires on. Returns the
+    delivery task ids. The last stage: the batch is dropped once its deliveries
+    are queued."""
     settings = get_settings()
     # Only the on-topic band alerts: "possibly on-topic" articles (and off-topic ones a
     # source keeps) have on_topic False, so they are searchable but wake nobody.
@@ -162,25 +166,44 @@ def match_alerts(ref: BatchRef) -> list[str]:
     if candidates:
         answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
                                   percolate_articles([a.to_document() for a in candidates]))
-        matches = stages.alert_matches(answer["hits"]["hits"], candidates)
-        count("alerts.matched", len(matches))
-        delivery_ids = [
-            deliver.delay(match.rule.model_dump(mode="json"), match.article.model_dump(mode="json"),
-                          match.subscriber).id
-            for match in matches
-        ]
+        # A story is named after the article that opened it (workers.clustering).
+        opened = {a.story_id for a in candidates if a.story_id == new_story_id(a.id)}
+        notices = percolated_firings(answer["hits"]["hits"], candidates, opened, utc_now())
+        count("alerts.matched", len(notices))
+        delivery_ids = _queue_deliveries(notices)
     _batches().drop(ref)
     return delivery_ids
 
 
+def _queue_deliveries(notices: list[Notice]) -> list[str]:
+    return [deliver.delay(notice.firing.rule.model_dump(mode="json"),
+                          notice.firing.article.model_dump(mode="json"), notice.subscriber,
+                          notice.firing.occasion()).id
+            for notice in notices]
+
+
 @app.task(base=StageTask, name="workers.deliver")
-def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> str:
+def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str,
+            occasion: dict[str, str] | None = None) -> str:
+    """Send one alert. ``occasion`` is the firing's key, time and summary;
+    without it (messages queued before rule types) the article's story is the key."""
     settings = get_settings()
-    outcome = deliver_article_alert(engine(), settings, transport_for(settings),
-                                    AlertRule.model_validate(rule), Article.model_validate(article),
-                                    subscriber)
+    typed_rule, alerted = parse_rule(rule), Article.model_validate(article)
+    occasion = occasion or {}
+    firing = Firing(typed_rule, alerted, occasion.get("group_key") or alerted.story_id or alerted.id,
+                    parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""))
+    outcome = deliver_firing(engine(), settings, firing, subscriber)
     count(f"alerts.{outcome.value}")
     return outcome.value
+
+
+@app.task(base=StageTask, name="workers.evaluate_rules")
+def evaluate_rules() -> list[str]:
+    """Beat calls this every COVERWATCH_RULE_EVALUATION_SECONDS: the periodic rule
+    types (threshold, story_growth) look at the index and queue what they fire on."""
+    notices = due_notices(engine(), get_settings(), utc_now())
+    count("alerts.periodic_fired", len(notices))
+    return _queue_deliveries(notices)
 
 
 @app.task(base=StageTask, name="workers.refresh_stories")

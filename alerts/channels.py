@@ -1,0 +1,146 @@
+"""Delivery channels behind a kind -> class registry, chosen by the subscriber
+target: an email address (plain or ``mailto:``) goes by email, an https URL
+gets a signed JSON POST. A new channel is one class here with
+:func:`register_channel`. Every channel renders from the same AlertContext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from abc import ABC, abstractmethod
+from email.message import EmailMessage
+from typing import Any, ClassVar, Generic, TypeVar
+
+import httpx
+
+from alerts.email import render_alert_email
+from alerts.messages import AlertContext
+from alerts.targets import InvalidTarget, email_address, webhook_url
+from alerts.transports import MailTransport, TransportError, transport_for
+from coverwatch.settings import Settings
+
+Payload = TypeVar("Payload")
+SIGNATURE_HEADER = "X-Coverwatch-Signature"
+TIMESTAMP_HEADER = "X-Coverwatch-Timestamp"
+DELIVERY_HEADER = "X-Coverwatch-Delivery"
+
+
+class ChannelNotConfigured(RuntimeError):
+    """A channel the settings do not allow yet (a webhook without a secret)."""
+
+
+class Channel(ABC, Generic[Payload]):
+    kind: ClassVar[str]
+
+    @staticmethod
+    @abstractmethod
+    def recipient_of(target: str) -> str | None:
+        """The recipient a target names for this channel, or None when it is not one of ours."""
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings) -> Channel[Payload]:
+        ...
+
+    @abstractmethod
+    def render(self, context: AlertContext, recipient: str) -> Payload:
+        ...
+
+    @abstractmethod
+    def send(self, payload: Payload, recipient: str, delivery_id: str) -> None:
+        """Hand the message over; TransportError when it may be tried again."""
+
+    def deliver(self, context: AlertContext, recipient: str, delivery_id: str) -> None:
+        self.send(self.render(context, recipient), recipient, delivery_id)
+
+
+CHANNELS: dict[str, type[Channel[Any]]] = {}
+ChannelClass = TypeVar("ChannelClass", bound=type[Channel[Any]])
+
+
+def register_channel(channel: ChannelClass) -> ChannelClass:
+    CHANNELS[channel.kind] = channel
+    return channel
+
+
+def channel_kind(target: str) -> str:
+    for kind, channel in CHANNELS.items():
+        if channel.recipient_of(target) is not None:
+            return kind
+    raise InvalidTarget(f"no channel takes {target!r}")
+
+
+def open_channel(target: str, settings: Settings) -> tuple[Channel[Any], str]:
+    """The channel for a target and the recipient it names (``mailto:`` stripped)."""
+    channel = CHANNELS[channel_kind(target)]
+    return channel.from_settings(settings), channel.recipient_of(target) or target
+
+
+@register_channel
+class EmailChannel(Channel[EmailMessage]):
+    kind = "email"
+
+    @staticmethod
+    def recipient_of(target: str) -> str | None:
+        return email_address(target)
+
+    def __init__(self, transport: MailTransport, settings: Settings) -> None:
+        self.transport = transport
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailChannel:
+        return cls(transport_for(settings), settings)
+
+    def render(self, context: AlertContext, recipient: str) -> EmailMessage:
+        return render_alert_email(context, recipient, self.settings)
+
+    def send(self, payload: EmailMessage, recipient: str, delivery_id: str) -> None:
+        self.transport.send(payload, delivery_id)
+
+
+def sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over ``timestamp.body``: the timestamp is signed too, so a
+    receiver that checks its age can refuse a replayed request."""
+    return "sha256=" + hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_matches(secret: bytes, timestamp: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+@register_channel
+class WebhookChannel(Channel[bytes]):
+    kind = "webhook"
+
+    @staticmethod
+    def recipient_of(target: str) -> str | None:
+        return webhook_url(target)
+
+    def __init__(self, secret: bytes, timeout: float) -> None:
+        self.secret = secret
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebhookChannel:
+        if settings.webhook_secret is None:
+            # Unsigned alerts could be forged by anyone who learns the URL.
+            raise ChannelNotConfigured("webhook targets need COVERWATCH_WEBHOOK_SECRET")
+        return cls(settings.webhook_secret.get_secret_value().encode("utf-8"), settings.webhook_timeout)
+
+    def render(self, context: AlertContext, recipient: str) -> bytes:
+        return json.dumps(context.payload(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+    def send(self, payload: bytes, recipient: str, delivery_id: str) -> None:
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+                   SIGNATURE_HEADER: sign(self.secret, timestamp, payload), DELIVERY_HEADER: delivery_id}
+        try:
+            answer = httpx.post(recipient, content=payload, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as failure:
+            raise TransportError(f"webhook {recipient}: {failure}") from failure
+        if answer.status_code >= 300:
+            raise TransportError(f"webhook {recipient}: HTTP {answer.status_code}")

@@ -1,0 +1,205 @@
+"""What every alert rule has, whatever its type: a name, what it matches (a
+query string and structured filters), who hears about it and how often.
+
+A rule type (alerts/rule_types/) subclasses :class:`AlertRule`, pins ``type``,
+adds its own fields and says when it fires; :class:`Firing` is one occasion to
+tell the rule's subscribers about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from alerts.targets import normalise_target
+from coverwatch.models import Article
+from coverwatch.settings import Settings
+from coverwatch.taxonomy import countries, default_taxonomy
+from search.engine import SearchEngine
+from search.queries import rule_filter_query
+
+# The claim kinds workers/claims.py assigns; spelled out here so alerts/ does not
+# depend on the enrichment code.
+ClaimKind = Literal["government", "vendor", "suspected", "denied"]
+
+
+class DeliveryMode(StrEnum):
+    IMMEDIATE = "immediate"
+
+
+@lru_cache(maxsize=1)
+def _actor_ids_by_name() -> dict[str, str]:
+    return {name.casefold(): actor.id for actor in default_taxonomy().actors
+            for name in (actor.id, *actor.names)}
+
+
+@lru_cache(maxsize=1)
+def _country_codes_by_name() -> dict[str, str]:
+    by_name: dict[str, str] = {}
+    for country in countries():
+        for name in (country.code, *country.names, *country.adjectives):
+            by_name[name.casefold()] = country.code
+    return by_name
+
+
+def resolve_actor(name: str) -> str | None:
+    """The canonical actor id behind any of its aliases (Fancy Bear, APT28, G0007)."""
+    return _actor_ids_by_name().get(name.strip().casefold())
+
+
+def resolve_country(name: str) -> str | None:
+    """The ISO alpha-2 code articles carry, from a code, a name or an adjective."""
+    return _country_codes_by_name().get(name.strip().casefold())
+
+
+def _as_list(value: Any) -> Any:
+    # YAML authors write `actors: Turla` as often as `actors: [Turla]`.
+    return [value] if isinstance(value, str) else value
+
+
+class RuleFilters(BaseModel):
+    """Structured conditions on an article's enrichment; all given ones must
+    hold, any value within one will do. Values are kept as written (shown back
+    by `rules show`) and resolved to the indexed codes by :meth:`terms`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actors: list[str] = Field(default_factory=list)
+    attributed_states: list[str] = Field(default_factory=list)
+    victim_countries: list[str] = Field(default_factory=list)
+    sectors: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    claim_types: list[ClaimKind] = Field(default_factory=list)
+    min_relevance: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    _coerce_lists = field_validator("actors", "attributed_states", "victim_countries", "sectors",
+                                    "sources", "languages", "claim_types", mode="before")(_as_list)
+
+    @field_validator("actors")
+    @classmethod
+    def _known_actors(cls, names: list[str]) -> list[str]:
+        unknown = [name for name in names if resolve_actor(name) is None]
+        if unknown:
+            raise ValueError(f"unknown actor(s) {', '.join(map(repr, unknown))} (not in the taxonomy)")
+        return names
+
+    @field_validator("attributed_states", "victim_countries")
+    @classmethod
+    def _known_countries(cls, names: list[str]) -> list[str]:
+        unknown = [name for name in names if resolve_country(name) is None]
+        if unknown:
+            raise ValueError(f"unknown country {', '.join(map(repr, unknown))} (use a name or ISO code)")
+        return names
+
+    def is_empty(self) -> bool:
+        return not any(self.terms().values()) and self.min_relevance is None
+
+    def terms(self) -> dict[str, list[str]]:
+        """Filter values as the article index holds them (actor ids, country codes)."""
+        return {
+            "actors": sorted({resolve_actor(name) or name for name in self.actors}),
+            "attributed_states": sorted({resolve_country(name) or name for name in self.attributed_states}),
+            "victim_countries": sorted({resolve_country(name) or name for name in self.victim_countries}),
+            "sectors": sorted({sector.strip().lower() for sector in self.sectors}),
+            "sources": sorted(set(self.sources)),
+            "languages": sorted({language.strip().lower() for language in self.languages}),
+            "claim_types": sorted(set(self.claim_types)),
+        }
+
+
+def rule_id(name: str) -> str:
+    """Names are unique regardless of case: registering a name again replaces the rule."""
+    return hashlib.sha1(name.casefold().encode("utf-8")).hexdigest()[:20]
+
+
+class AlertRule(BaseModel):
+    """The fields every rule type shares. Constructed directly it is a ``match``
+    rule, as it was before rule types existed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = "match"
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    query_string: str = Field(default="", max_length=4000)
+    filters: RuleFilters = Field(default_factory=RuleFilters)
+    subscribers: list[str] = Field(min_length=1)
+    mode: DeliveryMode = DeliveryMode.IMMEDIATE
+    enabled: bool = True
+    # Minutes before the same (rule, subscriber, story) may alert again; None: never.
+    realert_minutes: int | None = Field(default=None, ge=0, le=366 * 24 * 60)
+
+    # Matched by the percolator as articles are indexed, or evaluated on a schedule.
+    percolated: ClassVar[bool] = True
+    periodic: ClassVar[bool] = False
+
+    @field_validator("subscribers")
+    @classmethod
+    def _known_targets(cls, targets: list[str]) -> list[str]:
+        return [normalise_target(target) for target in targets]
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> AlertRule:
+        if not self.query_string.strip() and self.filters.is_empty():
+            raise ValueError("give a query_string or at least one filter")
+        return self
+
+    @property
+    def id(self) -> str:
+        return rule_id(self.name)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> AlertRule:
+        """The typed rule a stored rule document holds (see alerts/rules.py)."""
+        from alerts.rules import from_document  # that module imports this one
+
+        return from_document(document)
+
+    def matching_query(self) -> dict[str, Any]:
+        """The engine query for the articles this rule is about."""
+        return rule_filter_query(self.query_string, self.filters.terms(), self.filters.min_relevance)
+
+    def realert_window(self) -> timedelta | None:
+        return None if self.realert_minutes is None else timedelta(minutes=self.realert_minutes)
+
+    def fires_on(self, article: Article, opened_story: bool) -> bool:
+        """For percolated types: does this matching article alert?"""
+        return True
+
+    def summary(self) -> str:
+        """One line saying what the rule watches for, for `rules list`."""
+        what = self.query_string or "(filters only)"
+        return f"{self.type}: {what}"
+
+    def evaluate(self, engine: SearchEngine, settings: Settings, now: datetime) -> list[Firing]:
+        """For periodic types: what fires now. Percolated types fire at index time."""
+        return []
+
+    def preview(self, engine: SearchEngine, settings: Settings, since: datetime,
+                until: datetime) -> list[Firing]:
+        """What the rule would have fired on in [since, until)."""
+        raise NotImplementedError(f"rule type {self.type!r} has no preview")
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One occasion to alert: the article a message leads with, and the key that
+    exactly-once delivery and realert count by (a story, an article or a window)."""
+
+    rule: AlertRule
+    article: Article
+    group_key: str
+    fired_at: datetime
+    # What the rule type adds to the message ("reached 5 outlets within 6 hours").
+    summary: str = ""
+
+    def occasion(self) -> dict[str, str]:
+        """The firing without its rule and article, as a task message carries it."""
+        return {"group_key": self.group_key, "fired_at": self.fired_at.isoformat(), "summary": self.summary}
