@@ -68,6 +68,7 @@ class Article(BaseModel):
     relevance_band: str | None = None
     on_topic: bool | None = None
     story_id: str | None = None
+    story_lineage: list[str] = Field(default_factory=list)  # stories merged into story_id that held it before
     cluster_terms: list[str] = Field(default_factory=list)
     cluster_weights: list[float] = Field(default_factory=list)
     cluster_names: list[str] = Field(default_factory=list)  # salient names, lower case: who the story is about
@@ -111,4 +112,5 @@ class Story(BaseModel):
     actors: list[str] = Field(default_factory=list)
     actor_names: list[str] = Field(default_factory=list)
     victim_countries: list[str] = Field(default_factory=list)
+    merged_from: list[str] = Field(default_factory=list)  # ids of stories merged into this one: its lineage
     last_update: datetime = Field(default_factory=utc_now)

@@ -57,6 +57,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "relevance_band": _KEYWORD,
     "on_topic": {"type": "boolean"},
     "story_id": _KEYWORD,
+    "story_lineage": _KEYWORD,  # stories the article belonged to before they were merged
     "cluster_terms": _KEYWORD,
     "cluster_weights": {"type": "float", "index": False},
     # Read from doc values by story candidate searches, which then need no _source.
@@ -75,6 +76,7 @@ STORY_PROPERTIES: dict[str, Any] = {
     "actors": _KEYWORD,
     "actor_names": _KEYWORD,
     "victim_countries": _KEYWORD,
+    "merged_from": _KEYWORD,
     "last_update": _DATE,
     "merged_into": _KEYWORD,
 }

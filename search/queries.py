@@ -142,8 +142,8 @@ def rule_matches_between(query: Mapping[str, Any], since: str, until: str, size:
         "size": size,
         "query": _alertable_between(query, since, until),
         "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
-        "_source": {"excludes": ["body", "cluster_terms", "cluster_weights", "cluster_features",
-                                 "cluster_names"]},
+        # Whole articles (a message quotes the body) without the clustering vectors.
+        "_source": {"excludes": ["cluster_terms", "cluster_weights", "cluster_features", "cluster_names"]},
     }
 
 
@@ -156,3 +156,69 @@ def rule_match_times(query: Mapping[str, Any], since: str, until: str, size: int
         "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
         "_source": ["id", "event_time", "story_id", "source"],
     }
+
+
+# --- story assignment (workers/stories.py runs these) ----------------------------------------
+
+def story_candidates(article_id: str, terms: Sequence[str], actors: Sequence[str], since: str, until: str,
+                     docvalue_fields: Sequence[Any], size: int) -> dict[str, Any]:
+    """Stored articles near one article: at least two of its heaviest terms (or
+    its actors) within the time window, read from doc values only."""
+    should: list[dict[str, Any]] = [{"term": {"cluster_terms": term}} for term in terms]
+    should += [{"term": {"actors": {"value": actor, "boost": 2.0}}} for actor in actors]
+    return {
+        "size": size,
+        # No stored fields at all, not even _id: reading any stored field unpacks
+        # the whole compressed article (a quarter of the cost).
+        "stored_fields": "_none_",
+        "docvalue_fields": list(docvalue_fields),
+        "track_total_hits": False,
+        "query": {"bool": {
+            "filter": [{"range": {"event_time": {"gte": since, "lte": until}}}],
+            "must_not": [{"ids": {"values": [article_id]}}],
+            "should": should, "minimum_should_match": 2,
+        }},
+    }
+
+
+def copies_of(original_ids: Sequence[str], size: int = 1000) -> dict[str, Any]:
+    return {"size": size, "_source": ["story_id", "duplicate_of"],
+            "query": {"terms": {"duplicate_of": sorted(original_ids)}}}
+
+
+def story_summary(story_id: str) -> dict[str, Any]:
+    """The first article of a story and what its coverage adds up to."""
+    return {
+        "size": 1,
+        "query": {"term": {"story_id": story_id}},
+        "sort": [{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "_source": ["title", "source", "published_at", "crawled_at"],
+        "aggs": {
+            "outlets": {"terms": {"field": "source", "size": 200}},
+            "languages": {"terms": {"field": "language", "size": 20}},
+            "actors": {"terms": {"field": "actors", "size": 20}},
+            "victims": {"terms": {"field": "victim_countries", "size": 20}},
+            "merged_from": {"terms": {"field": "story_lineage", "size": 100}},
+            "last_published": {"max": {"field": "published_at"}},
+            "last_crawled": {"max": {"field": "crawled_at"}},
+        },
+    }
+
+
+def recent_story_members(since: str, source_fields: Sequence[str], size: int = 5000) -> dict[str, Any]:
+    """Originals with a story, crawled since ``since``: what the merge step compares."""
+    return {"size": size, "_source": list(source_fields),
+            "query": {"bool": {"filter": [{"exists": {"field": "story_id"}},
+                                          {"range": {"crawled_at": {"gte": since}}}],
+                               "must_not": [{"exists": {"field": "duplicate_of"}}]}}}
+
+
+def move_story(absorbed: str, kept: str) -> dict[str, Any]:
+    """An update-by-query that moves a story's articles into another and records,
+    on each article, the story ids it belonged to before (its lineage)."""
+    return {"query": {"term": {"story_id": absorbed}},
+            "script": {"lang": "painless", "params": {"kept": kept, "absorbed": absorbed},
+                       "source": "if (ctx._source.story_lineage == null) { ctx._source.story_lineage = []; } "
+                                 "if (!ctx._source.story_lineage.contains(params.absorbed)) "
+                                 "{ ctx._source.story_lineage.add(params.absorbed); } "
+                                 "ctx._source.story_id = params.kept"}}

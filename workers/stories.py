@@ -9,7 +9,7 @@ a new story end in one story.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -18,6 +18,7 @@ import redis
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import default_taxonomy
+from search import queries
 from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
@@ -42,29 +43,34 @@ def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
     return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600)
 
 
+def _item(article_id: str, vector: dict[str, float], published: datetime, values: Mapping[str, Any]) -> ClusterItem:
+    """The one builder of a cluster item: ``values`` holds the entity fields by
+    their article names, as lists (doc values wrap even single values in one)."""
+    def many(name: str) -> frozenset[str]:
+        return frozenset(values.get(name) or ())
+
+    def single(name: str) -> Any:
+        value = values.get(name)
+        return (value[0] if value else None) if isinstance(value, list) else value
+
+    return ClusterItem(id=article_id, vector=vector, published=published, actors=many("actors"),
+                       victims=many("victim_countries"), malware=many("malware"), cves=many("cves"),
+                       story_id=single("story_id"), source=single("source") or "", names=many("cluster_names"))
+
+
 def item_from_article(article: Article) -> ClusterItem:
-    return ClusterItem(
-        id=article.id, vector=dict(zip(article.cluster_terms, article.cluster_weights, strict=True)),
-        published=article.published_at or article.crawled_at, actors=frozenset(article.actors),
-        victims=frozenset(article.victim_countries), malware=frozenset(article.malware),
-        cves=frozenset(article.cves), story_id=article.story_id, source=article.source,
-        names=frozenset(article.cluster_names))
+    return _item(article.id, dict(zip(article.cluster_terms, article.cluster_weights, strict=True)),
+                 article.published_at or article.crawled_at, article.model_dump(include=_ITEM_FIELDS))
 
 
 def item_from_source(source: dict[str, Any]) -> ClusterItem:
-    return ClusterItem(
-        id=source["id"],
-        vector=dict(zip(source.get("cluster_terms", []), source.get("cluster_weights", []), strict=False)),
-        published=parse_timestamp(source.get("event_time") or source.get("published_at")
-                                  or source.get("crawled_at")) or utc_now(),
-        actors=frozenset(source.get("actors", [])), victims=frozenset(source.get("victim_countries", [])),
-        malware=frozenset(source.get("malware", [])), cves=frozenset(source.get("cves", [])),
-        story_id=source.get("story_id"), source=source.get("source", ""),
-        names=frozenset(source.get("cluster_names", [])))
+    published = parse_timestamp(source.get("event_time") or source.get("published_at") or source.get("crawled_at"))
+    return _item(source["id"], dict(zip(source.get("cluster_terms", []), source.get("cluster_weights", []),
+                                        strict=False)), published or utc_now(), source)
 
 
-_DOC_VALUE_FIELDS = ["id", "story_id", "cluster_features", "actors", "victim_countries", "malware", "cves", "source",
-                     "cluster_names", {"field": "event_time", "format": "epoch_millis"}]
+_ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names"}
+_DOC_VALUE_FIELDS = ["id", "cluster_features", *sorted(_ITEM_FIELDS), {"field": "event_time", "format": "epoch_millis"}]
 
 
 def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> ClusterItem:
@@ -74,13 +80,8 @@ def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> Clust
         term, _, weight = str(feature).rpartition("|")
         vector[term] = float(weight)
     stamps = fields.get("event_time", [])
-    return ClusterItem(
-        id=article_id, vector=dict(sorted(vector.items(), key=lambda item: item[1], reverse=True)),
-        published=datetime.fromtimestamp(int(float(stamps[0])) / 1000, UTC) if stamps else utc_now(),
-        actors=frozenset(fields.get("actors", [])), victims=frozenset(fields.get("victim_countries", [])),
-        malware=frozenset(fields.get("malware", [])), cves=frozenset(fields.get("cves", [])),
-        story_id=(fields.get("story_id") or [None])[0], source=(fields.get("source") or [""])[0],
-        names=frozenset(fields.get("cluster_names", [])))
+    published = datetime.fromtimestamp(int(float(stamps[0])) / 1000, UTC) if stamps else utc_now()
+    return _item(article_id, dict(sorted(vector.items(), key=lambda item: item[1], reverse=True)), published, fields)
 
 
 def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index: str,
@@ -116,24 +117,9 @@ def vectorise(articles: Sequence[Article]) -> None:
 def candidate_query(article: Article) -> dict[str, Any]:
     published = article.published_at or article.crawled_at
     window = timedelta(days=WINDOW_DAYS)
-    should: list[dict[str, Any]] = [{"term": {"cluster_terms": term}}
-                                    for term in article.cluster_terms[:QUERY_TERMS]]
-    should += [{"term": {"actors": {"value": actor, "boost": 2.0}}} for actor in article.actors]
-    return {
-        "size": CANDIDATES_PER_ARTICLE,
-        # Doc values only: no stored fields at all, not even _id, since reading any
-        # stored field unpacks the whole compressed article (a quarter of the cost).
-        "stored_fields": "_none_",
-        "docvalue_fields": _DOC_VALUE_FIELDS,
-        "track_total_hits": False,
-        "query": {"bool": {
-            # Articles are written with their story, so every stored one has a story_id.
-            "filter": [{"range": {"event_time": {"gte": (published - window).isoformat(),
-                                                   "lte": (published + window).isoformat()}}}],
-            "must_not": [{"ids": {"values": [article.id]}}],
-            "should": should, "minimum_should_match": 2,
-        }},
-    }
+    return queries.story_candidates(article.id, article.cluster_terms[:QUERY_TERMS], article.actors,
+                                    (published - window).isoformat(), (published + window).isoformat(),
+                                    _DOC_VALUE_FIELDS, CANDIDATES_PER_ARTICLE)
 
 
 def assign_stories(articles: Sequence[Article], engine: SearchEngine,
@@ -173,9 +159,7 @@ def adopt_early_copies(articles: Sequence[Article], engine: SearchEngine, settin
     if not story_of:
         return []
     index = settings.index_name(ARTICLES)
-    answer = engine.request("POST", f"/{index}/_search", {
-        "size": 1000, "_source": ["story_id", "duplicate_of"],
-        "query": {"terms": {"duplicate_of": sorted(story_of)}}})
+    answer = engine.request("POST", f"/{index}/_search", queries.copies_of(sorted(story_of)))
     actions: list[dict[str, Any]] = []
     touched: set[str] = set()
     for hit in answer["hits"]["hits"]:
@@ -188,28 +172,11 @@ def adopt_early_copies(articles: Sequence[Article], engine: SearchEngine, settin
     return sorted(touched)
 
 
-def story_summary_query(story_id: str) -> dict[str, Any]:
-    return {
-        "size": 1,
-        "query": {"term": {"story_id": story_id}},
-        "sort": [{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
-        "_source": ["title", "source", "published_at", "crawled_at"],
-        "aggs": {
-            "outlets": {"terms": {"field": "source", "size": 200}},
-            "languages": {"terms": {"field": "language", "size": 20}},
-            "actors": {"terms": {"field": "actors", "size": 20}},
-            "victims": {"terms": {"field": "victim_countries", "size": 20}},
-            "last_published": {"max": {"field": "published_at"}},
-            "last_crawled": {"max": {"field": "crawled_at"}},
-        },
-    }
-
-
 def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, settings: Settings) -> list[dict[str, Any]]:
     """Rebuild each story's document from its articles (idempotent)."""
     taxonomy = default_taxonomy()
     ids = sorted(set(story_ids))
-    responses = engine.msearch((settings.index_name(ARTICLES), story_summary_query(s)) for s in ids)
+    responses = engine.msearch((settings.index_name(ARTICLES), queries.story_summary(s)) for s in ids)
     stories: list[dict[str, Any]] = []
     deletions: list[str] = []
     for story_id, response in zip(ids, responses, strict=True):
@@ -220,7 +187,7 @@ def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, sett
         first = hits[0]["_source"]
         aggs = response["aggregations"]
         keys = {name: [bucket["key"] for bucket in aggs[name]["buckets"]]
-                for name in ("outlets", "languages", "actors", "victims")}
+                for name in ("outlets", "languages", "actors", "victims", "merged_from")}
         last = aggs["last_crawled"].get("value_as_string") or first.get("crawled_at")
         stories.append({
             "id": story_id, "title": first.get("title", ""),
@@ -229,7 +196,7 @@ def refresh_story_documents(story_ids: Sequence[str], engine: SearchEngine, sett
             "article_count": int(response["hits"]["total"]["value"]),
             "languages": keys["languages"], "actors": keys["actors"],
             "actor_names": [taxonomy.by_id[a].name if a in taxonomy.by_id else a for a in keys["actors"]],
-            "victim_countries": keys["victims"], "last_update": last,
+            "victim_countries": keys["victims"], "merged_from": keys["merged_from"], "last_update": last,
         })
     actions: list[dict[str, Any]] = []
     for story in stories:
@@ -262,11 +229,8 @@ def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Set
 def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW_DAYS) -> list[tuple[str, str]]:
     """Self-healing: merge recent stories whose coverage has converged. Caller holds the lock."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
-    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", {
-        "size": 5000, "_source": _CANDIDATE_FIELDS,
-        "query": {"bool": {"filter": [{"exists": {"field": "story_id"}},
-                                      {"range": {"crawled_at": {"gte": since}}}],
-                           "must_not": [{"exists": {"field": "duplicate_of"}}]}}})
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
+                            queries.recent_story_members(since, _CANDIDATE_FIELDS))
     members: dict[str, list[ClusterItem]] = {}
     for hit in answer["hits"]["hits"]:
         item = item_from_source(hit["_source"])
@@ -281,10 +245,8 @@ def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW
     related = {s for group in by_key.values() if len(group) > 1 for s in group}
     merges = stories_to_merge({s: members[s] for s in related})
     for absorbed, kept in merges:
-        engine.request("POST", f"/{settings.index_name(ARTICLES)}/_update_by_query", {
-            "query": {"term": {"story_id": absorbed}},
-            "script": {"source": "ctx._source.story_id = params.kept", "lang": "painless",
-                       "params": {"kept": kept}}}, params={"refresh": "true", "conflicts": "proceed"})
+        engine.request("POST", f"/{settings.index_name(ARTICLES)}/_update_by_query",
+                       queries.move_story(absorbed, kept), params={"refresh": "true", "conflicts": "proceed"})
     if merges:
         refresh_story_documents([s for pair in merges for s in pair], engine, settings)
     return merges

@@ -50,6 +50,10 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
     stories = get_documents(engine, settings.index_name(STORIES), ["merge-big", "merge-small"])
     assert set(stories) == {"merge-big"}
     assert stories["merge-big"]["article_count"] == 3
+    # The merged story keeps its lineage: where its articles came from.
+    assert stories["merge-big"]["merged_from"] == ["merge-small"]
+    assert get_documents(engine, settings.index_name(ARTICLES), [articles[2].id])[articles[2].id][
+        "story_lineage"] == ["merge-small"]
     assert sorted(stories["merge-big"]["outlets"]) == ["outlet0", "outlet1", "outlet2"]
 
 
