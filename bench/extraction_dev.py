@@ -14,7 +14,6 @@ import gzip
 import hashlib
 import importlib.util
 import json
-import os
 import statistics
 import sys
 import time
@@ -28,12 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.dev_sets import shared_dir  # noqa: E402
+
 SPLITS = ("tune", "heldout", "all")
 HELDOUT_PERCENT = 30
 
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("COVERWATCH_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def dev_set_dir() -> Path:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.dev_sets import shared_dir  # noqa: E402
 from coverwatch.models import Article  # noqa: E402
 from coverwatch.settings import get_settings  # noqa: E402
 from coverwatch.taxonomy import Actor, default_taxonomy  # noqa: E402
@@ -48,9 +48,6 @@ SPLITS = ("tune", "heldout", "all")
 HELDOUT_PERCENT = 30
 UNTITLED = "(untitled)"  # five dev articles have no title; the Article model needs one
 
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("COVERWATCH_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def split_of(article_id: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import statistics
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.dev_sets import shared_dir  # noqa: E402
 from coverwatch.models import parse_timestamp  # noqa: E402
 from workers.clustering import ClusterItem, OnlineClusterer, article_vector, salient_names  # noqa: E402
 from workers.evaluation import bcubed  # noqa: E402
@@ -38,9 +38,6 @@ Record = dict[str, Any]
 BATCH = 50
 NO_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("COVERWATCH_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def load(name: str) -> list[Record]:
