@@ -114,6 +114,10 @@ class RuleFilters(BaseModel):
         }
 
 
+def hours_text(hours: float) -> str:
+    return "1 hour" if hours == 1 else f"{hours:g} hours"
+
+
 def rule_id(name: str) -> str:
     """Names are unique regardless of case: registering a name again replaces the rule."""
     return hashlib.sha1(name.casefold().encode("utf-8")).hexdigest()[:20]

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from alerts.rule_model import AlertRule, Firing
+from alerts.rule_model import AlertRule, Firing, hours_text
 from alerts.rule_types import register_rule_type
 from alerts.rule_types.coverage import articles_by_id, matching_coverage
 from alerts.windows import story_growth
@@ -40,7 +40,7 @@ class StoryGrowthRule(AlertRule):
         grown = story_growth(coverage, self.min_outlets, timedelta(hours=self.within_hours))
         articles = articles_by_id(engine, settings, [growth.article_id for growth in grown])
         return [Firing(self, articles[growth.article_id], growth.story_id, growth.at,
-                       f"reached {len(growth.outlets)} outlets within {self.within_hours:g} hours: "
+                       f"reached {len(growth.outlets)} outlets within {hours_text(self.within_hours)}: "
                        + ", ".join(growth.outlets))
                 for growth in grown if growth.article_id in articles]
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from alerts.rule_model import AlertRule, Firing
+from alerts.rule_model import AlertRule, Firing, hours_text
 from alerts.rule_types import register_rule_type
 from alerts.rule_types.coverage import articles_by_id, matching_coverage
 from alerts.windows import threshold_crossings
@@ -48,7 +48,7 @@ class ThresholdRule(AlertRule):
             crossings = crossings[-1:]
         articles = articles_by_id(engine, settings, [coverage[c.index].article_id for c in crossings])
         return [Firing(self, articles[coverage[c.index].article_id], GROUP_KEY, c.at,
-                       f"{c.count} matching articles within {self.window_hours:g} hours")
+                       f"{c.count} matching articles within {hours_text(self.window_hours)}")
                 for c in crossings if coverage[c.index].article_id in articles]
 
     def evaluate(self, engine: SearchEngine, settings: Settings, now: datetime) -> list[Firing]:
