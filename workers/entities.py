@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import Generic, TypeVar
 
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
@@ -46,28 +47,26 @@ class PhraseIndex(Generic[V]):
 
     def find(self, sentence: str) -> list[tuple[V, int, int]]:
         """Longest match at each position, left to right: (value, start, end)."""
-        spans, keys = _words(sentence)
+        keys = _word_keys(sentence)
         found: list[tuple[V, int, int]] = []
         prefixes, values, total = self._prefixes, self._values, len(keys)
-        position = 0
-        while position < total:
-            if keys[position] not in prefixes:
-                position += 1  # the common case: no name starts with this word
+        resume = 0  # the first word after the last match
+        # The common case, no name starting with a word, is sorted out in C (compress).
+        for position in compress(range(total), map(prefixes.__contains__, keys)):
+            if position < resume:
                 continue
             best = 0
             joined = ""
-            for length in range(1, min(MAX_PHRASE_TOKENS, total - position) + 1):
-                joined += keys[position + length - 1]
+            for length, key in enumerate(keys[position:position + MAX_PHRASE_TOKENS], start=1):
+                joined += key
                 if joined not in prefixes:
                     break
                 if joined in values:
-                    best = length
+                    best, best_key = length, joined
             if best:
-                found.append((values["".join(keys[position:position + best])],
-                              spans[position][0], spans[position + best - 1][1]))
-                position += best
-            else:
-                position += 1
+                spans = _word_spans(sentence)
+                found.append((values[best_key], spans[position][0], spans[position + best - 1][1]))
+                resume = position + best
         return found
 
 
@@ -180,12 +179,34 @@ def _key(alias: str) -> str:
     return _NOT_ALNUM.sub("", alias.casefold())
 
 
+# Punctuation common in news that is neither a letter, a digit nor a joiner of _WORD:
+# a space in its place leaves the words as they were, and the text often plain ASCII.
+_TYPOGRAPHIC = ("\u2019", "\u201c", "\u201d", "\u2014", "\u2013", "\xa0", "\u2018", "\u2026", "\u2022")
+# In ASCII text a word's key is its letters and digits, lower-cased: joiners between
+# two of them go (as _key drops them), and what is left splits into the keys.
+# (The joiner first, then the look back: a pattern that starts with a character class is
+# searched for far faster than one that starts with a look-behind.)
+_ASCII_JOINER = re.compile(r"[\-.@&](?<=[a-z0-9][\-.@&])(?=[a-z0-9])")
+_ASCII_KEY = re.compile(r"[a-z0-9]+")
+
+
 @lru_cache(maxsize=4096)
-def _words(sentence: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
-    """Word spans and their look-up keys; cached because every phrase index reads
-    the same sentences."""
-    matches = list(_WORD.finditer(sentence))
-    return tuple(m.span() for m in matches), tuple(_key(m.group(0)) for m in matches)
+def _word_keys(sentence: str) -> tuple[str, ...]:
+    """The look-up key of each word (see PhraseIndex); cached because every phrase
+    index reads the same sentences."""
+    plain = sentence
+    for mark in _TYPOGRAPHIC:
+        if mark in plain:
+            plain = plain.replace(mark, " ")
+    if plain.isascii():
+        return tuple(_ASCII_KEY.findall(_ASCII_JOINER.sub("", plain.lower())))
+    return tuple(_key(match.group(0)) for match in _WORD.finditer(sentence))
+
+
+@lru_cache(maxsize=256)
+def _word_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Where each word of ``_word_keys`` is; needed only where a name was found."""
+    return tuple(match.span() for match in _WORD.finditer(sentence))
 
 
 @lru_cache(maxsize=1)
@@ -260,6 +281,36 @@ def country_mentions(text: str) -> list[CountryMention]:
     return found
 
 
+# Compiled once: these run on every country mention. Heads and tails are slices of the
+# sentence, so that anchors and lookbehinds see only the words near the mention.
+_AGENCY_SPEAKS = re.compile(r"\s+(?:said|says|announced|claimed|uncovered)\b")
+_CULPRIT_BEFORE = re.compile(r"(?:attributed to|linked to|tied to|blamed|blames|backed by|on behalf of|"
+                             r"working for|work for)\s+(?:the\s+)?$", re.IGNORECASE)
+_THREAT_WORD_AFTER = re.compile(rf"\s*(?:\w+\s+){{0,2}}{_ACTOR_WORDS}\b", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:the\s+)?")
+_VICTIM_NOUN_AFTER = re.compile(rf"\s*(?:[\w\-]+\s+){{0,2}}{_VICTIM_NOUNS}\b", re.IGNORECASE)
+_TARGETED_BEFORE = re.compile(r"(?:\bagainst|\btarget\w*|\bhit|\bbreach\w*|\bhack\w*|\binto|\bacross|"
+                              r"(?<!embassy )(?<!mission )(?<!based )(?<!conference )\bin|"
+                              r"\bidentified in|\bvictims? in|\bspying on|\bspied on)\s+"
+                              r"(?:the\s+)?(?:[\w\-]+\s+){0,2}$", re.IGNORECASE)
+
+
+_SPONSORS: dict[int, tuple[Taxonomy, frozenset[str]]] = {}
+
+
+def _known_sponsors(taxonomy: Taxonomy) -> frozenset[str]:
+    """The states behind the taxonomy's actors, read once per taxonomy (a taxonomy is
+    not changed once built: its by_id would be stale). The entry holds the taxonomy
+    itself, so its id cannot pass to another object while cached."""
+    cached = _SPONSORS.get(id(taxonomy))
+    if cached is None or cached[0] is not taxonomy:
+        if len(_SPONSORS) >= 8:  # tests build many small taxonomies
+            _SPONSORS.clear()
+        cached = taxonomy, frozenset(actor.state for actor in taxonomy.actors if actor.state)
+        _SPONSORS[id(taxonomy)] = cached
+    return cached[1]
+
+
 def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
                       mentions: Sequence[CountryMention] | None = None) -> list[str]:
     """States named as behind the activity: the actors' sponsors, agencies
@@ -269,21 +320,22 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
         actor = taxonomy.by_id.get(actor_id)
         if actor and actor.state:
             states.append(actor.state)
-    states += [STATE_AGENCIES[match.group(1)] for match in _AGENCY_PATTERN.finditer(text)
-               if not re.match(r"\s+(?:said|says|announced|claimed|uncovered)\b", text[match.end():])]
+    if any(agency in text for agency in STATE_AGENCIES):  # plain look-ups skip the pattern on most articles
+        states += [STATE_AGENCIES[match.group(1)] for match in _AGENCY_PATTERN.finditer(text)
+                   if not _AGENCY_SPEAKS.match(text, match.end())]
     # "Danish intelligence" is usually a victim's agency; an adjective next to a threat
     # word names a sponsor only for states the taxonomy knows to run such operations.
-    known_sponsors = {actor.state for actor in taxonomy.actors if actor.state}
+    known_sponsors: frozenset[str] | None = None  # read off the taxonomy only when a threat word asks
     for mention in country_mentions(text) if mentions is None else mentions:
         if _speaks(mention):
             continue
         tail = mention.sentence[mention.end:mention.end + 60]
         head = mention.sentence[max(mention.start - 40, 0):mention.start]
-        named_as_culprit = re.search(
-            r"(?:attributed to|linked to|tied to|blamed|blames|backed by|on behalf of|"
-            r"working for|work for)\s+(?:the\s+)?$", head, re.IGNORECASE)
-        threat_word_follows = re.match(rf"\s*(?:\w+\s+){{0,2}}{_ACTOR_WORDS}\b", tail, re.IGNORECASE)
-        if named_as_culprit or (threat_word_follows and mention.code in known_sponsors):
+        named_as_culprit = _CULPRIT_BEFORE.search(head)
+        threat_word_follows = _THREAT_WORD_AFTER.match(tail)
+        if threat_word_follows and known_sponsors is None:
+            known_sponsors = _known_sponsors(taxonomy)
+        if named_as_culprit or (threat_word_follows and known_sponsors and mention.code in known_sponsors):
             states.append(mention.code)
     return list(dict.fromkeys(states))
 
@@ -302,18 +354,13 @@ def victim_countries(text: str, sponsors: Sequence[str],
         in_list_with_victim = (
             previous is not None and previous.sentence == mention.sentence
             and (previous.sentence, previous.start) in qualified
-            and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:the\s+)?",
-                             mention.sentence[previous.end:mention.start]) is not None)
+            and _LIST_JOIN.fullmatch(mention.sentence, previous.end, mention.start) is not None)
         speaker = _speaks(mention)
         if speaker and _OWN_VICTIM.search(mention.sentence) and mention.code not in sponsors:
             victims.append(mention.code)  # "Norway said ... breached its ministries"
         elif mention.code not in sponsors and not speaker and (
                 in_list_with_victim
-                or re.match(rf"\s*(?:[\w\-]+\s+){{0,2}}{_VICTIM_NOUNS}\b", tail, re.IGNORECASE)
-                or re.search(r"(?:\bagainst|\btarget\w*|\bhit|\bbreach\w*|\bhack\w*|\binto|\bacross|"
-                             r"(?<!embassy )(?<!mission )(?<!based )(?<!conference )\bin|"
-                             r"\bidentified in|\bvictims? in|\bspying on|\bspied on)\s+"
-                             r"(?:the\s+)?(?:[\w\-]+\s+){0,2}$", head, re.IGNORECASE)):
+                or _VICTIM_NOUN_AFTER.match(tail) or _TARGETED_BEFORE.search(head)):
             victims.append(mention.code)
             qualified.add((mention.sentence, mention.start))
         previous = mention

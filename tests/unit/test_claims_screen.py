@@ -36,15 +36,16 @@ NAMED = [
     "Ukrainian intelligence said so.",
     "APT 41 struck again.", "APT-29 struck again.", "APT29 struck again.",
     "UNC2452 returned.", "TA505 returned.", "Storm-0558 returned.", "UAC-0010 returned.", "DEV-0537 returned.",
-    "The GRU and the FSB, the SVR, the MSS, the IRGC, MOIS and the RGB were named.",
+    *(f"The {agency} was named." for agency in ("GRU", "FSB", "SVR", "MSS", "IRGC", "MOIS", "RGB")),
     "The NSA said nothing.", "The Revolutionary Guard denied it.", "The National Security Agency declined.",
     "The Ministry of State Security was blamed.", "Lazarus stole coins.", "The Equation Group leaked.",
-    "Sandworm, Turla, Gamaredon and Kimsuky were busy.", "Winnti and Fancy Bear and Cozy Bear were busy.",
-    "MirrorFace, TraderTraitor, CyberAv3ngers, HAFNIUM and OceanLotus were busy.",
-    "Volt Typhoon, Midnight Blizzard, Mint Sandstorm, Jade Sleet and Cotton Tempest hid.",
-    "Wicked Panda, Venomous Bear, Charming Kitten, Labyrinth Chollima and Stately Taurus hid.",
-    "Cloaked Ursa, Slow Pisces, Scattered Spider and Predatory Sparrow hid.",
-    "Transparent Tribe, Earth Lusca and Pipe Hound hid.",
+    *(f"{name} was busy." for name in ("Sandworm", "Turla", "Gamaredon", "Kimsuky", "Winnti", "Fancy Bear",
+                                       "Cozy Bear", "MirrorFace", "TraderTraitor", "CyberAv3ngers", "HAFNIUM",
+                                       "OceanLotus")),
+    # One family word per sentence, so a literal left out of the screen shows.
+    *(f"Quiet {family} hid." for family in ("Typhoon", "Blizzard", "Sandstorm", "Sleet", "Tempest", "Panda", "Bear",
+                                            "Kitten", "Chollima", "Taurus", "Ursa", "Pisces", "Spider", "Sparrow",
+                                            "Tribe", "Lusca", "Hound")),
 ]
 GENERIC = [
     "HACKERS got in.", "The spies left.", "A SPYWARE kit.", "It was espionage.", "ESPİONAGE, in Turkish capitals.",

@@ -1,0 +1,72 @@
+"""The fast ways workers/entities.py reads words and sponsors give what the plain
+ways give."""
+
+import pytest
+
+from coverwatch.taxonomy import Actor, Taxonomy
+from workers.entities import (
+    _TYPOGRAPHIC,
+    _WORD,
+    _key,
+    _known_sponsors,
+    _word_keys,
+    _word_spans,
+    sponsoring_states,
+)
+
+SENTENCES = [
+    "U.S.-led sanctions followed the APT-28 report.",
+    "Mail x.Russia@gov.example & A&B Co. -- or a--b, a.-b, e.g.-style and a-.b.",
+    "“Fancy Bear,” she said — the group’s ‘APT 28’ … • tracked\xa0as Sofacy – again.",
+    "Die Straße in İstanbul, ıslak, ΣΊΣΥΦΟΣ and ﬁre.",
+    "snake_case_name, __init__ and x_y-z.",
+    "APT41’s Winnti; APT 41/Winnti (APT-41) and apt41.",
+    "Numbers 1.5-2.0 and CVE-2024-12345 and 10.0.0.1.",
+    "",
+    "   ",
+    "-.@&",
+    "Ends with a joiner-",
+]
+
+
+def _plain_keys(sentence: str) -> tuple[str, ...]:
+    return tuple(_key(match.group(0)) for match in _WORD.finditer(sentence))
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_word_keys_are_the_keys_of_the_words(sentence: str) -> None:
+    assert _word_keys(sentence) == _plain_keys(sentence)
+    assert len(_word_spans(sentence)) == len(_word_keys(sentence))
+
+
+def test_typographic_marks_are_neither_word_characters_nor_joiners() -> None:
+    # A space in their place must leave every word as it was.
+    assert all(not mark.isalnum() and mark not in "_-.@&" for mark in _TYPOGRAPHIC)
+
+
+def test_an_ascii_sentence_with_joiners_keeps_them_out_of_the_keys() -> None:
+    assert _word_keys("U.S.-led APT-28") == ("us", "led", "apt28")
+
+
+def _taxonomy(state: str) -> Taxonomy:
+    return Taxonomy([Actor(id=f"X-{state}", name=f"Group {state}", state=state)])
+
+
+def test_sponsors_are_read_per_taxonomy() -> None:
+    first, second = _taxonomy("RU"), _taxonomy("KP")
+    assert _known_sponsors(first) == {"RU"}
+    assert _known_sponsors(second) == {"KP"}
+    assert _known_sponsors(first) == {"RU"}
+
+
+def test_a_nationality_beside_a_threat_word_is_a_sponsor_only_where_the_taxonomy_has_one() -> None:
+    text = "Officials said Russian hackers broke in."
+    assert sponsoring_states(text, [], _taxonomy("RU")) == ["RU"]
+    assert sponsoring_states(text, [], _taxonomy("KP")) == []
+
+
+def test_agencies_are_found_only_as_names() -> None:
+    taxonomy = _taxonomy("RU")
+    assert sponsoring_states("The operation was run by the GRU.", [], taxonomy) == ["RU"]
+    assert sponsoring_states("The GRU said nothing of the kind.", [], taxonomy) == []
+    assert sponsoring_states("An AGRUMENT about GRUNTS.", [], taxonomy) == []
