@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.dev_sets import shared_dir  # noqa: E402
 from coverwatch.models import parse_timestamp  # noqa: E402
-from workers.clustering import ClusterItem, OnlineClusterer, article_vector, salient_names  # noqa: E402
+from workers.clustering import ClusterItem, OnlineClusterer, article_vector, mentioned_years, salient_names  # noqa: E402
 from workers.evaluation import bcubed  # noqa: E402
 
 Record = dict[str, Any]
@@ -56,7 +56,8 @@ def item_of(record: Record) -> ClusterItem:
     language = record.get("language") or "en"
     return ClusterItem(id=record["id"], vector=article_vector(record["title"], "", record["body"], language),
                        published=parse_timestamp(record.get("published_at")) or NO_DATE,
-                       names=salient_names(record["title"], record["body"], language))
+                       names=salient_names(record["title"], record["body"], language),
+                       years=mentioned_years(record["title"], record["body"]))
 
 
 def online_stories(records: Sequence[Record], threshold: float | None = None) -> dict[str, str]:

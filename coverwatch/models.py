@@ -72,6 +72,7 @@ class Article(BaseModel):
     cluster_terms: list[str] = Field(default_factory=list)
     cluster_weights: list[float] = Field(default_factory=list)
     cluster_names: list[str] = Field(default_factory=list)  # salient names, lower case: who the story is about
+    cluster_years: list[str] = Field(default_factory=list)  # years the text names: when
 
     @field_validator("title", "body", "lead")
     @classmethod

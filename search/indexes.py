@@ -63,6 +63,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     # Read from doc values by story candidate searches, which then need no _source.
     "cluster_features": {"type": "keyword", "index": False, "doc_values": True},
     "cluster_names": {"type": "keyword", "index": False, "doc_values": True},
+    "cluster_years": {"type": "keyword", "index": False, "doc_values": True},
 }
 
 STORY_PROPERTIES: dict[str, Any] = {

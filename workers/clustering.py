@@ -55,7 +55,7 @@ wednesday thursday friday saturday sunday today yesterday since still however ma
 mr ms mrs people time including like well even back made make many much way per
 """.split())
 _TOKEN = re.compile(r"[^\W_](?:[\w'’.\-]*[^\W_])?")
-_YEAR = re.compile(r"(?:19[5-9]|20[0-4])\d")
+_YEAR = re.compile(r"\b(?:19[5-9]|20[0-4])\d\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 _EDGE = "`'\"“”‘’.,;:()[]!?"
 
@@ -98,6 +98,12 @@ def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]
                      and zipf_frequency(name, language if language in _LANGUAGES else "en") < COMMON_NAME_ZIPF)
 
 
+def mentioned_years(title: str, body: str) -> frozenset[str]:
+    """Every year the article names: reports of two incidents of one kind years
+    apart rarely share one, while reports of one incident nearly always do."""
+    return frozenset(_YEAR.findall(f"{title}\n{body}"))
+
+
 def article_vector(title: str, lead: str, body: str, language: str = "en",
                    limit: int = TOP_TERMS) -> dict[str, float]:
     """The article's heaviest TF-IDF terms, L2-normalised, heaviest first.
@@ -131,15 +137,13 @@ class ClusterItem:
     story_id: str | None = None
     source: str = ""
     names: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
 
     @cached_property
     def mentions(self) -> frozenset[str]:
         """Every term the item is known to contain (its top terms and its names)."""
         return self.names | self.vector.keys()
 
-    @cached_property
-    def years(self) -> frozenset[str]:
-        return frozenset(term for term in self.vector if _YEAR.fullmatch(term))
 
 
 def name_mismatch(a: ClusterItem, b: ClusterItem) -> float:

@@ -29,6 +29,7 @@ from workers.clustering import (
     ClusterItem,
     OnlineClusterer,
     article_vector,
+    mentioned_years,
     salient_names,
     stories_to_merge,
 )
@@ -36,7 +37,7 @@ from workers.clustering import (
 CANDIDATES_PER_ARTICLE = 25
 STORY_REFRESH_SECONDS = 5
 _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
-                     "victim_countries", "malware", "cves", "story_id", "source", "cluster_names"]
+                     "victim_countries", "malware", "cves", "story_id", "source", "cluster_names", "cluster_years"]
 
 
 def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
@@ -55,7 +56,8 @@ def _item(article_id: str, vector: dict[str, float], published: datetime, values
 
     return ClusterItem(id=article_id, vector=vector, published=published, actors=many("actors"),
                        victims=many("victim_countries"), malware=many("malware"), cves=many("cves"),
-                       story_id=single("story_id"), source=single("source") or "", names=many("cluster_names"))
+                       story_id=single("story_id"), source=single("source") or "", names=many("cluster_names"),
+                       years=many("cluster_years"))
 
 
 def item_from_article(article: Article) -> ClusterItem:
@@ -69,7 +71,8 @@ def item_from_source(source: dict[str, Any]) -> ClusterItem:
                                         strict=False)), published or utc_now(), source)
 
 
-_ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names"}
+_ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names",
+                "cluster_years"}
 _DOC_VALUE_FIELDS = ["id", "cluster_features", *sorted(_ITEM_FIELDS), {"field": "event_time", "format": "epoch_millis"}]
 
 
@@ -112,6 +115,7 @@ def vectorise(articles: Sequence[Article]) -> None:
         article.cluster_terms = list(vector)
         article.cluster_weights = list(vector.values())
         article.cluster_names = sorted(salient_names(article.title, article.body, article.language))
+        article.cluster_years = sorted(mentioned_years(article.title, article.body))
 
 
 def candidate_query(article: Article) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from workers.clustering import (
     OnlineClusterer,
     article_vector,
     background_idf,
+    mentioned_years,
     name_mismatch,
     salient_names,
     similarity,
@@ -26,7 +27,8 @@ NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def _item(item_id: str, title: str, body: str) -> ClusterItem:
-    return ClusterItem(item_id, article_vector(title, "", body), NOW, names=salient_names(title, body))
+    return ClusterItem(item_id, article_vector(title, "", body), NOW, names=salient_names(title, body),
+                       years=mentioned_years(title, body))
 
 
 def test_rare_names_outweigh_common_words() -> None:
