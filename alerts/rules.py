@@ -19,9 +19,22 @@ from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES, RULES
 from search.queries import all_rules, query_validation
 
-__all__ = ["AlertRule", "DeliveryMode", "InvalidRule", "RuleFilters", "RuleSchemaError", "delete_rule",
-           "from_document", "get_rule", "list_rules", "register_rule", "rule_id", "rule_spec",
-           "to_document"]
+__all__ = [
+    "AlertRule",
+    "DeliveryMode",
+    "InvalidRule",
+    "RuleFilters",
+    "RuleSchemaError",
+    "check_query",
+    "delete_rule",
+    "from_document",
+    "get_rule",
+    "list_rules",
+    "register_rule",
+    "rule_id",
+    "rule_spec",
+    "to_document",
+]
 
 
 class InvalidRule(ValueError):
@@ -64,9 +77,8 @@ def from_document(document: dict[str, Any]) -> AlertRule:
                        "enabled": stored.get("enabled", True)})
 
 
-def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> str:
-    """Validate the query against the article index, then store it (same name = replace)."""
-    rule = typed(rule)
+def check_query(engine: SearchEngine, settings: Settings, rule: AlertRule) -> None:
+    """InvalidRule unless the engine parses the rule's query against the article index."""
     try:
         engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
                        query_validation(rule.matching_query()))
@@ -75,6 +87,12 @@ def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> 
             raise InvalidRule(f"rule {rule.name!r}: query does not parse: "
                               f"{rule.query_string!r}") from failure
         raise
+
+
+def register_rule(engine: SearchEngine, settings: Settings, rule: AlertRule) -> str:
+    """Validate the query against the article index, then store it (same name = replace)."""
+    rule = typed(rule)
+    check_query(engine, settings, rule)
     engine.request("PUT", f"/{settings.index_name(RULES)}/_doc/{rule.id}", to_document(rule),
                    params={"refresh": "true"})
     return rule.id

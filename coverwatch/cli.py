@@ -173,6 +173,7 @@ def _rules(args: argparse.Namespace) -> int:
     from alerts.rules import (
         AlertRule,
         InvalidRule,
+        check_query,
         delete_rule,
         get_rule,
         list_rules,
@@ -183,18 +184,27 @@ def _rules(args: argparse.Namespace) -> int:
     from search.indexes import ensure_indices
 
     settings = get_settings()
-    engine = connect(settings.search_url)
-    ensure_indices(engine, settings)
     try:
+        if args.action == "load":
+            source = Path(args.path) if args.path else settings.rules_dir
+            rules = load_rule_files(source)
+            if not rules:
+                print(f"no rules in {source}")
+                return 0
+            if args.check:  # the schema only: no engine needed
+                for rule in rules:
+                    print(f"rule {rule.name!r} ({rule.type}) valid")
+                return 0
+        engine = connect(settings.search_url)
+        ensure_indices(engine, settings)
         if args.action == "add":
             rule = AlertRule(name=args.name, query_string=args.query, subscribers=args.email)
             print(f"rule {rule.name!r} registered as {register_rule(engine, settings, rule)}")
         elif args.action == "load":
-            rules = load_rule_files(Path(args.path) if args.path else settings.rules_dir)
+            for rule in rules:  # every query parses before any rule is stored
+                check_query(engine, settings, rule)
             for rule in rules:
-                if not args.check:
-                    register_rule(engine, settings, rule)
-                print(f"rule {rule.name!r} ({rule.type}) {'valid' if args.check else 'registered'}")
+                print(f"rule {rule.name!r} ({rule.type}) registered as {register_rule(engine, settings, rule)}")
         elif args.action == "show":
             stored = get_rule(engine, settings, args.name)
             if stored is None:
