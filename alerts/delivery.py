@@ -93,7 +93,7 @@ def deliver_firing(engine: SearchEngine, settings: Settings, firing: Firing, sub
     if isinstance(claimed, DeliveryOutcome):
         return claimed
     context = alert_context(rule.id, rule.name, rule.type, rule.query_string, article, settings,
-                            message_id(claimed), firing.summary)
+                            message_id(claimed), firing.summary, firing.details)
     try:
         channel.deliver(context, recipient, claimed)
     except TransportError:

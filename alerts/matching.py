@@ -40,6 +40,6 @@ def percolated_firings(hits: Sequence[Mapping[str, Any]], articles: Sequence[Art
             article = articles[int(slot)]
             opened = article.story_id is not None and article.story_id in opened_story_ids
             if rule.enabled and rule.fires_on(article, opened):
-                firing = Firing(rule, article, article.story_id or article.id, now)
+                firing = rule.percolated_firing(article, now)
                 notices.extend(Notice(firing, subscriber) for subscriber in rule.subscribers)
     return notices

@@ -30,6 +30,7 @@ class AlertContext:
     message_id: str
     # What the rule type adds ("reached 5 outlets within 6 hours"); empty for plain matches.
     summary: str
+    details: dict[str, Any]
     lead: str
     published: str
     search_url: str
@@ -43,6 +44,7 @@ class AlertContext:
             "article": self.article,
             "subscriber": recipient,
             "summary": self.summary,
+            "details": self.details,
             "lead": self.lead,
             "published": self.published,
             "search_url": self.search_url,
@@ -57,6 +59,7 @@ class AlertContext:
             "rule": {"id": self.rule_id, "name": self.rule_name, "type": self.rule_type,
                      "query_string": self.query_string},
             "summary": self.summary,
+            "details": self.details,
             "article": {
                 "id": article.id, "title": article.title, "url": article.canonical_url,
                 "source": article.source, "language": article.language,
@@ -71,11 +74,12 @@ class AlertContext:
 
 
 def alert_context(rule_id: str, rule_name: str, rule_type: str, query_string: str, article: Article,
-                  settings: Settings, message_id: str, summary: str = "") -> AlertContext:
+                  settings: Settings, message_id: str, summary: str = "",
+                  details: dict[str, Any] | None = None) -> AlertContext:
     search_terms = query_string or article.title
     return AlertContext(
         rule_id=rule_id, rule_name=rule_name, rule_type=rule_type, query_string=query_string,
-        article=article, message_id=message_id, summary=summary,
+        article=article, message_id=message_id, summary=summary, details=dict(details or {}),
         lead=shorten(article.lead or article.body, LEAD_CHARS),
         published=article.published_at.strftime("%d %b %Y %H:%M UTC") if article.published_at else "",
         search_url=f"{settings.public_url}/?{urlencode({'q': search_terms})}",

@@ -9,7 +9,7 @@ tell the rule's subscribers about.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -177,6 +177,10 @@ class AlertRule(BaseModel):
         """For percolated types: does this matching article alert?"""
         return True
 
+    def percolated_firing(self, article: Article, now: datetime) -> Firing:
+        """The firing for a matching article it fires on: keyed by its story."""
+        return Firing(self, article, article.story_id or article.id, now)
+
     def summary(self) -> str:
         """One line saying what the rule watches for, for `rules list`."""
         what = self.query_string or "(filters only)"
@@ -201,9 +205,12 @@ class Firing:
     article: Article
     group_key: str
     fired_at: datetime
-    # What the rule type adds to the message ("reached 5 outlets within 6 hours").
+    # What the rule type adds to the message: one line ("reached 5 outlets within
+    # 6 hours") and the figures behind it, as plain JSON values.
     summary: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
-    def occasion(self) -> dict[str, str]:
+    def occasion(self) -> dict[str, Any]:
         """The firing without its rule and article, as a task message carries it."""
-        return {"group_key": self.group_key, "fired_at": self.fired_at.isoformat(), "summary": self.summary}
+        return {"group_key": self.group_key, "fired_at": self.fired_at.isoformat(), "summary": self.summary,
+                "details": self.details}

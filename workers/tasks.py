@@ -184,14 +184,15 @@ def _queue_deliveries(notices: list[Notice]) -> list[str]:
 
 @app.task(base=StageTask, name="workers.deliver")
 def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str,
-            occasion: dict[str, str] | None = None) -> str:
+            occasion: dict[str, Any] | None = None) -> str:
     """Send one alert. ``occasion`` is the firing's key, time and summary;
     without it (messages queued before rule types) the article's story is the key."""
     settings = get_settings()
     typed_rule, alerted = parse_rule(rule), Article.model_validate(article)
     occasion = occasion or {}
     firing = Firing(typed_rule, alerted, occasion.get("group_key") or alerted.story_id or alerted.id,
-                    parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""))
+                    parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""),
+                    occasion.get("details") or {})
     outcome = deliver_firing(engine(), settings, firing, subscriber)
     count(f"alerts.{outcome.value}")
     return outcome.value

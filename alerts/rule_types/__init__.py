@@ -1,9 +1,12 @@
 """The rule-type registry: ``type`` name -> rule class. A new type is one module
-here that subclasses alerts.rule_model.AlertRule, pins ``type`` with a Literal,
-decorates the class with :func:`register_rule_type`, and is imported below."""
+in this package that subclasses alerts.rule_model.AlertRule, pins ``type`` with
+a Literal and decorates the class with :func:`register_rule_type`; every public
+module here is imported (and so registered) when the package is."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -62,8 +65,10 @@ def typed(rule: AlertRule) -> AlertRule:
     return parse_rule(rule.model_dump(mode="json"))
 
 
-# Importing a type's module registers it.
-from alerts.rule_types import match, new_story, story_growth, threshold  # noqa: E402
+def _import_rule_type_modules() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
 
-__all__ = ["RULE_TYPES", "RuleSchemaError", "match", "new_story", "parse_rule", "register_rule_type",
-           "story_growth", "threshold", "typed"]
+
+_import_rule_type_modules()

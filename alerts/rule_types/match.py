@@ -8,7 +8,7 @@ from typing import Literal
 
 from alerts.rule_model import AlertRule, Firing
 from alerts.rule_types import register_rule_type
-from alerts.rule_types.coverage import matching_articles
+from alerts.rule_types._coverage import matching_articles
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.engine import SearchEngine

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from alerts.rule_model import AlertRule, Firing, hours_text
 from alerts.rule_types import register_rule_type
-from alerts.rule_types.coverage import articles_by_id, matching_coverage
+from alerts.rule_types._coverage import articles_by_id, matching_coverage
 from alerts.windows import story_growth
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
@@ -41,7 +41,8 @@ class StoryGrowthRule(AlertRule):
         articles = articles_by_id(engine, settings, [growth.article_id for growth in grown])
         return [Firing(self, articles[growth.article_id], growth.story_id, growth.at,
                        f"reached {len(growth.outlets)} outlets within {hours_text(self.within_hours)}: "
-                       + ", ".join(growth.outlets))
+                       + ", ".join(growth.outlets),
+                       {"outlets": list(growth.outlets), "within_hours": self.within_hours})
                 for growth in grown if growth.article_id in articles]
 
     def evaluate(self, engine: SearchEngine, settings: Settings, now: datetime) -> list[Firing]:

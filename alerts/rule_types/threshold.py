@@ -11,7 +11,7 @@ from pydantic import Field
 
 from alerts.rule_model import AlertRule, Firing, hours_text
 from alerts.rule_types import register_rule_type
-from alerts.rule_types.coverage import articles_by_id, matching_coverage
+from alerts.rule_types._coverage import articles_by_id, matching_coverage
 from alerts.windows import threshold_crossings
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
@@ -48,14 +48,15 @@ class ThresholdRule(AlertRule):
             crossings = crossings[-1:]
         articles = articles_by_id(engine, settings, [coverage[c.index].article_id for c in crossings])
         return [Firing(self, articles[coverage[c.index].article_id], GROUP_KEY, c.at,
-                       f"{c.count} matching articles within {hours_text(self.window_hours)}")
+                       f"{c.count} matching articles within {hours_text(self.window_hours)}",
+                       {"matching_articles": c.count, "window_hours": self.window_hours})
                 for c in crossings if coverage[c.index].article_id in articles]
 
     def evaluate(self, engine: SearchEngine, settings: Settings, now: datetime) -> list[Firing]:
         # Only the trailing window decides whether the rule holds now.
         coverage_start = now - self.window
         firings = self._firings(engine, settings, coverage_start, now, only_latest=True)
-        return [Firing(f.rule, f.article, f.group_key, now, f.summary) for f in firings]
+        return [Firing(f.rule, f.article, f.group_key, now, f.summary, f.details) for f in firings]
 
     def preview(self, engine: SearchEngine, settings: Settings, since: datetime,
                 until: datetime) -> list[Firing]:

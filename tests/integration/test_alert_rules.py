@@ -100,6 +100,7 @@ def test_story_growth_counts_outlets_within_the_window(engine: SearchEngine, own
     quick = preview_rule(engine, own, _rule(type="story_growth", min_outlets=3, within_hours=1.5), now=NOW)
     assert [(f.group_key, _titles([f])[0]) for f in quick] == [("s-grid", "grid-c")]
     assert "wire-a, wire-b, wire-c" in quick[0].summary
+    assert quick[0].details == {"outlets": ["wire-a", "wire-b", "wire-c"], "within_hours": 1.5}
     assert preview_rule(engine, own, _rule(type="story_growth", min_outlets=4, within_hours=2), now=NOW) == []
     slow = preview_rule(engine, own, _rule(type="story_growth", min_outlets=4, within_hours=10), now=NOW)
     assert _titles(slow) == ["grid-d"]
@@ -115,7 +116,9 @@ def test_filters_narrow_previews(engine: SearchEngine, own: Settings) -> None:
 def test_filtered_rule_percolates_only_matching_articles(engine: SearchEngine, own: Settings) -> None:
     rules = [_rule(name="by alias", query_string="",
                    filters={"actors": ["Voodoo Bear"], "victim_countries": "Ukraine"}),
-             _rule(name="by claim", filters={"claim_types": ["government"], "min_relevance": 0.8})]
+             _rule(name="by claim", filters={"claim_types": ["government"], "min_relevance": 0.8}),
+             # Stored without a percolator query: evaluated on a schedule, never matched here.
+             _rule(name="periodic", type="story_growth", min_outlets=2, within_hours=3)]
     for rule in rules:
         register_rule(engine, own, rule)
     documents = [

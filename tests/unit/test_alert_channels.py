@@ -41,7 +41,8 @@ def _context() -> AlertContext:
                       published_at=datetime(2026, 11, 19, 6, 0, tzinfo=UTC), story_id="s123",
                       attributed_states=["CN"])
     return alert_context("r1", "Grid", "story_growth", '"Volt Typhoon"', article, _settings(),
-                         "<d1@coverwatch.local>", "reached 3 outlets within 6 hours")
+                         "<d1@coverwatch.local>", "reached 3 outlets within 6 hours",
+                         {"outlets": ["a", "b", "c"], "within_hours": 6.0})
 
 
 def test_targets_pick_their_channel() -> None:
@@ -83,6 +84,7 @@ def test_one_context_renders_as_email_and_as_json() -> None:
     payload = json.loads(WebhookChannel(SECRET.encode(), 5).render(context, "https://h.example"))
     assert payload["rule"] == {"id": "r1", "name": "Grid", "type": "story_growth", "query_string": '"Volt Typhoon"'}
     assert payload["summary"] == "reached 3 outlets within 6 hours"
+    assert payload["details"] == {"outlets": ["a", "b", "c"], "within_hours": 6.0}
     assert payload["article"]["title"] == "Volt Typhoon <b>in</b> the grid"  # JSON carries text, not markup
     assert payload["article"]["attributed_states"] == ["CN"]
     assert payload["story_url"] == "https://coverwatch.example/stories/s123"

@@ -158,14 +158,15 @@ def test_new_story_fires_only_on_the_article_that_opened_it() -> None:
             _hit({**base, "name": "New stories", "type": "new_story"}, [0, 1]),
             _hit({**base, "name": "Switched off", "enabled": False}, [0])]
     notices = percolated_firings(hits, [opener, follower], {"s-new"}, T0)
-    sent = sorted((n.firing.rule.name, n.firing.article.title, n.firing.group_key, n.subscriber) for n in notices)
+    sent = sorted((n.firing.rule.name, n.firing.article.title, n.firing.group_key, n.subscriber, n.firing.summary)
+                  for n in notices)
     assert sent == [
-        ("Every match", "Sandworm follower", "s-old", "a@example.org"),
-        ("Every match", "Sandworm follower", "s-old", "b@example.org"),
-        ("Every match", "Sandworm opener", "s-new", "a@example.org"),
-        ("Every match", "Sandworm opener", "s-new", "b@example.org"),
-        ("New stories", "Sandworm opener", "s-new", "a@example.org"),
-        ("New stories", "Sandworm opener", "s-new", "b@example.org"),
+        ("Every match", "Sandworm follower", "s-old", "a@example.org", ""),
+        ("Every match", "Sandworm follower", "s-old", "b@example.org", ""),
+        ("Every match", "Sandworm opener", "s-new", "a@example.org", ""),
+        ("Every match", "Sandworm opener", "s-new", "b@example.org", ""),
+        ("New stories", "Sandworm opener", "s-new", "a@example.org", "opened a new story"),
+        ("New stories", "Sandworm opener", "s-new", "b@example.org", "opened a new story"),
     ]
 
 
