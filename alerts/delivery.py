@@ -22,6 +22,7 @@ from typing import Any
 from alerts.channels import Channel, EmailChannel, open_channel
 from alerts.messages import alert_context
 from alerts.rule_model import AlertRule, Firing
+from alerts.targets import email_address
 from alerts.transports import MailTransport, TransportError
 from alerts.windows import realert_due
 from coverwatch.models import Article, parse_timestamp, utc_now
@@ -42,8 +43,10 @@ class DeliveryOutcome(StrEnum):
 
 
 def delivery_id(rule_id: str, subscriber: str, group_key: str, generation: int = 0) -> str:
-    # Generation 0 keeps the id deliveries had before realert existed.
-    key = f"{rule_id}\x1f{subscriber.casefold()}\x1f{group_key}"
+    # Generation 0 keeps the id deliveries had before realert existed. Addresses
+    # ignore case; a webhook URL's path may not.
+    identity = subscriber.casefold() if email_address(subscriber) else subscriber
+    key = f"{rule_id}\x1f{identity}\x1f{group_key}"
     if generation:
         key += f"\x1f{generation}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

@@ -13,6 +13,7 @@ from alerts.rule_model import AlertRule, Firing, hours_text
 from alerts.rule_types import register_rule_type
 from alerts.rule_types._coverage import articles_by_id, matching_coverage
 from alerts.windows import threshold_crossings
+from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
 
@@ -39,25 +40,24 @@ class ThresholdRule(AlertRule):
     def summary(self) -> str:
         return f"threshold: >= {self.min_articles} in {self.window_hours:g} h of {self.query_string or 'filters'}"
 
-    def _firings(self, engine: SearchEngine, settings: Settings, since: datetime,
-                 until: datetime, only_latest: bool) -> list[Firing]:
-        coverage = matching_coverage(engine, settings, self, since, until)
-        crossings = threshold_crossings([row.at for row in coverage], self.window, self.min_articles,
-                                        self.realert_window())
-        if only_latest:
-            crossings = crossings[-1:]
-        articles = articles_by_id(engine, settings, [coverage[c.index].article_id for c in crossings])
-        return [Firing(self, articles[coverage[c.index].article_id], GROUP_KEY, c.at,
-                       f"{c.count} matching articles within {hours_text(self.window_hours)}",
-                       {"matching_articles": c.count, "window_hours": self.window_hours})
-                for c in crossings if coverage[c.index].article_id in articles]
+    def _firing(self, article: Article, at: datetime, count: int) -> Firing:
+        return Firing(self, article, GROUP_KEY, at,
+                      f"{count} matching articles within {hours_text(self.window_hours)}",
+                      {"matching_articles": count, "window_hours": self.window_hours})
 
     def evaluate(self, engine: SearchEngine, settings: Settings, now: datetime) -> list[Firing]:
-        # Only the trailing window decides whether the rule holds now.
-        coverage_start = now - self.window
-        firings = self._firings(engine, settings, coverage_start, now, only_latest=True)
-        return [Firing(f.rule, f.article, f.group_key, now, f.summary, f.details) for f in firings]
+        """Fires when the trailing window holds enough; the message leads with the newest."""
+        coverage = matching_coverage(engine, settings, self, now - self.window, now)
+        if len(coverage) < self.min_articles:
+            return []
+        newest = articles_by_id(engine, settings, [coverage[-1].article_id])
+        return [self._firing(article, now, len(coverage)) for article in newest.values()]
 
     def preview(self, engine: SearchEngine, settings: Settings, since: datetime,
                 until: datetime) -> list[Firing]:
-        return self._firings(engine, settings, since, until, only_latest=False)
+        coverage = matching_coverage(engine, settings, self, since, until)
+        crossings = threshold_crossings([row.at for row in coverage], self.window, self.min_articles,
+                                        self.realert_window())
+        articles = articles_by_id(engine, settings, [coverage[c.index].article_id for c in crossings])
+        return [self._firing(articles[coverage[c.index].article_id], c.at, c.count)
+                for c in crossings if coverage[c.index].article_id in articles]

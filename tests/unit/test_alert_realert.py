@@ -143,6 +143,7 @@ def test_first_generation_keeps_the_delivery_id_of_before() -> None:
     assert delivery_id("r", "Desk@Example.org", "s1") == delivery_id("r", "desk@example.org", "s1", 0)
     assert delivery_id("r", "desk@example.org", "s1", 1) != delivery_id("r", "desk@example.org", "s1")
     assert len({delivery_id("r", "d@example.org", f"s{n}") for n in range(100)}) == 100
+    assert delivery_id("r", "https://h.example/A", "s1") != delivery_id("r", "https://h.example/a", "s1")
 
 
 def _hit(spec: dict[str, Any], slots: list[int]) -> dict[str, Any]:
