@@ -21,8 +21,21 @@ def split_sentences(text: str) -> tuple[str, ...]:
     """Cached: actors, countries and claims each read the sentences of one article."""
     sentences: list[str] = []
     for paragraph in text.splitlines():
-        sentences.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
+        sentences.extend(_paragraph_sentences(paragraph))
     return tuple(sentences)
+
+
+@lru_cache(maxsize=1024)
+def _paragraph_sentences(paragraph: str) -> tuple[str, ...]:
+    """Cached per paragraph: the stages split the whole text, the lead and body, and
+    each part alone, which share paragraphs but not strings."""
+    return tuple(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
+
+
+def forget_texts() -> None:
+    """Empty the per-text caches (for benchmarks that time reading texts afresh)."""
+    for cache in (split_sentences, _paragraph_sentences, _word_keys, _word_spans):
+        cache.cache_clear()
 
 
 _WORD = re.compile(r"[^\W_]+(?:[\-.@&][^\W_]+)*")
