@@ -179,3 +179,19 @@ def test_periodic_rules_task_on_real_workers(engine: SearchEngine, settings: Set
         for article in articles:
             with suppress(NotFound):
                 engine.request("DELETE", f"/{index}/_doc/{article.id}", params={"refresh": "true"})
+
+
+def test_racing_senders_with_realert_send_once(engine: SearchEngine, settings: Settings,
+                                               smtp_sink: SmtpSink) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    subscriber = "race@example.org"
+    mailed = settings.model_copy(update={"smtp_url": smtp_sink.url})
+    firing = _firing("race hourly", _article("canal", story="s-race"), subscriber, realert_minutes=60)
+    later = utc_now() + timedelta(minutes=61)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        first = list(pool.map(lambda _: deliver_firing(engine, mailed, firing, subscriber), range(6)))
+        again = list(pool.map(lambda _: deliver_firing(engine, mailed, firing, subscriber, now=later), range(6)))
+    for outcomes in (first, again):
+        assert sorted(outcomes) == sorted([DeliveryOutcome.SENT] + [DeliveryOutcome.REALERT_SUPPRESSED] * 5)
+    assert len(_wait_for_mail(smtp_sink, subscriber, 3, timeout=2)) == 2
