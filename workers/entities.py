@@ -453,24 +453,39 @@ KNOWN_MALWARE = (
     "Triton", "TRISIS", "Shamoon", "Stuxnet", "Flame", "Duqu", "Regin", "Pegasus", "Predator",
     "QuietExit", "SockDetour", "Mimikatz", "GoldMax", "Havex", "PowerShower", "BADNEWS", "Agent Tesla",
 )
-_MALWARE_PATTERN = re.compile(
-    r"\b(?:" + "|".join(re.escape(name) for name in sorted(KNOWN_MALWARE, key=len, reverse=True))
-    + r")\b")
+_MALWARE_BY_LENGTH = tuple(sorted(KNOWN_MALWARE, key=len, reverse=True))  # longest first: "Industroyer2"
+_MALWARE_PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in _MALWARE_BY_LENGTH) + r")\b")
+_NAMING_VERBS = ("called", "named", "dubbed", "known as", "tracked as")
 _NAMED_MALWARE = re.compile(
     r"\b(?:malware|backdoor|implant|loader|wiper|trojan|RAT|ransomware|dropper|rootkit|spyware|"
-    r"botnet|toolkit)\s+(?:called|named|dubbed|known as|tracked as)\s+([A-Z][\w\-.]{2,30})")
-_MALWARE_BEFORE = re.compile(
-    r"\b([A-Z][A-Za-z0-9]*[A-Z0-9][\w\-]*)\s+(?:malware|backdoor|implant|loader|wiper|trojan|"
-    r"ransomware|dropper|rootkit|spyware|botnet)\b")
+    r"botnet|toolkit)\s+(?:" + "|".join(_NAMING_VERBS) + r")\s+([A-Z][\w\-.]{2,30})")
+_MALWARE_NOUNS = ("malware", "backdoor", "implant", "loader", "wiper", "trojan", "ransomware", "dropper", "rootkit",
+                  "spyware", "botnet")
+_MALWARE_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z0-9][\w\-]*)\s+(?:" + "|".join(_MALWARE_NOUNS) + r")\b")
 CVE_PATTERN = re.compile(r"\bCVE-(\d{4})-(\d{4,7})\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _known_malware_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """_MALWARE_PATTERN without the names a text lacks, which could not match in it."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")
+
+
 def malware_names(text: str, actor_aliases: frozenset[str] = frozenset()) -> list[str]:
-    names = [match.group(0) for match in _MALWARE_PATTERN.finditer(text)]
-    names += [match.group(1).rstrip(".") for match in _NAMED_MALWARE.finditer(text)]
-    names += [match.group(1) for match in _MALWARE_BEFORE.finditer(text)]
+    # Each pattern needs a plain word (a name, a naming verb, a malware noun): most
+    # articles have none, and looking for words is far cheaper than the patterns.
+    names: list[str] = []
+    present = tuple(name for name in _MALWARE_BY_LENGTH if name in text)
+    if present:
+        names += [match.group(0) for match in _known_malware_pattern(present).finditer(text)]
+    if any(verb in text for verb in _NAMING_VERBS):
+        names += [match.group(1).rstrip(".") for match in _NAMED_MALWARE.finditer(text)]
+    if any(noun in text for noun in _MALWARE_NOUNS):
+        names += [match.group(1) for match in _MALWARE_BEFORE.finditer(text)]
     return list(dict.fromkeys(name for name in names if name.casefold() not in actor_aliases))
 
 
 def cve_ids(text: str) -> list[str]:
+    if "cve-" not in text.lower():  # ignoring case, no other letter passes for c, v or e
+        return []
     return list(dict.fromkeys(f"CVE-{year}-{number}" for year, number in CVE_PATTERN.findall(text)))

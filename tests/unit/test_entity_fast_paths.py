@@ -1,16 +1,22 @@
-"""The fast ways workers/entities.py reads words and sponsors give what the plain
-ways give."""
+"""The fast ways workers/entities.py reads words, sponsors, malware and CVE ids
+give what the plain ways give."""
 
 import pytest
 
 from coverwatch.taxonomy import Actor, Taxonomy
 from workers.entities import (
+    _MALWARE_BEFORE,
+    _MALWARE_PATTERN,
+    _NAMED_MALWARE,
     _TYPOGRAPHIC,
     _WORD,
+    CVE_PATTERN,
     _key,
     _known_sponsors,
     _word_keys,
     _word_spans,
+    cve_ids,
+    malware_names,
     sponsoring_states,
 )
 
@@ -70,3 +76,35 @@ def test_agencies_are_found_only_as_names() -> None:
     assert sponsoring_states("The operation was run by the GRU.", [], taxonomy) == ["RU"]
     assert sponsoring_states("The GRU said nothing of the kind.", [], taxonomy) == []
     assert sponsoring_states("An AGRUMENT about GRUNTS.", [], taxonomy) == []
+
+
+MALWARE_TEXTS = [
+    "Industroyer2 and Industroyer, then Carbonite (not Carbon) and Cobalt Strike beacons.",
+    "A backdoor called Quietus.v2. and a loader dubbed SLOWPOKE; the Gazer malware and BADNEWS.",
+    "They used X-Agent, XAgent, the Snake implant and a wiper known as Whisper.",
+    "Nothing malicious here; snake oil and a carbon tax.",
+    "A RAT tracked as Vortex, a toolkit named Kite, and the KV-botnet.",
+]
+
+
+def _plain_malware(text: str) -> list[str]:
+    names = [match.group(0) for match in _MALWARE_PATTERN.finditer(text)]
+    names += [match.group(1).rstrip(".") for match in _NAMED_MALWARE.finditer(text)]
+    names += [match.group(1) for match in _MALWARE_BEFORE.finditer(text)]
+    return list(dict.fromkeys(names))
+
+
+@pytest.mark.parametrize("text", MALWARE_TEXTS)
+def test_malware_names_are_what_the_whole_patterns_find(text: str) -> None:
+    assert malware_names(text) == _plain_malware(text)
+
+
+def test_malware_examples_name_malware() -> None:
+    assert malware_names(MALWARE_TEXTS[0])[:2] == ["Industroyer2", "Industroyer"]
+    assert sum(len(malware_names(text)) for text in MALWARE_TEXTS) >= 12
+
+
+@pytest.mark.parametrize("text", ["CVE-2024-3400 and cve-2023-12345", "Cve-2021-44228.", "No CVE here.", ""])
+def test_cve_ids_are_what_the_pattern_finds(text: str) -> None:
+    plain = list(dict.fromkeys(f"CVE-{year}-{number}" for year, number in CVE_PATTERN.findall(text)))
+    assert cve_ids(text) == plain
