@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.relevance_dev import HELDOUT_PERCENT, articles_in, evaluate, shared_dir, split_of
+from bench.dev_sets import shared_dir
+from bench.relevance_dev import HELDOUT_PERCENT, articles_in, evaluate, split_of
 
 pytestmark = pytest.mark.skipif(not (shared_dir() / "relevance-dev" / "articles.jsonl").exists(),
                                 reason="the relevance development set is not beside the repository")
