@@ -27,6 +27,7 @@ from alerts.transports import MailTransport, TransportError
 from alerts.windows import realert_due
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
+from search import queries
 from search.documents import get_document
 from search.engine import Conflict, SearchEngine
 from search.indexes import DELIVERIES
@@ -105,6 +106,27 @@ def deliver_firing(engine: SearchEngine, settings: Settings, firing: Firing, sub
     engine.request("POST", f"/{index}/_update/{claimed}",
                    {"doc": {"status": "sent", "sent_at": utc_now().isoformat()}})
     return DeliveryOutcome.SENT
+
+
+def carry_deliveries(engine: SearchEngine, settings: Settings, absorbed: str, kept: str) -> int:
+    """A story merged into another brings its deliveries along, so a subscriber
+    alerted about the absorbed story is not alerted again about the one that
+    kept its coverage. Create-or-skip: running it twice carries nothing twice.
+    Returns how many deliveries were carried."""
+    index = settings.index_name(DELIVERIES)
+    answer = engine.request("POST", f"/{index}/_search", queries.deliveries_about(absorbed))
+    carried = 0
+    for hit in answer["hits"]["hits"]:
+        record = hit["_source"]
+        identifier = delivery_id(record["rule_id"], record["subscriber"], kept, int(record.get("generation") or 0))
+        try:
+            engine.request("PUT", f"/{index}/_create/{identifier}",
+                           {**record, "group_key": kept, "status": "inherited", "inherited_from": absorbed},
+                           params={"refresh": "true"})
+            carried += 1
+        except Conflict:
+            continue  # the subscriber already had one about the kept story
+    return carried
 
 
 def deliver_article_alert(

@@ -104,7 +104,11 @@ DELIVERY_PROPERTIES: dict[str, Any] = {
     "rule_id": _KEYWORD,
     "subscriber": _KEYWORD,
     "article_id": _KEYWORD,
+    "group_key": _KEYWORD,  # the story (or the article while it has none) the delivery is about
+    "generation": {"type": "integer"},
+    "channel": _KEYWORD,
     "status": _KEYWORD,
+    "inherited_from": _KEYWORD,
     "message_id": _KEYWORD,
     "claimed_at": _DATE,
     "sent_at": _DATE,

@@ -222,3 +222,8 @@ def move_story(absorbed: str, kept: str) -> dict[str, Any]:
                                  "if (!ctx._source.story_lineage.contains(params.absorbed)) "
                                  "{ ctx._source.story_lineage.add(params.absorbed); } "
                                  "ctx._source.story_id = params.kept"}}
+
+
+def deliveries_about(group_key: str, size: int = 10_000) -> dict[str, Any]:
+    """Every delivery claimed about one story (or article)."""
+    return {"size": size, "query": {"term": {"group_key": group_key}}}

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import redis
 
+from alerts.delivery import carry_deliveries
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import default_taxonomy
@@ -251,6 +252,7 @@ def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW
     for absorbed, kept in merges:
         engine.request("POST", f"/{settings.index_name(ARTICLES)}/_update_by_query",
                        queries.move_story(absorbed, kept), params={"refresh": "true", "conflicts": "proceed"})
+        carry_deliveries(engine, settings, absorbed, kept)
     if merges:
         refresh_story_documents([s for pair in merges for s in pair], engine, settings)
     return merges

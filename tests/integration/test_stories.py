@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis
 
+from alerts.delivery import DeliveryOutcome, deliver_article_alert
+from alerts.rules import AlertRule
+from alerts.transports import OutboxTransport
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.documents import bulk_index, get_documents
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings: Settings,
-                                                 redis_client: redis.Redis) -> None:
+                                                 redis_client: redis.Redis, tmp_path: Path) -> None:
     # Invented names: other tests' Danish ministry coverage must not converge with this story.
     body = ("Responders found the Quorvex loader on file servers of the Tarnland defence ministry, "
             "a hallmark of the Turla group, investigators said. ")
@@ -39,6 +43,11 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
         article.story_id = story
     bulk_index(engine, settings.index_name(ARTICLES), [a.to_document() for a in articles], refresh=True)
     refresh_story_documents(["merge-big", "merge-small"], engine, settings)
+    outbox = OutboxTransport(tmp_path)
+    rule = AlertRule(name="merge-test", query_string="Quorvex", subscribers=["desk@example.org"])
+    # The subscriber heard of the incident through the small story only.
+    assert deliver_article_alert(engine, settings, outbox, rule, articles[2], "desk@example.org") \
+        is DeliveryOutcome.SENT
 
     merges = merge_converged(engine, settings)
 
@@ -54,6 +63,11 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
     assert stories["merge-big"]["merged_from"] == ["merge-small"]
     assert get_documents(engine, settings.index_name(ARTICLES), [articles[2].id])[articles[2].id][
         "story_lineage"] == ["merge-small"]
+    # ... and is not alerted again about the story that absorbed it.
+    follow_up = articles[0].model_copy(update={"story_id": "merge-big"})
+    assert deliver_article_alert(engine, settings, outbox, rule, follow_up, "desk@example.org") \
+        is DeliveryOutcome.ALREADY_DELIVERED
+    assert len(list(tmp_path.glob("*.eml"))) == 1
     assert sorted(stories["merge-big"]["outlets"]) == ["outlet0", "outlet1", "outlet2"]
 
 
