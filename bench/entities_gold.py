@@ -167,13 +167,8 @@ def enrichment_ms_per_article(limit: int = 300, rounds: int = 3) -> tuple[int, f
     (the calls this file's code owns), on real articles from the shared sets."""
     from coverwatch.taxonomy import default_taxonomy
     from workers.claims import classify_claim
-    from workers.entities import (
-        country_mentions,
-        default_matcher,
-        forget_texts,
-        sponsoring_states,
-        victim_countries,
-    )
+    from workers.entities import country_mentions, default_matcher, sponsoring_states, victim_countries
+    from workers.phrases import forget_texts
 
     texts: list[tuple[str, str]] = []
     for name in ("relevance-dev/articles.jsonl", "story-dev/gva/articles.jsonl"):

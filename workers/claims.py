@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workers.entities import split_sentences
+from workers.phrases import split_sentences
 
 
 class ClaimType(StrEnum):

@@ -1,5 +1,5 @@
-"""The fast ways workers/entities.py reads words, sponsors, malware and CVE ids
-give what the plain ways give."""
+"""The fast ways workers/phrases.py reads words and workers/entities.py reads
+sponsors, malware and CVE ids give what the plain ways give."""
 
 import pytest
 
@@ -8,17 +8,13 @@ from workers.entities import (
     _MALWARE_BEFORE,
     _MALWARE_PATTERN,
     _NAMED_MALWARE,
-    _TYPOGRAPHIC,
-    _WORD,
     CVE_PATTERN,
-    _key,
     _known_sponsors,
-    _word_keys,
-    _word_spans,
     cve_ids,
     malware_names,
     sponsoring_states,
 )
+from workers.phrases import _TYPOGRAPHIC, _WORD, _key, _word_keys, _word_spans
 
 SENTENCES = [
     "U.S.-led sanctions followed the APT-28 report.",
