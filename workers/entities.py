@@ -91,8 +91,9 @@ class ActorMatcher:
         confirmed: set[str] = set()
         for sentence in split_sentences(text):
             kept = [candidate for candidate in self._candidates(sentence) if not candidate.refused]
-            confirmed.update(c.actor.id for c in kept if not c.needs_context)
-            candidates.append(kept)
+            if kept:  # most sentences name no actor
+                confirmed.update(c.actor.id for c in kept if not c.needs_context)
+                candidates.append(kept)
         found: list[ActorMention] = []
         for sentence_candidates in candidates:
             accepted = [c for c in sentence_candidates
