@@ -62,9 +62,13 @@ class PhraseIndex(Generic[V]):
         found: list[tuple[V, int, int]] = []
         prefixes, values, total = self._prefixes, self._values, len(keys)
         resume = 0  # the first word after the last match
-        # The common case, no name starting with a word, is sorted out in C (compress).
+        # Words no name starts with are passed over in C (compress); of the rest, most
+        # ("a", "in": they begin names) are no name and begin none with the next word.
         for position in compress(range(total), map(prefixes.__contains__, keys)):
             if position < resume:
+                continue
+            first = keys[position]
+            if first not in values and (position + 1 == total or first + keys[position + 1] not in prefixes):
                 continue
             best = 0
             joined = ""

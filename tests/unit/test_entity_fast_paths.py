@@ -14,7 +14,7 @@ from workers.entities import (
     malware_names,
     sponsoring_states,
 )
-from workers.phrases import _TYPOGRAPHIC, _WORD, _key, _word_keys, _word_spans
+from workers.phrases import _TYPOGRAPHIC, _WORD, MAX_PHRASE_TOKENS, PhraseIndex, _key, _word_keys, _word_spans
 
 SENTENCES = [
     "U.S.-led sanctions followed the APT-28 report.",
@@ -104,3 +104,35 @@ def test_malware_examples_name_malware() -> None:
 def test_cve_ids_are_what_the_pattern_finds(text: str) -> None:
     plain = list(dict.fromkeys(f"CVE-{year}-{number}" for year, number in CVE_PATTERN.findall(text)))
     assert cve_ids(text) == plain
+
+
+def _brute_force_find(index_names: list[str], sentence: str) -> list[tuple[str, int, int]]:
+    """Longest name at each word, left to right, by trying every length."""
+    values = {_key(name): name for name in index_names}
+    keys, spans = _word_keys(sentence), _word_spans(sentence)
+    found, position = [], 0
+    while position < len(keys):
+        lengths = [length for length in range(1, MAX_PHRASE_TOKENS + 1)
+                   if "".join(keys[position:position + length]) in values and position + length <= len(keys)]
+        if lengths:
+            best = max(lengths)
+            found.append((values["".join(keys[position:position + best])], spans[position][0],
+                          spans[position + best - 1][1]))
+            position += best
+        else:
+            position += 1
+    return found
+
+
+NAMES = ["APT 28", "Fancy Bear", "Fancy Bear Team", "a b c d e f", "in", "India", "Indian Ocean", "A", "U.S."]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Fancy Bear, also APT-28 or APT28 or AP T28, sailed the Indian Ocean in India.",
+    "a b c d e f g and a b c d e and A.",
+    "The U.S. team met the Fancy Bear Team in the U.S.-led talks.",
+    "Fancy", "in", "",
+])
+def test_phrase_index_finds_the_longest_name_at_each_word(sentence: str) -> None:
+    index = PhraseIndex((name, name) for name in NAMES)
+    assert index.find(sentence) == _brute_force_find(NAMES, sentence)
