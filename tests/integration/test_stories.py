@@ -31,13 +31,13 @@ pytestmark = pytest.mark.integration
 
 def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings: Settings,
                                                  redis_client: redis.Redis, tmp_path: Path) -> None:
-    # Invented names: other tests' Danish ministry coverage must not converge with this story.
+    # Invented names and no known actor: the merge step compares stories that share an
+    # actor or a top term, and other tests' ministry coverage must not converge with this one.
     body = ("Responders found the Quorvex loader on file servers of the Tarnland defence ministry, "
-            "a hallmark of the Turla group, investigators said. ")
+            "a hallmark of the Velmora crew, investigators said. ")
     now = datetime.now(UTC)
     articles = [Article(url=f"https://merge{n}.example.com/kazuar", title="Quorvex found at Tarnland ministry",
-                        body=body * (3 + n), source=f"outlet{n}", published_at=now, actors=["G0010"],
-                        victim_countries=["DK"]) for n in range(3)]
+                        body=body * (3 + n), source=f"outlet{n}", published_at=now) for n in range(3)]
     vectorise(articles)
     for article, story in zip(articles, ["merge-big", "merge-big", "merge-small"], strict=True):
         article.story_id = story
