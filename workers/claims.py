@@ -267,6 +267,8 @@ def classify_claim(title: str, body: str) -> Claim | None:
     """The article's claim: a denial in the headline makes the article a denial
     story; otherwise the strongest claim anywhere in it, the body's first."""
     screen = _Screen.of(f"{title}\n{body}")
+    if not (screen.named or screen.generic or screen.denial):
+        return None  # no sentence can name a culprit or deny one: most articles
     headline = _screened_claims(title, screen) if title else []
     denial = next((c for c in headline if c.type is ClaimType.DENIED), None)
     if denial:
