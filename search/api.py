@@ -1,26 +1,25 @@
-"""The analyst HTTP API and the plain HTML search page."""
+"""The HTTP app: the unversioned API kept for scripts and the demo, the
+versioned analyst API (search/api_v1.py) and the analyst pages (search/web.py)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import redis
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, HTTPException, Query
 
 from coverwatch.settings import Settings, get_settings
+from search.api_v1 import v1_router
 from search.engine import SearchEngine, connect
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from search.web import install_page_security, web_router
 
 
 def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Coverwatch", version="0.1.0")
+    install_page_security(app)
     state: dict[str, SearchEngine] = {}
     redis_clients: list[redis.Redis] = []
 
@@ -60,14 +59,6 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
             raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
         return {"story": view.story, "broke_it": view.broke_it, "articles": view.articles}
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse)
-    def story_page(request: Request, story_id: str) -> HTMLResponse:
-        try:
-            view = story_view(search_engine(), settings, story_id)
-        except StoryNotFound as failure:
-            raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
-        return TEMPLATES.TemplateResponse(request, "story.html", {"view": view})
-
     @app.get("/api/health")
     def api_health() -> dict[str, Any]:
         from deploy.services import status
@@ -95,14 +86,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
                          "status": state.status, **asdict(state)})
         return rows
 
-    @app.get("/", response_class=HTMLResponse)
-    def search_page(request: Request, q: str | None = None, page: int = 1) -> HTMLResponse:
-        context: dict[str, Any] = {"query": q or "", "page": None, "error": None}
-        if q is not None:
-            try:
-                context["page"] = run_search(search_engine(), settings, q, max(page, 1))
-            except InvalidQuery as failure:
-                context["error"] = str(failure)
-        return TEMPLATES.TemplateResponse(request, "search.html", context)
-
+    # The versioned API and the analyst pages (search, stories, timelines, actors).
+    app.include_router(v1_router(settings, search_engine))
+    app.include_router(web_router(settings, search_engine))
     return app

@@ -227,3 +227,160 @@ def move_story(absorbed: str, kept: str) -> dict[str, Any]:
 def deliveries_about(group_key: str, size: int = 10_000) -> dict[str, Any]:
     """Every delivery claimed about one story (or article)."""
     return {"size": size, "query": {"term": {"group_key": group_key}}}
+
+
+# --- analyst workspace: faceted search, stories list, timelines, actor profiles -------------
+# Facet name (as the API and the page say it) -> article field it counts and filters on.
+FACET_FIELDS: dict[str, str] = {
+    "source": "source",
+    "language": "language",
+    "actor": "actors",
+    "state": "attributed_states",
+    "victim": "victim_countries",
+    "sector": "sectors",
+    "claim": "claim_type",
+    "band": "relevance_band",
+}
+SEARCH_SORTS: dict[str, list[Any]] = {
+    "relevance": ["_score", {"event_time": {"order": "desc"}}],
+    "newest": [{"event_time": {"order": "desc"}}, "_score"],
+}
+STORY_SORTS: dict[str, list[Any]] = {
+    "newest": [{"first_seen": {"order": "desc", "missing": "_last"}}],
+    "updated": [{"last_update": {"order": "desc", "missing": "_last"}}],
+    # Painless is in both engines; a story document lists each outlet once.
+    "outlets": [{"_script": {"type": "number", "order": "desc",
+                             "script": {"lang": "painless", "source": "doc['outlets'].size()"}}},
+                {"article_count": {"order": "desc"}}, {"first_seen": {"order": "desc", "missing": "_last"}}],
+}
+# Highlights come back raw and are escaped where they become HTML (search/workspace.py);
+# control characters as tags cannot be confused with markup an article itself contains.
+MARK_START, MARK_END = "\u0002", "\u0003"
+MARKED_HIGHLIGHT: dict[str, Any] = {**HIGHLIGHT, "pre_tags": [MARK_START], "post_tags": [MARK_END]}
+HIT_EXCLUDES = ["body", "cluster_terms", "cluster_weights", "cluster_features", "cluster_names", "cluster_years"]
+COVERAGE_BARS = 40
+
+
+def facet_filters(terms: Mapping[str, Sequence[str]], leave_out: str | None = None) -> list[dict[str, Any]]:
+    """One terms filter per facet with values (values within a facet OR-ed),
+    optionally without one facet: its own counts must not shrink to its choice."""
+    return [{"terms": {FACET_FIELDS[name]: list(values)}}
+            for name, values in sorted(terms.items()) if values and name != leave_out]
+
+
+def date_range(field: str, since: str | None, until: str | None) -> list[dict[str, Any]]:
+    """A range filter on ``field`` (``until`` inclusive of its whole day when a bare date)."""
+    bounds: dict[str, str] = {}
+    if since:
+        bounds["gte"] = since
+    if until:
+        bounds["lte"] = f"{until}||/d" if len(until) == 10 else until
+    return [{"range": {field: bounds}}] if bounds else []
+
+
+def workspace_search(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    size: int = 20,
+    include_duplicates: bool = False,
+    facet_size: int = 12,
+    coverage_size: int = 10,
+) -> dict[str, Any]:
+    """Faceted analyst search: one hit per story (the rest of its matching
+    coverage as inner hits), facet counts that ignore their own facet's choice,
+    and coverage over time. ``query_string`` is already alias-expanded;
+    ``terms`` is keyed by the names in ``FACET_FIELDS``."""
+    must: list[dict[str, Any]] = (
+        [{"query_string": {"query": query_string, "fields": ARTICLE_SEARCH_FIELDS, "default_operator": "AND"}}]
+        if query_string.strip() else [{"match_all": {}}])
+    must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
+    aggs: dict[str, Any] = {
+        f"facet_{name}": {"filter": {"bool": {"filter": facet_filters(terms, leave_out=name)}},
+                          "aggs": {"values": {"terms": {"field": field, "size": facet_size}}}}
+        for name, field in FACET_FIELDS.items()}
+    aggs["coverage"] = {
+        "filter": {"bool": {"filter": facet_filters(terms)}},
+        "aggs": {
+            "stories": {"cardinality": {"field": "story_id"}},
+            "unclustered": {"missing": {"field": "story_id"}},
+            "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
+        }}
+    return {
+        "from": max(page - 1, 0) * size,
+        "size": size,
+        "track_total_hits": True,
+        "query": {"bool": {"must": must, "filter": date_range("event_time", since, until), "must_not": must_not}},
+        # Facet choices narrow the hits after the facets are counted (see aggs).
+        "post_filter": {"bool": {"filter": facet_filters(terms)}},
+        "collapse": {"field": "story_id", "inner_hits": {
+            "name": "coverage", "size": coverage_size, "sort": [{"event_time": {"order": "asc"}}],
+            "_source": {"excludes": HIT_EXCLUDES}, "highlight": MARKED_HIGHLIGHT}},
+        "highlight": MARKED_HIGHLIGHT,
+        "sort": SEARCH_SORTS[sort],
+        "_source": {"excludes": HIT_EXCLUDES},
+        "aggs": aggs,
+    }
+
+
+# Story list filter name -> story document field.
+STORY_FILTER_FIELDS: dict[str, str] = {
+    "actor": "actors", "victim": "victim_countries", "language": "languages", "outlet": "outlets"}
+
+
+def story_list(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "newest",
+    page: int = 1,
+    size: int = 20,
+) -> dict[str, Any]:
+    """Stories by title, actor or outlet, filtered (``terms`` keyed by the names
+    in ``STORY_FILTER_FIELDS``), newest, latest updated or most outlets first."""
+    must: list[dict[str, Any]] = (
+        [{"query_string": {"query": query_string, "fields": ["title^2", "actor_names", "outlets", "actors"],
+                           "default_operator": "AND"}}] if query_string.strip() else [{"match_all": {}}])
+    filters = [{"terms": {STORY_FILTER_FIELDS[name]: list(values)}} for name, values in sorted(terms.items()) if values]
+    return {
+        "from": max(page - 1, 0) * size,
+        "size": size,
+        "track_total_hits": True,
+        "query": {"bool": {"must": must, "filter": filters + date_range("first_seen", since, until)}},
+        "sort": STORY_SORTS[sort],
+    }
+
+
+def story_timeline_articles(story_id: str, size: int = 500) -> dict[str, Any]:
+    """Every article of a story, oldest first, with what a timeline shows of it."""
+    return {
+        "size": size,
+        "query": {"term": {"story_id": story_id}},
+        "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
+        "_source": ["id", "title", "url", "canonical_url", "source", "language", "country", "published_at",
+                    "crawled_at", "event_time", "duplicate_of", "claim_type", "claimant", "relevance",
+                    "relevance_band", "relevance_evidence"],
+    }
+
+
+def actor_coverage(actor_id: str, story_size: int = 10) -> dict[str, Any]:
+    """An actor's coverage: how many originals name it, over time, and its
+    most recent stories (by their newest article)."""
+    return {
+        "size": 0,
+        "track_total_hits": True,
+        "query": {"bool": {"filter": [{"term": {"actors": actor_id}}],
+                           "must_not": [{"exists": {"field": "duplicate_of"}}]}},
+        "aggs": {
+            "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
+            "recent_stories": {"terms": {"field": "story_id", "size": story_size,
+                                         "order": {"newest": "desc"}},
+                               "aggs": {"newest": {"max": {"field": "event_time"}}}},
+        },
+    }

@@ -1,0 +1,113 @@
+"""The versioned analyst API (/api/v1): faceted search, stories, a story's
+timeline and actor profiles. Every refusal of a query is a 400 with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from coverwatch.settings import Settings
+from search.engine import EngineUnavailable, SearchEngine
+from search.service import InvalidQuery, StoryNotFound
+from search.timelines import (
+    ActorNotFound,
+    ActorProfile,
+    StoryList,
+    StoryTimeline,
+    actor_profile,
+    list_stories,
+    story_timeline,
+)
+from search.workspace import SearchRequest, WorkspacePage, faceted_search
+
+# An ISO date or date-time (or nothing: an empty date field of the page's form);
+# anything else would reach the engine as a range it cannot parse.
+DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?$"
+Values = Annotated[list[str], Query()]
+DateBound = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO date, e.g. 2026-11-01")]
+
+
+def search_request(
+    q: Annotated[str, Query(max_length=2000, description="query-string syntax; actor aliases expand")] = "",
+    source: Values = [],  # noqa: B006 - FastAPI reads list defaults as 'none given'
+    language: Values = [],  # noqa: B006
+    actor: Values = [],  # noqa: B006
+    state: Values = [],  # noqa: B006
+    victim: Values = [],  # noqa: B006
+    sector: Values = [],  # noqa: B006
+    claim: Values = [],  # noqa: B006
+    band: Values = [],  # noqa: B006
+    since: DateBound = None,
+    until: DateBound = None,
+    sort: Literal["relevance", "newest"] = "relevance",
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    duplicates: bool = False,
+) -> SearchRequest:
+    """The search an analyst asked for, read from query parameters (shared by the API and the page)."""
+    terms = {"source": source, "language": language, "actor": actor, "state": state, "victim": victim,
+             "sector": sector, "claim": claim, "band": band}
+    return SearchRequest(query=q, terms={name: values for name, values in terms.items() if values},
+                         since=since or None, until=until or None, sort=sort, page=page, size=size,
+                         include_duplicates=duplicates)
+
+
+def story_filters(
+    actor: Values = [],  # noqa: B006
+    victim: Values = [],  # noqa: B006
+    language: Values = [],  # noqa: B006
+    outlet: Values = [],  # noqa: B006
+) -> dict[str, list[str]]:
+    terms = {"actor": actor, "victim": victim, "language": language, "outlet": outlet}
+    return {name: values for name, values in terms.items() if values}
+
+
+def v1_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["analyst API v1"])
+
+    def engine() -> SearchEngine:
+        try:
+            return search_engine()
+        except EngineUnavailable as failure:
+            raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
+
+    @router.get("/search", summary="Faceted, actor-aware search; one hit per story")
+    def api_search(request: Annotated[SearchRequest, Depends(search_request)]) -> WorkspacePage:
+        try:
+            return faceted_search(engine(), settings, request)
+        except InvalidQuery as failure:
+            raise HTTPException(status_code=400, detail=str(failure)) from failure
+
+    @router.get("/stories", summary="Stories, newest, latest updated or most outlets first")
+    def api_stories(
+        filters: Annotated[dict[str, list[str]], Depends(story_filters)],
+        q: Annotated[str, Query(max_length=2000)] = "",
+        since: DateBound = None,
+        until: DateBound = None,
+        sort: Literal["newest", "updated", "outlets"] = "newest",
+        page: Annotated[int, Query(ge=1, le=500)] = 1,
+        size: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> StoryList:
+        try:
+            return list_stories(engine(), settings, q, filters, since=since or None, until=until or None, sort=sort,
+                                page=page, size=size)
+        except InvalidQuery as failure:
+            raise HTTPException(status_code=400, detail=str(failure)) from failure
+
+    @router.get("/stories/{story_id}", summary="A story and its timeline: who broke it, who followed, when")
+    def api_story(story_id: str) -> StoryTimeline:
+        try:
+            return story_timeline(engine(), settings, story_id)
+        except StoryNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
+
+    @router.get("/actors/{name}", summary="An actor by id or any alias: aliases, sponsor, coverage, recent stories")
+    def api_actor(name: str) -> ActorProfile:
+        try:
+            return actor_profile(engine(), settings, name)
+        except ActorNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no actor named {name!r} in the taxonomy") from failure
+
+    return router
