@@ -285,6 +285,10 @@ def _stats(args: argparse.Namespace) -> int:
     backlog = pipeline_backlog(redis_client(), get_settings())
     for stage, waiting in backlog.queued.items():
         print(f"{'queued.' + stage:<40} {waiting}")
+    for stage, flight in backlog.in_flight.items():
+        print(f"{'in_flight.' + stage:<40} {flight.messages} (oldest {flight.oldest_seconds:.0f}s)")
+    for stage, returned in backlog.returned_after_worker_death.items():
+        print(f"{'returned_after_worker_death.' + stage:<40} {returned}")
     print(f"{'dead_letters':<40} {backlog.dead_letters}")
     return 0
 

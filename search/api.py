@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
             from workers.backlog import pipeline_backlog
 
             backlog = pipeline_backlog(redis_connection(), settings)
-            answer["pipeline"] = {"queued": backlog.queued, "dead_letters": backlog.dead_letters}
+            answer["pipeline"] = {
+                "queued": backlog.queued, "dead_letters": backlog.dead_letters,
+                "in_flight": {stage: asdict(flight) for stage, flight in backlog.in_flight.items()},
+                "returned_after_worker_death": backlog.returned_after_worker_death}
         return answer
 
     @app.get("/api/sources")

@@ -31,6 +31,24 @@ class StageTask(Task):  # type: ignore[misc]
     max_retries = 6
     acks_late = True
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the stage once per input batch: a redelivered message whose output
+        was already handed on returns that output again and does nothing else."""
+        batches = BatchStore(redis_client(), get_settings())
+        consumed = args[0] if args else None
+        if not batches.is_ref(consumed):
+            return super().__call__(*args, **kwargs)
+        done, output = batches.handed_on(self.name, consumed)
+        if done:
+            count(f"task.{self.name}.repeat_skipped")
+            log.info("task %s already handed on %s; repeat is a no-op", self.name, consumed)
+            return output
+        output = super().__call__(*args, **kwargs)
+        batches.record_handed_on(self.name, consumed, output)
+        if output != consumed:
+            batches.forget(consumed)
+        return output
+
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         count(f"task.{self.name}.ok")
 

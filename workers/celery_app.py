@@ -54,3 +54,9 @@ def make_app() -> Celery:
 
 
 app = make_app()
+
+# Worker processes heartbeat, note which messages they hold, and return the
+# messages of workers that died (workers.recovery).
+from workers.recovery import watch_worker_lifecycle  # noqa: E402 - needs the app's module loaded
+
+watch_worker_lifecycle()
