@@ -32,6 +32,7 @@ DateBound = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO d
 def search_request(
     q: Annotated[str, Query(max_length=2000, description="query-string syntax; actor aliases expand")] = "",
     source: Values = [],  # noqa: B006 - FastAPI reads list defaults as 'none given'
+    country: Values = [],  # noqa: B006
     language: Values = [],  # noqa: B006
     actor: Values = [],  # noqa: B006
     state: Values = [],  # noqa: B006
@@ -47,8 +48,8 @@ def search_request(
     duplicates: bool = False,
 ) -> SearchRequest:
     """The search an analyst asked for, read from query parameters (shared by the API and the page)."""
-    terms = {"source": source, "language": language, "actor": actor, "state": state, "victim": victim,
-             "sector": sector, "claim": claim, "band": band}
+    terms = {"source": source, "country": country, "language": language, "actor": actor, "state": state,
+             "victim": victim, "sector": sector, "claim": claim, "band": band}
     return SearchRequest(query=q, terms={name: values for name, values in terms.items() if values},
                          since=since or None, until=until or None, sort=sort, page=page, size=size,
                          include_duplicates=duplicates)

@@ -233,6 +233,7 @@ def deliveries_about(group_key: str, size: int = 10_000) -> dict[str, Any]:
 # Facet name (as the API and the page say it) -> article field it counts and filters on.
 FACET_FIELDS: dict[str, str] = {
     "source": "source",
+    "country": "country",  # where the outlet is
     "language": "language",
     "actor": "actors",
     "state": "attributed_states",

@@ -9,9 +9,10 @@ from functools import lru_cache
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
 
 BAND_LABELS = {"on_topic": "on-topic", "possible": "possibly on-topic", "off_topic": "off-topic"}
+COUNTRY_FACETS = ("country", "state", "victim")
 FACET_TITLES = {
-    "source": "Outlet", "language": "Language", "actor": "Actor", "state": "Attributed state",
-    "victim": "Victim country", "sector": "Sector", "claim": "Claim", "band": "Relevance",
+    "source": "Outlet", "country": "Outlet country", "language": "Language", "actor": "Actor",
+    "state": "Attributed state", "victim": "Victim country", "sector": "Sector", "claim": "Claim", "band": "Relevance",
 }
 
 
@@ -58,7 +59,7 @@ def normalise_terms(terms: Mapping[str, Sequence[str]], taxonomy: Taxonomy | Non
             if facet == "actor":
                 actor = find_actor(value, taxonomy)
                 value = actor.id if actor else value
-            elif facet in ("state", "victim"):
+            elif facet in COUNTRY_FACETS:
                 value = country_code(value)
             if value not in stored:
                 stored.append(value)
@@ -72,7 +73,7 @@ def facet_label(facet: str, value: str, taxonomy: Taxonomy | None = None) -> str
     if facet == "actor":
         actor = (taxonomy or default_taxonomy()).by_id.get(value)
         return actor.name if actor else value
-    if facet in ("state", "victim"):
+    if facet in COUNTRY_FACETS:
         return _country_names().get(value, value)
     if facet == "band":
         return BAND_LABELS.get(value, value)

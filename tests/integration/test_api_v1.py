@@ -108,6 +108,9 @@ def test_facets_count_and_filter_and_keep_their_own_alternatives(api_url: str, c
     assert _facet(page, "sector") == {"government": (2, True)}  # and Danish coverage names one sector
     assert _facet(page, "source") == {"v1-wire": (1, False), "v1-zeitung": (1, False)}
     assert _facet(page, "language") == {"en": (1, False), "de": (1, False)}
+    assert _facet(page, "country") == {"US": (1, False), "DE": (1, False)}
+    german = _get(api_url, "/api/v1/search", q="Quillwort", country="Germany").json()
+    assert [hit["article"]["source"] for hit in german["hits"]] == ["v1-zeitung"]
     assert _facet(page, "claim") == {"government": (1, False), "vendor": (1, False)}
     actor = next(f for f in page["facets"] if f["name"] == "actor")
     assert actor["values"][0]["label"] == "APT28"

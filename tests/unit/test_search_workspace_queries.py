@@ -75,9 +75,10 @@ def test_story_lists_filter_and_sort_by_outlets() -> None:
 
 def test_typed_filter_values_become_the_stored_ones() -> None:
     terms = normalise_terms({"actor": ["Fancy Bear", "sofacy", "Unknown Panda"], "victim": ["Denmark", "pl"],
-                             "state": ["Russian"], "source": ["wire-desk", " "], "sector": []}, TAXONOMY)
+                             "state": ["Russian"], "source": ["wire-desk", " "], "sector": [],
+                             "country": ["Germany"]}, TAXONOMY)
     assert terms == {"actor": ("G0007", "Unknown Panda"), "victim": ("DK", "PL"), "state": ("RU",),
-                     "source": ("wire-desk",)}
+                     "source": ("wire-desk",), "country": ("DE",)}
 
 
 def test_facet_values_read_as_names() -> None:
