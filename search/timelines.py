@@ -16,7 +16,7 @@ from search.documents import get_document, get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
 from search.queries import actor_coverage, story_list, story_timeline_articles
-from search.query_syntax import QuerySyntaxError, check_syntax
+from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.service import InvalidQuery, StoryNotFound
 from search.vocabulary import facet_label, find_actor, normalise_terms
 from search.workspace import CoverageBar, read_coverage, search_engine_query
@@ -139,21 +139,25 @@ class StoryList:
     size: int
     sort: str
     stories: list[dict[str, Any]]
+    alias_notes: list[str] = field(default_factory=list)
 
 
 def list_stories(engine: SearchEngine, settings: Settings, query: str, terms: Mapping[str, Sequence[str]], *,
                  since: str | None = None, until: str | None = None, sort: str = "newest",
                  page: int = 1, size: int = 20) -> StoryList:
-    """Stories matching a query and filters (an actor by any alias, a victim by
-    name or code), in the asked order."""
+    """Stories matching a query (actor aliases expanded, as in article search)
+    and filters (an actor by any alias, a victim by name or code), in the asked order."""
     try:
         check_syntax(query)
+        expanded = expand_actor_aliases(query)
     except QuerySyntaxError as failure:
         raise InvalidQuery(f"cannot parse the query {query!r}: {failure}") from failure
-    body = story_list(query, normalise_terms(terms), since=since, until=until, sort=sort, page=page, size=size)
+    body = story_list(expanded.query_string, normalise_terms(terms), since=since, until=until, sort=sort,
+                      page=page, size=size)
     answer = search_engine_query(engine, settings.index_name(STORIES), body, query)
     return StoryList(int(answer["hits"]["total"]["value"]), page, size, sort,
-                     [hit["_source"] for hit in answer["hits"]["hits"]])
+                     [hit["_source"] for hit in answer["hits"]["hits"]],
+                     [expansion.note for expansion in expanded.expansions])
 
 
 @dataclass

@@ -159,6 +159,10 @@ def test_stories_list_by_actor_alias_and_by_outlets(api_url: str, coverage: list
     listing = _get(api_url, "/api/v1/stories", q="Quillwort", actor="Fancy Bear", sort="outlets").json()
     assert [story["id"] for story in listing["stories"]][:1] == ["v1-story-main"]
     assert {story["id"] for story in listing["stories"]} == {"v1-story-main", "v1-story-pl", "v1-story-gru"}
+    # An alias in the query finds the stories of its actor whatever their titles say.
+    aliased = _get(api_url, "/api/v1/stories", q="Quillwort AND Sofacy").json()
+    assert {story["id"] for story in aliased["stories"]} == {"v1-story-main", "v1-story-pl", "v1-story-gru"}
+    assert aliased["alias_notes"][0].startswith("Sofacy = APT28: also searched APT28")
     newest = _get(api_url, "/api/v1/stories", q="Quillwort", victim="Poland").json()
     assert [story["id"] for story in newest["stories"]] == ["v1-story-gru", "v1-story-pl"]
 
