@@ -43,7 +43,8 @@ STORY_SORT_LABELS = {"newest": "newest first", "updated": "latest updated", "out
 
 def install_page_security(app: FastAPI) -> None:
     """Every response gets a Content-Security-Policy (and no referrer: an analyst's
-    search must not travel to the outlets the results link to)."""
+    search must not travel to the outlets the results link to). The stylesheet is
+    served here too: the policy allows styles from this origin only."""
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -1,0 +1,53 @@
+"""Collapsed engine hits to one entry per story, facets to labelled choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coverwatch.taxonomy import Actor, Taxonomy
+from search.workspace import read_coverage, read_facets, story_hits
+
+
+def _hit(article_id: str, source: str, story: str | None, inner: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"_id": article_id, "_source": {"title": article_id, "source": source, "story_id": story},
+            "inner_hits": {"coverage": {"hits": {
+                "total": {"value": len(inner)},
+                "hits": [{"_id": i, "_source": {"title": i, "source": s, "story_id": story}} for i, s in inner]}}}}
+
+
+def test_a_story_hit_counts_the_other_outlets_of_its_story() -> None:
+    hit = _hit("a", "wire", "s1", [("a", "wire"), ("b", "daily"), ("c", "wire")])
+    [entry] = story_hits([hit], {"s1": {"title": "The story", "outlets": ["wire", "daily", "radio", "blog"]}})
+    assert entry.article.id == "a"
+    assert entry.story_title == "The story"
+    assert entry.matching_articles == 3
+    assert entry.more_outlets == 3  # the story document knows outlets the query did not match
+    assert entry.other_outlets == ["daily"]
+
+
+def test_without_a_story_document_the_matching_outlets_count() -> None:
+    [entry] = story_hits([_hit("a", "wire", "s1", [("a", "wire"), ("b", "daily")])], {})
+    assert entry.more_outlets == 1
+
+
+def test_articles_outside_any_story_are_spread_back_into_one_entry_each() -> None:
+    hits = [_hit("x", "blog", None, [("x", "blog"), ("y", "radio")]), _hit("a", "wire", "s1", [("a", "wire")])]
+    entries = story_hits(hits, {})
+    assert [(e.article.id, e.more_outlets) for e in entries] == [("x", 0), ("y", 0), ("a", 0)]
+
+
+def test_facets_are_labelled_and_a_choice_with_no_articles_left_stays_undoable() -> None:
+    taxonomy = Taxonomy([Actor(id="G0010", name="Turla")])
+    aggregations = {"facet_actor": {"values": {"buckets": [{"key": "G0010", "doc_count": 4}]}},
+                    "facet_victim": {"values": {"buckets": []}}}
+    facets = read_facets(aggregations, {"victim": ("DK",)}, taxonomy)
+    assert [(f.name, f.title) for f in facets] == [("actor", "Actor"), ("victim", "Victim country")]
+    assert [(v.label, v.count, v.selected) for v in facets[0].values] == [("Turla", 4, False)]
+    assert [(v.label, v.count, v.selected) for v in facets[1].values] == [("Denmark", 0, True)]
+
+
+def test_coverage_buckets_become_bars_with_their_interval() -> None:
+    bars, interval = read_coverage({"over_time": {"interval": "1d", "buckets": [
+        {"key": 1, "key_as_string": "2026-11-01T00:00:00.000Z", "doc_count": 3}]}})
+    assert [(bar.start, bar.articles) for bar in bars] == [("2026-11-01T00:00:00.000Z", 3)]
+    assert interval == "1d"
