@@ -36,11 +36,8 @@ def corpus() -> list[tuple[str, str, str]]:
     return pages
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-
+def measure(runs: int) -> dict[str, float]:
+    """Our extractor and stock trafilatura on the recorded fixtures and demo pages."""
     import trafilatura
 
     from crawlers.extraction import extract_article
@@ -58,7 +55,7 @@ def main() -> None:
     for name, extractor in (("coverwatch", ours), ("trafilatura_default", baseline)):
         rates = []
         scores: list[float] = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             started = time.perf_counter()
             bodies = [extractor(html, url) for html, url, _ in pages]
             rates.append(len(pages) / (time.perf_counter() - started))
@@ -67,13 +64,20 @@ def main() -> None:
                          "body_f1": round(statistics.mean(scores), 4)}
         print(f"{name}: {results[name]['pages_per_s']} pages/s, body F1 {results[name]['body_f1']} "
               f"over {len(pages)} pages", flush=True)
-    figures = {"pages": len(pages), "runs": args.runs,
+    figures = {"pages": len(pages), "runs": runs,
                "extraction_pages_per_s": results["coverwatch"]["pages_per_s"],
                "extraction_body_f1": results["coverwatch"]["body_f1"],
                "trafilatura_pages_per_s": results["trafilatura_default"]["pages_per_s"],
                "trafilatura_body_f1": results["trafilatura_default"]["body_f1"]}
     figures["speed_ratio"] = round(figures["extraction_pages_per_s"] / figures["trafilatura_pages_per_s"], 3)
-    print(json.dumps(figures))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.runs)))
 
 
 if __name__ == "__main__":

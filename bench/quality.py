@@ -116,6 +116,11 @@ def main() -> None:
         print(f"extraction all: {json.dumps(every)}", flush=True)
         summary.update(extraction_f1=every["extraction_f1"], trafilatura_f1=every["trafilatura_f1"],
                        pages_per_s=every["pages_per_s"])
+        from bench import extraction as fixture_extraction
+
+        fixtures = fixture_extraction.measure(runs=3)
+        print(f"extraction on our recorded fixtures and demo pages: {json.dumps(fixtures)}", flush=True)
+        summary["extraction_fixtures"] = fixtures
     if "stories" not in args.skip:
         figures = story_figures(args.gva_articles)
         for name, values in figures.items():
