@@ -4,20 +4,19 @@ and story pages and in alert emails."""
 from __future__ import annotations
 
 from email import message_from_bytes
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from alerts.email import render_article_alert
 from alerts.rules import AlertRule
 from coverwatch.models import Article
 from coverwatch.settings import Settings
-from search.service import SearchHit, SearchPage, StoryView
+from search.service import SearchHit
+from search.timelines import StoryTimeline, TimelineEntry
+from search.web import TEMPLATES
+from search.workspace import StoryHit, WorkspacePage
 
 EVIDENCE = ["who: a state or state-linked group (APT29)", "what: espionage (espionage)",
             "how firmly: attributed (vendor claim)", "+1.20 sentences about <espionage>"]
-PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[2] / "search" / "templates"),
-                    autoescape=select_autoescape(enabled_extensions=("html",)))
+PAGES = TEMPLATES.env  # the pages' own environment, with their filters
 
 
 def _article(band: str) -> Article:
@@ -41,16 +40,23 @@ def test_search_page_marks_possible_articles_and_lists_evidence() -> None:
     hit = SearchHit(id="1", title="APT29 phishes diplomats", url="https://news.example.com/apt29", source="example",
                     published_at=None, lead="Lead.", highlights=[], title_html="", relevance=0.42,
                     relevance_band="possible", relevance_evidence=EVIDENCE)
-    page = SearchPage(query="APT29", total=1, page=1, size=20, hits=[hit])
-    html = PAGES.get_template("search.html").render(page=page, query="APT29", error=None)
+    result = WorkspacePage(query="APT29", searched="APT29", total=1, groups=1, page=1, size=20, sort="relevance",
+                           terms={}, hits=[StoryHit(article=hit)])
+    html = PAGES.get_template("search.html").render(
+        result=result, query="APT29", error=None, bars=[], chosen=[], params=[], sort="relevance",
+        toggle=lambda name, value: "#", replace=lambda name, value: "#")
     assert "possibly on-topic 0.42" in html
     assert "Why is this here?" in html and "who: a state or state-linked group (APT29)" in html
     assert "&lt;espionage&gt;" in html
 
 
 def test_story_page_lists_evidence_per_article() -> None:
-    document = _article("possible").to_document()
-    view = StoryView(story={"title": "Diplomats phished", "outlets": ["example"]}, articles=[document])
-    html = PAGES.get_template("story.html").render(view=view)
+    entry = TimelineEntry(id="1", source="example", title="APT29 phishes diplomats", url="https://news.example.com/a",
+                          when=None, role="broke it", after_first="", relevance=0.42, relevance_band="possible",
+                          relevance_evidence=EVIDENCE)
+    timeline = StoryTimeline(story={"title": "Diplomats phished", "outlets": ["example"]}, entries=[entry],
+                             outlets=[], languages={}, countries={}, first_at=None, last_at=None, broke_it=entry)
+    html = PAGES.get_template("story.html").render(timeline=timeline)
     assert "possibly on-topic" in html and "(relevance 0.42)" in html
     assert "how firmly: attributed (vendor claim)" in html
+    assert "&lt;espionage&gt;" in html
