@@ -41,7 +41,7 @@ def article_search(
         "size": size,
         "track_total_hits": True,
         "query": {"bool": {"must": must, "filter": filters, "must_not": must_not}},
-        "highlight": HIGHLIGHT,
+        "highlight": MARKED_HIGHLIGHT,
         "sort": ["_score", {"published_at": {"order": "desc", "missing": "_last"}}],
         "_source": {"excludes": ["body"]},
         "aggs": {"sources": {"terms": {"field": "source", "size": 20}}},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +12,7 @@ from coverwatch.settings import Settings
 from search.documents import get_document
 from search.engine import EngineError, SearchEngine
 from search.indexes import ARTICLES, STORIES
-from search.queries import article_search, story_articles, story_search
+from search.queries import MARK_END, MARK_START, article_search, story_articles, story_search
 
 
 class InvalidQuery(ValueError):
@@ -33,6 +35,44 @@ class SearchHit:
     relevance_band: str | None = None
     relevance_evidence: list[str] = field(default_factory=list)
 
+
+
+_MARKERS = re.compile(f"([{MARK_START}{MARK_END}])")
+
+
+def marked_html(fragment: str) -> str:
+    """A highlight fragment as safe HTML: the article's text escaped, the
+    engine's match markers (and only they) turned into <mark> elements."""
+    pieces: list[str] = []
+    marking = False
+    for part in _MARKERS.split(fragment):
+        if part == MARK_START and not marking:
+            pieces.append("<mark>")
+            marking = True
+        elif part == MARK_END and marking:
+            pieces.append("</mark>")
+            marking = False
+        elif part not in (MARK_START, MARK_END):
+            pieces.append(html.escape(part))
+    if marking:
+        pieces.append("</mark>")
+    return "".join(pieces)
+
+
+def search_hit(hit: Mapping[str, Any]) -> SearchHit:
+    """One engine hit as a record; ``highlights`` and ``title_html`` are safe HTML."""
+    source: dict[str, Any] = hit["_source"]
+    highlight = {name: [marked_html(fragment) for fragment in fragments]
+                 for name, fragments in hit.get("highlight", {}).items()}
+    return SearchHit(
+        id=hit["_id"], title=source.get("title", ""),
+        url=source.get("canonical_url") or source.get("url", ""),
+        source=source.get("source", ""), published_at=source.get("published_at"),
+        lead=source.get("lead", ""), highlights=highlight.get("body", []),
+        title_html=(highlight.get("title") or [""])[0],
+        duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id"),
+        relevance=source.get("relevance"), relevance_band=source.get("relevance_band"),
+        relevance_evidence=source.get("relevance_evidence") or [])
 
 @dataclass
 class SearchPage:
@@ -91,18 +131,7 @@ def run_search(engine: SearchEngine, settings: Settings, query: str, page: int =
         raise
     result = SearchPage(query=query, total=int(answer["hits"]["total"]["value"]), page=page,
                         size=size)
-    for hit in answer["hits"]["hits"]:
-        source: dict[str, Any] = hit["_source"]
-        highlight = hit.get("highlight", {})
-        result.hits.append(SearchHit(
-            id=hit["_id"], title=source.get("title", ""),
-            url=source.get("canonical_url") or source.get("url", ""),
-            source=source.get("source", ""), published_at=source.get("published_at"),
-            lead=source.get("lead", ""), highlights=highlight.get("body", []),
-            title_html=(highlight.get("title") or [""])[0],
-            duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id"),
-            relevance=source.get("relevance"), relevance_band=source.get("relevance_band"),
-            relevance_evidence=source.get("relevance_evidence") or []))
+    result.hits.extend(search_hit(hit) for hit in answer["hits"]["hits"])
     for bucket in answer.get("aggregations", {}).get("sources", {}).get("buckets", []):
         result.sources[bucket["key"]] = int(bucket["doc_count"])
     return result

@@ -3,8 +3,6 @@ search/queries.py in, typed records (one per story, facets, coverage) out."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,12 +12,10 @@ from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from search.documents import get_documents
 from search.engine import EngineError, SearchEngine
 from search.indexes import ARTICLES, STORIES
-from search.queries import FACET_FIELDS, MARK_END, MARK_START, workspace_search
+from search.queries import FACET_FIELDS, workspace_search
 from search.query_syntax import AliasExpansion, QuerySyntaxError, check_syntax, expand_actor_aliases
-from search.service import InvalidQuery, SearchHit
+from search.service import InvalidQuery, SearchHit, search_hit
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
-
-_MARKERS = re.compile(f"([{MARK_START}{MARK_END}])")
 
 
 @dataclass(frozen=True)
@@ -85,41 +81,6 @@ class WorkspacePage:
     coverage_interval: str = ""
     expansions: list[AliasExpansion] = field(default_factory=list)
     alias_notes: list[str] = field(default_factory=list)  # "Fancy Bear = APT28: also searched …"
-
-
-def marked_html(fragment: str) -> str:
-    """A highlight fragment as safe HTML: the article's text escaped, the
-    engine's match markers (and only they) turned into <mark> elements."""
-    pieces: list[str] = []
-    marking = False
-    for part in _MARKERS.split(fragment):
-        if part == MARK_START and not marking:
-            pieces.append("<mark>")
-            marking = True
-        elif part == MARK_END and marking:
-            pieces.append("</mark>")
-            marking = False
-        elif part not in (MARK_START, MARK_END):
-            pieces.append(html.escape(part))
-    if marking:
-        pieces.append("</mark>")
-    return "".join(pieces)
-
-
-def search_hit(hit: Mapping[str, Any]) -> SearchHit:
-    """One engine hit as a record; ``highlights`` and ``title_html`` are safe HTML."""
-    source: dict[str, Any] = hit["_source"]
-    highlight = {name: [marked_html(fragment) for fragment in fragments]
-                 for name, fragments in hit.get("highlight", {}).items()}
-    return SearchHit(
-        id=hit["_id"], title=source.get("title", ""),
-        url=source.get("canonical_url") or source.get("url", ""),
-        source=source.get("source", ""), published_at=source.get("published_at"),
-        lead=source.get("lead", ""), highlights=highlight.get("body", []),
-        title_html=(highlight.get("title") or [""])[0],
-        duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id"),
-        relevance=source.get("relevance"), relevance_band=source.get("relevance_band"),
-        relevance_evidence=source.get("relevance_evidence") or [])
 
 
 def story_hits(hits: Sequence[Mapping[str, Any]], stories: Mapping[str, Mapping[str, Any]]) -> list[StoryHit]:

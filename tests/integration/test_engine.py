@@ -85,6 +85,15 @@ def test_rule_with_broken_query_is_refused(engine: SearchEngine, settings: Setti
                                                   subscribers=["a@example.org"]))
 
 
+def test_search_highlights_escape_the_article_text(engine: SearchEngine, settings: Settings) -> None:
+    hostile = _article("hostile-highlight", "Zorvane loader found",
+                       'The Zorvane loader <img src=x onerror="alert(1)"> was found on ministry servers. ' * 3)
+    bulk_index(engine, settings.index_name(ARTICLES), [hostile.to_document()], refresh=True)
+    fragment = run_search(engine, settings, "zorvane").hits[0].highlights[0]
+    assert "<mark>Zorvane</mark>" in fragment
+    assert "<img" not in fragment and "&lt;img" in fragment
+
+
 def test_search_highlights_and_hides_duplicates(engine: SearchEngine, settings: Settings) -> None:
     index = settings.index_name(ARTICLES)
     original = _article("sandworm", "Sandworm wiper hits substations",
