@@ -50,7 +50,7 @@ def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300,
     delivery_ids: list[str] = []
     for result in batches:
         outcome = finished.get(result.id)
-        if outcome is None or outcome.failed():
+        if outcome is None or not outcome.successful():
             figures["batches_failed"] += 1
         else:
             figures["batches_ok"] += 1
@@ -60,7 +60,7 @@ def wait_for_batches(chain_ids: Iterable[str], timeout: float = 300,
     finished = _wait_all(deliveries, deadline, progress_every, "deliveries")
     for result in deliveries:
         outcome = finished.get(result.id)
-        if outcome is None or outcome.failed():
+        if outcome is None or not outcome.successful():
             figures["deliveries_failed"] += 1
         else:
             figures["emails_sent" if outcome.result == "sent" else "emails_already_sent"] += 1

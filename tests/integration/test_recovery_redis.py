@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis
+from fastapi.routing import APIRoute
 
 from coverwatch.settings import Settings
+from search.api import create_app
+from workers.backlog import pipeline_backlog
 from workers.batches import BatchStore
 from workers.celery_app import app
 from workers.recovery import UNACKED_KEY, beat, record_owner, recover
@@ -30,6 +33,15 @@ def idle(redis_client: redis.Redis, settings: Settings) -> Iterator[Settings]:
         redis_client.unlink(*keys)
 
 
+def _health(settings: Settings) -> dict[str, Any]:
+    """What GET /api/health answers (the endpoint called as a function: starlette's
+    test client warns about its own httpx use, and warnings are errors here)."""
+    endpoint = next(route.endpoint for route in create_app(settings).routes
+                    if isinstance(route, APIRoute) and route.path == "/api/health")
+    answer: dict[str, Any] = endpoint()
+    return answer
+
+
 def test_messages_of_dead_workers_return_and_those_of_live_ones_stay(
         redis_client: redis.Redis, idle: Settings) -> None:
     queue = idle.queue_name("dedupe")
@@ -44,6 +56,8 @@ def test_messages_of_dead_workers_return_and_those_of_live_ones_stay(
         record_owner(redis_client, idle, live_tag, "host:2:alive", queue)
         beat(redis_client, idle, "host:2:alive")
         assert redis_client.llen(queue) == 0
+        held = pipeline_backlog(redis_client, idle).in_flight["dedupe"]
+        assert held.messages == 2 and held.oldest_seconds < 60
 
         with app.connection_for_write() as recoverer:
             returned = recover(redis_client, idle, recoverer.default_channel.qos.restore_by_tag)
@@ -56,8 +70,12 @@ def test_messages_of_dead_workers_return_and_those_of_live_ones_stay(
         assert payload["headers"]["redelivered"] is True
         assert not redis_client.hexists(UNACKED_KEY, dead_tag)
         assert redis_client.hexists(UNACKED_KEY, live_tag)
-        counters = cast(dict[bytes, bytes], redis_client.hgetall(idle.redis_key("counters")))
-        assert counters[b"recovery.returned.dedupe"] == b"1"
+        backlog = pipeline_backlog(redis_client, idle)
+        assert backlog.returned_after_worker_death == {"total": 1, "dedupe": 1}
+        assert backlog.in_flight["dedupe"].messages == 1 and backlog.queued["dedupe"] == 1
+        health = _health(idle)
+        assert health["pipeline"]["in_flight"]["dedupe"]["messages"] == 1
+        assert health["pipeline"]["returned_after_worker_death"]["total"] == 1
         channel.basic_ack(live_tag)
         channel.close()
 
