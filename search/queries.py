@@ -174,6 +174,7 @@ def story_candidates(article_id: str, terms: Sequence[str], actors: Sequence[str
         "docvalue_fields": list(docvalue_fields),
         "track_total_hits": False,
         "query": {"bool": {
+            # Articles are written with their story, so every stored one has a story_id.
             "filter": [{"range": {"event_time": {"gte": since, "lte": until}}}],
             "must_not": [{"ids": {"values": [article_id]}}],
             "should": should, "minimum_should_match": 2,

@@ -37,8 +37,11 @@ from workers.clustering import (
 
 CANDIDATES_PER_ARTICLE = 25
 STORY_REFRESH_SECONDS = 5
-_CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at", "actors",
-                     "victim_countries", "malware", "cves", "story_id", "source", "cluster_names", "cluster_years"]
+# The article fields a cluster item is made of, besides its vector and time.
+_ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names",
+                "cluster_years"}
+_CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at",
+                     *sorted(_ITEM_FIELDS)]
 
 
 def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
@@ -72,8 +75,6 @@ def item_from_source(source: dict[str, Any]) -> ClusterItem:
                                         strict=False)), published or utc_now(), source)
 
 
-_ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names",
-                "cluster_years"}
 _DOC_VALUE_FIELDS = ["id", "cluster_features", *sorted(_ITEM_FIELDS), {"field": "event_time", "format": "epoch_millis"}]
 
 
@@ -109,8 +110,8 @@ def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index:
 
 
 def vectorise(articles: Sequence[Article]) -> None:
-    """Give each article its top TF-IDF terms and salient names (pure: the idf is a
-    background table, so no shared state is read or written)."""
+    """Give each article its top TF-IDF terms, salient names and years (pure: the
+    idf is a background table, so no shared state is read or written)."""
     for article in articles:
         vector = article_vector(article.title, article.lead, article.body, article.language)
         article.cluster_terms = list(vector)
