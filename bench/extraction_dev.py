@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import importlib.util
 import json
 import statistics
@@ -27,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_sets import shared_dir  # noqa: E402
+from bench.dev_sets import hash_percent, shared_dir  # noqa: E402
 
 SPLITS = ("tune", "heldout", "all")
 HELDOUT_PERCENT = 30
@@ -40,8 +39,7 @@ def dev_set_dir() -> Path:
 
 def split_of(page_id: str) -> str:
     """"heldout" for a fixed ~30% of ids, "tune" for the rest; stable across runs and machines."""
-    bucket = int.from_bytes(hashlib.sha256(page_id.encode("utf-8")).digest()[:4], "big") % 100
-    return "heldout" if bucket < HELDOUT_PERCENT else "tune"
+    return "heldout" if hash_percent(page_id) < HELDOUT_PERCENT else "tune"
 
 
 @dataclass(frozen=True)

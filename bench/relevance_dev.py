@@ -23,7 +23,6 @@ Figures at that point, P / R / kept recall, all items (non-ambiguous): tune
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -36,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_sets import shared_dir  # noqa: E402
+from bench.dev_sets import hash_percent, shared_dir  # noqa: E402
 from coverwatch.models import Article  # noqa: E402
 from coverwatch.settings import get_settings  # noqa: E402
 from coverwatch.taxonomy import Actor, default_taxonomy  # noqa: E402
@@ -52,8 +51,7 @@ UNTITLED = "(untitled)"  # five dev articles have no title; the Article model ne
 
 def split_of(article_id: str) -> str:
     """"heldout" for a fixed ~30% of ids, "tune" for the rest; stable across runs."""
-    bucket = int.from_bytes(hashlib.sha256(f"relevance-dev:{article_id}".encode()).digest()[:4], "big") % 100
-    return "heldout" if bucket < HELDOUT_PERCENT else "tune"
+    return "heldout" if hash_percent(f"relevance-dev:{article_id}") < HELDOUT_PERCENT else "tune"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dev_sets import shared_dir  # noqa: E402
-from coverwatch.models import parse_timestamp  # noqa: E402
-from workers.clustering import ClusterItem, OnlineClusterer, article_vector, mentioned_years, salient_names  # noqa: E402
+from coverwatch.models import Article, parse_timestamp  # noqa: E402
+from workers.clustering import ClusterItem, OnlineClusterer  # noqa: E402
 from workers.evaluation import bcubed  # noqa: E402
+from workers.stories import item_from_article, vectorise  # noqa: E402
 
 Record = dict[str, Any]
 BATCH = 50
@@ -53,11 +55,13 @@ def split_of(record: Record) -> str:
 
 
 def item_of(record: Record) -> ClusterItem:
-    language = record.get("language") or "en"
-    return ClusterItem(id=record["id"], vector=article_vector(record["title"], "", record["body"], language),
-                       published=parse_timestamp(record.get("published_at")) or NO_DATE,
-                       names=salient_names(record["title"], record["body"], language),
-                       years=mentioned_years(record["title"], record["body"]))
+    """The cluster item the pipeline makes of the record (``vectorise`` and
+    ``item_from_article``), named by the record's id."""
+    article = Article(url=f"https://story-dev.invalid/{record['id']}", title=record["title"], body=record["body"],
+                      source="story-dev", language=record.get("language") or "en",
+                      published_at=parse_timestamp(record.get("published_at")) or NO_DATE)
+    vectorise([article])
+    return replace(item_from_article(article), id=record["id"])
 
 
 def online_stories(records: Sequence[Record], threshold: float | None = None) -> dict[str, str]:
