@@ -9,6 +9,7 @@ tell the rule's subscribers about.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -63,6 +64,14 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _all_resolve(names: list[str], resolve: Callable[[str], object | None], complaint: str) -> list[str]:
+    """``names`` unchanged when every one resolves; else the complaint naming those that do not."""
+    unknown = [name for name in names if resolve(name) is None]
+    if unknown:
+        raise ValueError(complaint.format(", ".join(map(repr, unknown))))
+    return names
+
+
 class RuleFilters(BaseModel):
     """Structured conditions on an article's enrichment; all given ones must
     hold, any value within one will do. Values are kept as written (shown back
@@ -85,18 +94,12 @@ class RuleFilters(BaseModel):
     @field_validator("actors")
     @classmethod
     def _known_actors(cls, names: list[str]) -> list[str]:
-        unknown = [name for name in names if resolve_actor(name) is None]
-        if unknown:
-            raise ValueError(f"unknown actor(s) {', '.join(map(repr, unknown))} (not in the taxonomy)")
-        return names
+        return _all_resolve(names, resolve_actor, "unknown actor(s) {} (not in the taxonomy)")
 
     @field_validator("attributed_states", "victim_countries")
     @classmethod
     def _known_countries(cls, names: list[str]) -> list[str]:
-        unknown = [name for name in names if resolve_country(name) is None]
-        if unknown:
-            raise ValueError(f"unknown country {', '.join(map(repr, unknown))} (use a name or ISO code)")
-        return names
+        return _all_resolve(names, resolve_country, "unknown country {} (use a name or ISO code)")
 
     def is_empty(self) -> bool:
         return not any(self.terms().values()) and self.min_relevance is None
