@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     rule_evaluation_seconds: float = Field(default=60.0, gt=0)
     webhook_secret: SecretStr | None = None
     webhook_timeout: float = Field(default=10.0, gt=0)
+    # Subscriber links (confirm, unsubscribe, preferences) are HMAC-signed with
+    # this; unset, a random key is made once and kept in var/secrets/ (alerts/tokens.py).
+    subscriber_secret: SecretStr | None = None
+    digest_check_seconds: float = Field(default=300.0, gt=0)  # how often beat sends due digests
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -48,6 +52,17 @@ class Settings(BaseSettings):
     crawl_time_limit: int = 900  # seconds one source's crawl may run before it is stopped
     dispatch_seconds: float = 30.0  # how often beat looks for sources that are due
     user_agent: str = "CoverwatchBot/0.1 (+https://coverwatch.example/bot; news monitoring)"
+    # Ranges crawls and webhooks may reach although they are not public
+    # (coverwatch/netpolicy.py): CIDRs, comma separated. Empty refuses them all.
+    allowed_private_networks: str = ""
+
+    @field_validator("allowed_private_networks")
+    @classmethod
+    def _valid_networks(cls, text: str) -> str:
+        from coverwatch.netpolicy import parse_networks
+
+        parse_networks(text)
+        return text
 
     # Relevance bands (workers/relevance.py): at or above on_topic an article can
     # alert; from possible up it is indexed and searchable but never alerts; below
