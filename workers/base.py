@@ -44,9 +44,7 @@ class StageTask(Task):  # type: ignore[misc]
             log.info("task %s already handed on %s; repeat is a no-op", self.name, consumed)
             return output
         output = super().__call__(*args, **kwargs)
-        batches.record_handed_on(self.name, consumed, output)
-        if output != consumed:
-            batches.forget(consumed)
+        batches.hand_on(self.name, consumed, output)
         return output
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
@@ -66,6 +64,8 @@ class StageTask(Task):  # type: ignore[misc]
         if args and batches.is_ref(args[0]):
             try:
                 record["batch"] = batches.get(args[0])
+                # Only enrich takes the flag as an argument; the batch carries it for every stage.
+                record["keep_off_topic"] = bool(kwargs.get("keep_off_topic")) or batches.keeps_off_topic(args[0])
             except (BatchMissing, redis.RedisError) as missing:
                 log.error("dead letter %s without its batch: %s", task_id, missing)
         try:

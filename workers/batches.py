@@ -8,9 +8,15 @@ as long as results are kept. Here each batch is written once, read once by the
 next stage, and deleted once that stage has stored its own output.
 
 A message can arrive twice (a worker killed after it handed its output on but
-before it acknowledged). So each stage records, per input batch, what it handed
-on (``handed_on``), and a dropped input lingers for a while instead of vanishing
-at once: a repeat finds the record and is a no-op, not a ``BatchMissing``.
+before it acknowledged), and later than any linger: the broker's visibility
+timeout is an hour, and a fleet may be down longer. So the input is let go only
+in ``hand_on``, in the same transaction that records what the stage handed on:
+a repeat either finds that record and is a no-op, or finds its input still
+there and runs again (the stage died before recording; its output never went on).
+
+Flags that travel with the articles rather than with one stage's arguments
+(``keep_off_topic``: the source keeps off-topic articles) are kept beside the
+batch and carried to its output, so a dead letter from any stage knows them.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from coverwatch.settings import Settings
 BatchRef = str
 # Long enough for a backlog behind a stopped worker fleet to survive a weekend.
 BATCH_TTL_SECONDS = 7 * 24 * 3600
-# A dropped input stays this long, for a stage killed between dropping its input
-# and recording its output: the redelivered message then simply runs again.
+# A batch let go with ``drop`` stays this long for a late reader; the stages let
+# their input go in ``hand_on`` instead, together with the record of their output.
 DROPPED_BATCH_LINGER_SECONDS = 900
 # Longer than the broker's visibility timeout, the latest a repeat can arrive.
 HANDED_ON_TTL_SECONDS = 24 * 3600
@@ -46,11 +52,19 @@ class BatchStore:
     def is_ref(self, value: object) -> TypeGuard[BatchRef]:
         return isinstance(value, str) and value.startswith(self._prefix + ":")
 
-    def put(self, batch: list[dict[str, Any]]) -> BatchRef:
+    def put(self, batch: list[dict[str, Any]], keep_off_topic: bool = False) -> BatchRef:
         ref = f"{self._prefix}:{uuid.uuid4().hex}"
         payload = zlib.compress(json.dumps(batch, separators=(",", ":")).encode("utf-8"), 1)
-        self._client.set(ref, payload, ex=BATCH_TTL_SECONDS)
+        with self._client.pipeline(transaction=True) as writes:
+            writes.set(ref, payload, ex=BATCH_TTL_SECONDS)
+            if keep_off_topic:
+                writes.set(self._keeps_off_topic_key(ref), 1, ex=BATCH_TTL_SECONDS)
+            writes.execute()
         return ref
+
+    def keeps_off_topic(self, ref: BatchRef) -> bool:
+        """Whether the articles of ``ref`` come from a source that keeps off-topic ones."""
+        return bool(self._client.exists(self._keeps_off_topic_key(ref)))
 
     def get(self, ref: BatchRef) -> list[dict[str, Any]]:
         if not isinstance(ref, str):
@@ -64,15 +78,25 @@ class BatchStore:
         return batch
 
     def drop(self, ref: BatchRef) -> None:
-        """The stage is done with ``ref``: it expires soon (see ``forget`` for now)."""
+        """``ref`` is no longer needed: it expires soon (``forget`` deletes it now)."""
         self._client.expire(ref, DROPPED_BATCH_LINGER_SECONDS)
+        self._client.expire(self._keeps_off_topic_key(ref), DROPPED_BATCH_LINGER_SECONDS)
 
     def forget(self, ref: BatchRef) -> None:
-        self._client.delete(ref)
+        self._client.delete(ref, self._keeps_off_topic_key(ref))
 
-    def record_handed_on(self, stage: str, consumed: BatchRef, output: Any) -> None:
-        """``stage`` turned ``consumed`` into ``output`` (a batch key or a small result)."""
-        self._client.set(self._handed_on_key(stage, consumed), json.dumps(output), ex=HANDED_ON_TTL_SECONDS)
+    def hand_on(self, stage: str, consumed: BatchRef, output: Any) -> None:
+        """Record that ``stage`` turned ``consumed`` into ``output``, carry the
+        batch's flags to ``output``, and let ``consumed`` go: all or nothing, so
+        no crash leaves an input gone without the record of where it went."""
+        keeps_off_topic = self.keeps_off_topic(consumed)
+        with self._client.pipeline(transaction=True) as writes:
+            writes.set(self._handed_on_key(stage, consumed), json.dumps(output), ex=HANDED_ON_TTL_SECONDS)
+            if keeps_off_topic and self.is_ref(output) and output != consumed:
+                writes.set(self._keeps_off_topic_key(output), 1, ex=BATCH_TTL_SECONDS)
+            if output != consumed:
+                writes.delete(consumed, self._keeps_off_topic_key(consumed))
+            writes.execute()
 
     def handed_on(self, stage: str, consumed: BatchRef) -> tuple[bool, Any]:
         """Whether ``stage`` already handed on its output for ``consumed``, and that output."""
@@ -81,3 +105,6 @@ class BatchStore:
 
     def _handed_on_key(self, stage: str, consumed: BatchRef) -> str:
         return f"{self._prefix}-handed-on:{stage}:{consumed.rsplit(':', 1)[-1]}"
+
+    def _keeps_off_topic_key(self, ref: BatchRef) -> str:
+        return f"{self._prefix}-keeps-off-topic:{ref.rsplit(':', 1)[-1]}"

@@ -21,6 +21,9 @@ class DeadLetter:
     args: list[Any]
     kwargs: dict[str, Any]
     batch: list[dict[str, Any]] | None = None
+    # The source keeps off-topic articles: the letter's batch carried the flag
+    # (letters written before it did have it only in enrich's arguments).
+    keep_off_topic: bool = False
 
 
 def _key(settings: Settings) -> str:
@@ -38,8 +41,12 @@ def _read(client: redis.Redis, settings: Settings) -> list[tuple[DeadLetter, byt
         record = json.loads(entry)
         letters.append((DeadLetter(position, record["task"], record["task_id"], record["reason"],
                                    list(record.get("args") or []), dict(record.get("kwargs") or {}),
-                                   record.get("batch")), entry))
+                                   record.get("batch"), _keeps_off_topic(record)), entry))
     return letters
+
+
+def _keeps_off_topic(record: dict[str, Any]) -> bool:
+    return bool(record.get("keep_off_topic") or (record.get("kwargs") or {}).get("keep_off_topic"))
 
 
 def replay(client: redis.Redis, settings: Settings, positions: list[int] | None = None) -> list[str]:
@@ -56,8 +63,8 @@ def replay(client: redis.Redis, settings: Settings, positions: list[int] | None 
     for letter, entry in chosen:
         # A stage letter carries its articles: store them again under a fresh key.
         if letter.batch is not None and is_pipeline_stage(letter.task):
-            keep_off_topic = bool(letter.kwargs.get("keep_off_topic", False))
-            result = pipeline_from(letter.task, batches.put(letter.batch), keep_off_topic).apply_async()
+            ref = batches.put(letter.batch, keep_off_topic=letter.keep_off_topic)
+            result = pipeline_from(letter.task, ref, letter.keep_off_topic).apply_async()
         else:
             result = app.send_task(letter.task, args=letter.args, kwargs=letter.kwargs)
         task_ids.append(str(result.id))

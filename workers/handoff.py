@@ -20,7 +20,7 @@ def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) 
     from workers.resources import redis_client
     from workers.tasks import pipeline_for
 
-    ref = BatchStore(redis_client(), get_settings()).put(list(batch))
+    ref = BatchStore(redis_client(), get_settings()).put(list(batch), keep_off_topic=keep_off_topic)
     result = pipeline_for(ref, keep_off_topic).apply_async()
     return str(result.id)
 

@@ -56,10 +56,9 @@ def _load(ref: BatchRef) -> list[Article]:
 
 
 def _pass_on(articles: list[Article], consumed: BatchRef) -> BatchRef:
-    """Store the stage's output for the next stage, then let its input go."""
-    ref = _batches().put([article.model_dump(mode="json") for article in articles])
-    _batches().drop(consumed)
-    return ref
+    """Store the stage's output for the next stage. The input is let go by the
+    task base (``StageTask``), in one transaction with the record of this output."""
+    return _batches().put([article.model_dump(mode="json") for article in articles])
 
 
 def _registry() -> BodyHashRegistry:
@@ -156,8 +155,8 @@ def cluster(ref: BatchRef) -> BatchRef:
 def match_alerts(ref: BatchRef) -> list[str]:
     """Percolate the batch's on-topic originals against every rule; queue one
     delivery per (rule, subscriber, story) the rule's type fires on. Returns the
-    delivery task ids. The last stage: the batch is dropped once its deliveries
-    are queued."""
+    delivery task ids. The last stage: the task base lets the batch go once its
+    deliveries are queued."""
     settings = get_settings()
     # Only the on-topic band alerts: "possibly on-topic" articles (and off-topic ones a
     # source keeps) have on_topic False, so they are searchable but wake nobody.
@@ -171,7 +170,6 @@ def match_alerts(ref: BatchRef) -> list[str]:
         notices = percolated_firings(answer["hits"]["hits"], candidates, opened, utc_now())
         count("alerts.matched", len(notices))
         delivery_ids = _queue_deliveries(notices)
-    _batches().drop(ref)
     return delivery_ids
 
 
