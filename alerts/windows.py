@@ -45,12 +45,13 @@ def count_in_window(times: Sequence[datetime], now: datetime, window: timedelta)
 
 @dataclass(frozen=True)
 class Coverage:
-    """One article of a story: when and by whom."""
+    """One article of a story: when and by whom (and where the outlet is)."""
 
     story_id: str
     outlet: str
     at: datetime
     article_id: str
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,21 @@ class Growth:
     at: datetime
     outlets: tuple[str, ...]
     article_id: str  # the article that brought the story to the count
+    countries: tuple[str, ...] = ()
 
 
-def story_growth(coverage: Sequence[Coverage], min_outlets: int, within: timedelta) -> list[Growth]:
-    """Stories whose coverage came from ``min_outlets`` distinct outlets inside
-    some window of length ``within``; each story once, at the first such moment."""
+def _drop(counts: Counter[str], key: str | None) -> None:
+    if key is not None:
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+
+
+def story_growth(coverage: Sequence[Coverage], min_outlets: int | None, within: timedelta,
+                 min_countries: int | None = None) -> list[Growth]:
+    """Stories whose coverage came from ``min_outlets`` distinct outlets, or from
+    outlets in ``min_countries`` distinct countries, inside some window of length
+    ``within``; each story once, at the first such moment."""
     by_story: dict[str, list[Coverage]] = {}
     for item in coverage:
         by_story.setdefault(item.story_id, []).append(item)
@@ -71,15 +82,19 @@ def story_growth(coverage: Sequence[Coverage], min_outlets: int, within: timedel
     for story_id, items in by_story.items():
         items.sort(key=lambda item: (item.at, item.article_id))
         outlets: Counter[str] = Counter()
+        countries: Counter[str] = Counter()
         start = 0
         for item in items:
             outlets[item.outlet] += 1
+            if item.country:
+                countries[item.country] += 1
             while items[start].at <= item.at - within:
-                outlets[items[start].outlet] -= 1
-                if not outlets[items[start].outlet]:
-                    del outlets[items[start].outlet]
+                _drop(outlets, items[start].outlet)
+                _drop(countries, items[start].country or None)
                 start += 1
-            if len(outlets) >= min_outlets:
-                reached.append(Growth(story_id, item.at, tuple(sorted(outlets)), item.article_id))
+            if ((min_outlets is not None and len(outlets) >= min_outlets)
+                    or (min_countries is not None and len(countries) >= min_countries)):
+                reached.append(Growth(story_id, item.at, tuple(sorted(outlets)), item.article_id,
+                                      tuple(sorted(countries))))
                 break
     return sorted(reached, key=lambda growth: (growth.at, growth.story_id))

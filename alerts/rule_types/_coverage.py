@@ -13,7 +13,7 @@ from coverwatch.settings import Settings
 from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
-from search.queries import rule_match_times, rule_matches_between, story_articles
+from search.queries import rule_match_sightings, rule_matches_between, story_articles
 
 
 def matching_articles(engine: SearchEngine, settings: Settings, rule: AlertRule, since: datetime,
@@ -28,14 +28,15 @@ def matching_coverage(engine: SearchEngine, settings: Settings, rule: AlertRule,
                       until: datetime) -> list[Coverage]:
     """Oldest first. An article without a story counts as a story of its own."""
     answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
-                            rule_match_times(rule.matching_query(), since.isoformat(), until.isoformat()))
+                            rule_match_sightings(rule.matching_query(), since.isoformat(), until.isoformat(),
+                                                 ("country",)))
     rows = []
     for hit in answer["hits"]["hits"]:
         source = hit["_source"]
         at = parse_timestamp(source.get("event_time"))
         if at is not None:
             rows.append(Coverage(story_id=source.get("story_id") or source["id"], outlet=source["source"],
-                                 at=at, article_id=source["id"]))
+                                 at=at, article_id=source["id"], country=source.get("country")))
     return rows
 
 

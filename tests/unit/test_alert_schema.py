@@ -20,7 +20,7 @@ BASE: dict[str, Any] = {"name": "Bears", "subscribers": ["desk@example.org"]}
 
 
 def test_every_type_is_registered() -> None:
-    assert set(RULE_TYPES) == {"match", "new_story", "threshold", "story_growth"}
+    assert set(RULE_TYPES) == {"match", "new_story", "threshold", "story_growth", "spike", "new_term", "flatline"}
 
 
 def test_error_names_the_rule_and_each_field() -> None:
@@ -36,8 +36,8 @@ def test_error_names_the_rule_and_each_field() -> None:
 
 
 def test_unknown_type_lists_the_known_ones() -> None:
-    with pytest.raises(RuleSchemaError, match="unknown rule type 'spike'; known: match, new_story") as caught:
-        parse_rule({**BASE, "type": "spike", "query_string": "x"})
+    with pytest.raises(RuleSchemaError, match="unknown rule type 'surge'; known: flatline, match, new_story") as caught:
+        parse_rule({**BASE, "type": "surge", "query_string": "x"})
     assert caught.value.problems[0][0] == "type"
 
 
