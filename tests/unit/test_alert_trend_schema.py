@@ -9,11 +9,11 @@ import pytest
 
 from alerts.rule_types import RuleSchemaError, parse_rule
 from alerts.rule_types.flatline import FlatlineRule
-from alerts.rule_types.new_term import NewTerm, NewTermRule, group_key
+from alerts.rule_types.new_term import NewTermRule, group_key
 from alerts.rule_types.spike import SpikeRule, ratio_text
 from alerts.rule_types.story_growth import StoryGrowthRule
 from alerts.rules import from_document, to_document
-from alerts.trend_windows import Sighting
+from alerts.trend_windows import NewTerm, Sighting
 from coverwatch.models import utc_now
 
 BASE: dict[str, Any] = {"name": "Trend", "subscribers": ["desk@example.org"], "query_string": "espionage"}
