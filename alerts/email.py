@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alerts.messages import AlertContext, alert_context
+from alerts.subscriber_mail import add_unsubscribe_headers, subscriber_links
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 
@@ -28,7 +29,9 @@ _environment = Environment(
 
 
 def render_alert_email(context: AlertContext, recipient: str, settings: Settings) -> EmailMessage:
-    values = context.template_values(recipient)
+    # Every email to a subscriber can be left in one click (RFC 8058), this rule only.
+    links = subscriber_links(settings, recipient, context.rule_id)
+    values = {**context.template_values(recipient), **links.template_values()}
     folder = "article_alert"
     subject = _environment.get_template(f"{folder}/subject.txt").render(values)
     message = EmailMessage()
@@ -39,6 +42,7 @@ def render_alert_email(context: AlertContext, recipient: str, settings: Settings
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = context.message_id
     message["X-Coverwatch-Rule"] = context.rule_id
+    add_unsubscribe_headers(message, links)
     message.set_content(_environment.get_template(f"{folder}/body.txt").render(values))
     message.add_alternative(_environment.get_template(f"{folder}/body.html").render(values),
                             subtype="html")

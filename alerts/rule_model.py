@@ -32,6 +32,8 @@ ClaimKind = Literal["government", "vendor", "suspected", "denied"]
 
 class DeliveryMode(StrEnum):
     IMMEDIATE = "immediate"
+    # Collected into the subscriber's digest (alerts/digests.py) instead of sent at once.
+    DIGEST = "digest"
 
 
 @lru_cache(maxsize=1)

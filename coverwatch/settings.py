@@ -27,6 +27,17 @@ class Settings(BaseSettings):
 
     opensearch_heap: str = "1g"
     opensearch_transport_port: int = 9300
+    # A launcher that joins others (comma-separated host:transport-port seeds and
+    # the node names that elect the first manager); empty means a cluster of one.
+    opensearch_cluster_name: str = "coverwatch-dev"
+    opensearch_node_name: str | None = None
+    opensearch_seed_hosts: str = ""
+    opensearch_initial_managers: str = ""
+    index_replicas: int = Field(default=0, ge=0)
+    # Snapshots go to a filesystem repository here (the node's path.repo);
+    # articles older than the retention are deleted by `coverwatch retention`.
+    snapshot_dir: Path | None = None
+    article_retention_days: int | None = Field(default=None, gt=0)
 
     smtp_url: str | None = None
     outbox_dir: Path | None = None
@@ -46,6 +57,14 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    # Analyst access (search/accounts.py): how long a login lasts, and how many
+    # failed logins an account or a client address may make per window.
+    session_hours: float = Field(default=12.0, gt=0)
+    session_secret: SecretStr | None = None  # unset: one is made per deployment and kept in Redis
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
 
     batch_size: int = 50
     download_timeout: float = 20.0
@@ -82,6 +101,10 @@ class Settings(BaseSettings):
     @property
     def outbox(self) -> Path:
         return self.outbox_dir or self.var_dir / "outbox"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.snapshot_dir or self.var_dir / "opensearch" / "snapshots"
 
     def index_name(self, kind: str) -> str:
         """The alias (or plain index) name for ``kind`` in this deployment."""

@@ -17,6 +17,8 @@ from search.engine import EngineError, NotFound, SearchEngine
 log = logging.getLogger(__name__)
 
 ARTICLES, STORIES, RULES, DELIVERIES = "articles", "stories", "rules", "deliveries"
+# Who hears about what (alerts/subscribers.py, subscriptions.py, digests.py).
+SUBSCRIBERS, SUBSCRIPTIONS, DIGEST_ENTRIES = "subscribers", "subscriptions", "digest_entries"
 SCHEMA_VERSION = 1
 
 _KEYWORD = {"type": "keyword"}
@@ -115,11 +117,47 @@ DELIVERY_PROPERTIES: dict[str, Any] = {
     "error": {"type": "text", "index": False},
 }
 
+SUBSCRIBER_PROPERTIES: dict[str, Any] = {
+    "address": _KEYWORD,
+    "timezone": _KEYWORD,
+    "status": _KEYWORD,
+    "status_reason": {"type": "text", "index": False},
+    "created_at": _DATE,
+    "confirmed_at": _DATE,
+    "status_changed_at": _DATE,
+}
+
+SUBSCRIPTION_PROPERTIES: dict[str, Any] = {
+    "address": _KEYWORD,
+    "rule_id": _KEYWORD,
+    "rule_name": _KEYWORD,
+    "mode": _KEYWORD,
+    "active": {"type": "boolean"},
+    "mute_until": _DATE,
+    "created_at": _DATE,
+    "updated_at": _DATE,
+}
+
+DIGEST_ENTRY_PROPERTIES: dict[str, Any] = {
+    "address": _KEYWORD,
+    "rule_id": _KEYWORD,
+    "group_key": _KEYWORD,
+    "story_id": _KEYWORD,
+    "article_id": _KEYWORD,
+    "status": _KEYWORD,
+    "digest_id": _KEYWORD,
+    "queued_at": _DATE,
+    "due_at": _DATE,
+}
+
 PROPERTIES_BY_KIND = {
     ARTICLES: ARTICLE_PROPERTIES,
     STORIES: STORY_PROPERTIES,
     RULES: RULE_PROPERTIES,
     DELIVERIES: DELIVERY_PROPERTIES,
+    SUBSCRIBERS: SUBSCRIBER_PROPERTIES,
+    SUBSCRIPTIONS: SUBSCRIPTION_PROPERTIES,
+    DIGEST_ENTRIES: DIGEST_ENTRY_PROPERTIES,
 }
 
 
@@ -128,7 +166,7 @@ def index_template(settings: Settings, kind: str) -> dict[str, Any]:
         "index_patterns": [f"{settings.index_name(kind)}-v*"],
         "priority": 100,
         "template": {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 0,
+            "settings": {"number_of_shards": 1, "number_of_replicas": settings.index_replicas,
                          "refresh_interval": "1s"},
             "mappings": {"dynamic": False, "properties": PROPERTIES_BY_KIND[kind]},
         },

@@ -9,7 +9,8 @@ from celery import Celery
 from coverwatch.settings import get_settings
 
 STAGES = ("ingest", "dedupe", "enrich", "cluster", "alerts", "deliver", "merge_stories",
-          "refresh_stories", "crawl", "dispatch_crawls", "evaluate_rules")
+          "refresh_stories", "crawl", "dispatch_crawls", "evaluate_rules",
+          "send_digests")
 
 
 def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
@@ -48,6 +49,7 @@ def make_app() -> Celery:
             "dispatch-due-crawls": {"task": "workers.dispatch_crawls", "schedule": settings.dispatch_seconds},
             "evaluate-periodic-rules": {"task": "workers.evaluate_rules",
                                         "schedule": settings.rule_evaluation_seconds},
+            "send-due-digests": {"task": "workers.send_digests", "schedule": settings.digest_check_seconds},
         },
     )
     return app

@@ -12,10 +12,12 @@ from typing import Any
 from celery import chain
 
 from alerts.delivery import deliver_firing
+from alerts.digests import send_due_digests
 from alerts.evaluation import due_notices
 from alerts.matching import Notice, percolated_firings
 from alerts.rule_model import Firing
 from alerts.rule_types import parse_rule
+from alerts.subscriptions import route_notices
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
@@ -174,6 +176,9 @@ def match_alerts(ref: BatchRef) -> list[str]:
 
 
 def _queue_deliveries(notices: list[Notice]) -> list[str]:
+    # Stored subscriptions join the rule's own list here; digest, muted and
+    # unconfirmed ones leave it (alerts/subscriptions.py).
+    notices = route_notices(engine(), get_settings(), notices)
     return [deliver.delay(notice.firing.rule.model_dump(mode="json"),
                           notice.firing.article.model_dump(mode="json"), notice.subscriber,
                           notice.firing.occasion()).id
@@ -203,6 +208,16 @@ def evaluate_rules() -> list[str]:
     notices = due_notices(engine(), get_settings(), utc_now())
     count("alerts.periodic_fired", len(notices))
     return _queue_deliveries(notices)
+
+
+@app.task(base=StageTask, name="workers.send_digests")
+def send_digests() -> dict[str, str]:
+    """Beat calls this every COVERWATCH_DIGEST_CHECK_SECONDS: each subscriber's due
+    digest, once (alerts/digests.py claims it like any delivery)."""
+    outcomes = send_due_digests(engine(), get_settings())
+    for outcome in outcomes.values():
+        count(f"digests.{outcome.split(':')[0]}")
+    return outcomes
 
 
 @app.task(base=StageTask, name="workers.refresh_stories")
@@ -246,56 +261,29 @@ def is_pipeline_stage(task_name: str) -> bool:
 
 @app.task(base=StageTask, name="workers.dispatch_crawls")
 def dispatch_crawls() -> list[str]:
-    """Beat calls this every half minute: queue a crawl of every source that is due.
-    Sources are read from the file each time, so an edit takes effect without a deploy."""
+    """Beat calls this every half minute: put every source that is due on the crawl
+    queue, where the long-lived crawlers (``coverwatch crawler``) take them. The
+    file is parsed again when it changes, so an edit takes effect without a deploy."""
     from datetime import UTC, datetime
 
-    from crawlers.health import SourceStates, is_due
-    from crawlers.sources import load_sources
+    from crawlers.dispatch import dispatch_due
 
     settings = get_settings()
-    states = SourceStates(redis_client(), settings)
-    now = datetime.now(UTC)
-    queued = []
-    for source in load_sources(settings.sources_file):
-        # The marker keeps a slow crawl from being queued again on the next tick.
-        marker = settings.redis_key("crawl-queued", source.name)
-        if is_due(states.get(source.name), now) and redis_client().set(
-                marker, 1, nx=True, ex=settings.crawl_time_limit):
-            crawl_source.delay(source.name)
-            queued.append(source.name)
+    queued = dispatch_due(settings.sources_file, redis_client(), settings, datetime.now(UTC))
+    count("crawls.queued", len(queued))
     return queued
 
 
 @app.task(base=StageTask, name="workers.crawl")
 def crawl_source(name: str) -> dict[str, Any]:
-    """One source's crawl as its own Scrapy process, with a time limit, never two at once."""
-    import json as json_module
-    import subprocess
-    import sys
-
-    from coverwatch.settings import PROJECT_ROOT
+    """Queue one source's crawl now, for a long-lived crawler to run (kept for
+    callers of the old task, which ran the crawl in a process of its own)."""
+    from crawlers.crawl_queue import CrawlQueue
+    from crawlers.sources import load_sources
 
     settings = get_settings()
-    from crawlers.health import SourceStates
-
-    states = SourceStates(redis_client(), settings)
-    lock = states.crawl_lock(name, settings.crawl_time_limit + 60)
-    if not lock.acquire():
-        count("crawls.skipped_running")
-        return {"source": name, "skipped": "already running"}
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-m", "coverwatch.cli", "crawl", name, "--sources", str(settings.sources_file)],
-            capture_output=True, text=True, timeout=settings.crawl_time_limit, cwd=PROJECT_ROOT, check=False)
-        if finished.returncode != 0:
-            raise RuntimeError(f"crawl of {name} exited {finished.returncode}: {finished.stderr[-500:]}")
-        count("crawls.finished")
-        return dict(json_module.loads(finished.stdout.strip().splitlines()[-1])["sources"][0])
-    except subprocess.TimeoutExpired:
-        count("crawls.timed_out")
-        log.error("crawl of %s stopped after %ss", name, settings.crawl_time_limit)
-        return {"source": name, "error": "time limit"}
-    finally:
-        lock.release()
-        redis_client().delete(settings.redis_key("crawl-queued", name))
+    sources = [source for source in load_sources(settings.sources_file) if source.name == name]
+    if not sources:
+        return {"source": name, "error": "unknown source"}
+    entry = CrawlQueue(redis_client(), settings, consumer="dispatcher").enqueue(sources)[0]
+    return {"source": name, "queued": entry}

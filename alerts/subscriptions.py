@@ -1,0 +1,173 @@
+"""Subscriptions: one subscriber to one rule, stored in ``<prefix>-subscriptions``,
+with a mode (immediate or digest at a local hour), a mute and quiet hours.
+
+An address listed in a rule's ``subscribers`` has an implicit subscription:
+confirmed (by whoever wrote the rule), immediate unless the rule says
+``mode: digest``. A stored subscription for the same address and rule wins
+over it, which is how such an address changes its preferences or leaves one
+rule.
+
+Quiet hours: an immediate alert that fires in them is not held back for a
+burst of emails when they end, nor dropped; it goes into a digest due when
+the quiet period ends, together with anything else due for the subscriber
+then (one message). Mute drops alerts until the date: a muted subscriber
+asked not to hear about that period at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from alerts.digests import DigestEntry, entry_for, queue_entries
+from alerts.matching import Notice
+from alerts.rule_model import AlertRule, DeliveryMode, Firing
+from alerts.schedules import DigestSchedule, QuietHours, muted, next_digest_at, quiet_until, zone
+from alerts.subscribers import Subscriber, get_subscribers, may_receive, normalise_address
+from alerts.targets import email_address
+from coverwatch.models import utc_now
+from coverwatch.settings import Settings
+from search.documents import get_document
+from search.engine import SearchEngine
+from search.indexes import SUBSCRIPTIONS
+
+LIST_LIMIT = 1000
+
+
+def subscription_id(address: str, rule_id: str) -> str:
+    return hashlib.sha1(f"{normalise_address(address)}\x1f{rule_id}".encode()).hexdigest()[:24]
+
+
+class Subscription(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    address: str
+    rule_id: str
+    rule_name: str
+    mode: DeliveryMode = DeliveryMode.IMMEDIATE
+    digest: DigestSchedule = DigestSchedule()
+    mute_until: date | None = None
+    quiet_hours: QuietHours | None = None
+    active: bool = True
+    # True for the subscription a rule's ``subscribers`` list implies; never stored.
+    implicit: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    _address = field_validator("address")(normalise_address)
+
+    @property
+    def id(self) -> str:
+        return subscription_id(self.address, self.rule_id)
+
+
+def implied_by(rule: AlertRule, address: str) -> Subscription:
+    return Subscription(address=address, rule_id=rule.id, rule_name=rule.name, mode=rule.mode, implicit=True)
+
+
+def save_subscription(engine: SearchEngine, settings: Settings, subscription: Subscription,
+                      now: datetime | None = None) -> Subscription:
+    now = now or utc_now()
+    stored = subscription.model_copy(update={"implicit": False, "updated_at": now,
+                                             "created_at": subscription.created_at or now})
+    engine.request("PUT", f"/{settings.index_name(SUBSCRIPTIONS)}/_doc/{stored.id}",
+                   stored.model_dump(mode="json", exclude={"implicit"}), params={"refresh": "true"})
+    return stored
+
+
+def get_subscription(engine: SearchEngine, settings: Settings, address: str, rule_id: str) -> Subscription | None:
+    stored = get_document(engine, settings.index_name(SUBSCRIPTIONS), subscription_id(address, rule_id))
+    return Subscription.model_validate(stored) if stored else None
+
+
+def _search(engine: SearchEngine, settings: Settings, field: str, values: Sequence[str]) -> list[Subscription]:
+    if not values:
+        return []
+    answer = engine.request("POST", f"/{settings.index_name(SUBSCRIPTIONS)}/_search",
+                            {"query": {"terms": {field: list(values)}}, "size": LIST_LIMIT})
+    return [Subscription.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
+
+
+def subscriptions_of(engine: SearchEngine, settings: Settings, address: str,
+                     rules: Sequence[AlertRule]) -> list[Subscription]:
+    """Every subscription the address has: stored ones, and those the rules imply."""
+    wanted = normalise_address(address)
+    stored = {s.rule_id: s for s in _search(engine, settings, "address", [wanted])}
+    for rule in rules:
+        if rule.id not in stored and any(target.casefold() == wanted for target in rule.subscribers):
+            stored[rule.id] = implied_by(rule, wanted)
+    return sorted(stored.values(), key=lambda subscription: subscription.rule_name.casefold())
+
+
+class Route(StrEnum):
+    NOW = "now"
+    DIGEST = "digest"
+    DROP = "drop"
+
+
+@dataclass(frozen=True)
+class Routing:
+    route: Route
+    due_at: datetime | None = None
+    reason: str = ""
+
+
+def route(subscriber: Subscriber | None, subscription: Subscription, now: datetime,
+          listed_by_rule: bool = False) -> Routing:
+    """What becomes of one firing for one subscription, now. ``listed_by_rule``:
+    the rule's own list names the address (so it needs no subscriber record)."""
+    if not subscription.active:
+        return Routing(Route.DROP, reason="unsubscribed from the rule")
+    if not may_receive(subscriber, listed_by_rule=listed_by_rule or subscription.implicit):
+        return Routing(Route.DROP, reason=f"subscriber is {subscriber.status if subscriber else 'unknown'}")
+    timezone = subscriber.zone if subscriber else zone("UTC")
+    if muted(subscription.mute_until, timezone, now):
+        return Routing(Route.DROP, reason=f"muted until {subscription.mute_until}")
+    if subscription.mode is DeliveryMode.DIGEST:
+        return Routing(Route.DIGEST, next_digest_at(subscription.digest, timezone, now), "digest")
+    if subscription.quiet_hours is not None:
+        quiet_end = quiet_until(subscription.quiet_hours, timezone, now)
+        if quiet_end is not None:
+            return Routing(Route.DIGEST, quiet_end, "quiet hours")
+    return Routing(Route.NOW)
+
+
+def route_notices(engine: SearchEngine, settings: Settings, notices: Sequence[Notice],
+                  now: datetime | None = None) -> list[Notice]:
+    """The notices to send now, for every subscription to the firing rules (a
+    rule's own list and stored subscriptions alike); digest-bound ones are queued
+    as digest entries, dropped ones vanish. Webhook targets pass through as given."""
+    now = now or utc_now()
+    firings = {(n.firing.rule.id, n.firing.group_key, n.firing.article.id): n.firing for n in notices}
+    stored = _search(engine, settings, "rule_id", sorted({rule_id for rule_id, _, _ in firings}))
+    by_rule: dict[str, dict[str, Subscription]] = {}
+    for subscription in stored:
+        by_rule.setdefault(subscription.rule_id, {})[subscription.address] = subscription
+    outgoing: list[Notice] = [n for n in notices if email_address(n.subscriber) is None]
+    plans: list[tuple[Firing, Subscription, str, bool]] = []
+    for firing in firings.values():
+        explicit = by_rule.get(firing.rule.id, {})
+        listed: dict[str, str] = {}
+        for target in firing.rule.subscribers:
+            address = email_address(target)
+            if address is not None:
+                listed[address.casefold()] = target
+        for address, target in listed.items():
+            plans.append((firing, explicit.get(address) or implied_by(firing.rule, address), target, True))
+        plans.extend((firing, subscription, subscription.address, False)
+                     for address, subscription in explicit.items() if address not in listed)
+    records = get_subscribers(engine, settings, [plan[1].address for plan in plans])
+    entries: list[DigestEntry] = []
+    for firing, subscription, recipient, listed_by_rule in plans:
+        decision = route(records.get(subscription.address), subscription, now, listed_by_rule)
+        if decision.route is Route.NOW:
+            outgoing.append(Notice(firing, recipient))
+        elif decision.route is Route.DIGEST and decision.due_at is not None:
+            entries.append(entry_for(firing, subscription.address, recipient, decision.due_at, now))
+    queue_entries(engine, settings, entries)
+    return outgoing
