@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coverwatch.cli_lifecycle import add_lifecycle_commands
 from coverwatch.settings import get_settings
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from crawlers.run import reports_json, run_crawl
+    from crawlers.run import SKIPPED_RUNNING, reports_json, run_crawl
     from crawlers.sources import SourceFileError, load_sources
 
     settings = get_settings()
@@ -75,7 +76,8 @@ def _crawl(args: argparse.Namespace) -> int:
     states = SourceStates(redis_client(), settings)
     by_name = {source.name: source for source in sources}
     for report in reports:
-        states.record(by_name[report.source], asdict(report))
+        if report.finish_reason != SKIPPED_RUNNING:  # another process's run records its own
+            states.record(by_name[report.source], asdict(report))
     if args.wait:
         from search.engine import connect
         from search.indexes import ARTICLES, refresh
@@ -88,11 +90,43 @@ def _crawl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_check(args: argparse.Namespace) -> int:
+    """Fetch each source's addresses once; exit 1 when any source has none that answers."""
+    from crawlers.source_check import check_sources, dead_sources
+    from crawlers.sources import SourceFileError, load_sources
+
+    settings = get_settings()
+    try:
+        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
+    except SourceFileError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    if args.name:
+        sources = [source for source in sources if source.name in set(args.name)]
+    checks = check_sources(sources, settings.user_agent, timeout=args.timeout, concurrency=args.concurrency)
+    for check in checks:
+        print(f"{check.source:<30} {check.verdict.value:<11} {check.status or '-':>4} {check.seconds:>6.2f}s  "
+              f"{check.url}  {check.detail}")
+    dead = dead_sources(checks)
+    print(f"{len(sources) - len(dead)} of {len(sources)} sources answer"
+          + (f"; not answering: {', '.join(dead)}" if dead else ""))
+    return 1 if dead else 0
+
+
+def _crawler(args: argparse.Namespace) -> int:
+    from crawlers.service import run_service
+
+    run_service(get_settings(), max_jobs=args.jobs)
+    return 0
+
+
 def _sources(args: argparse.Namespace) -> int:
     from crawlers.health import SourceStates
     from crawlers.sources import SourceFileError, load_sources
     from workers.resources import redis_client
 
+    if args.action == "check":
+        return _sources_check(args)
     settings = get_settings()
     states = SourceStates(redis_client(), settings)
     if args.action == "enable":
@@ -376,6 +410,44 @@ def _taxonomy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    """Accounts of the analyst pages and API (search/accounts.py); the first admin is made here."""
+    import redis
+
+    from search.accounts import AccountError, AccountStore
+    from search.credentials import Role, new_secret
+
+    settings = get_settings()
+    store = AccountStore(redis.Redis.from_url(settings.redis_url), settings)
+    try:
+        if args.action == "add":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else new_secret(12)
+            user = store.add_user(args.name, Role(args.role), password, args.email)
+            shown = "" if args.password_stdin else f"; password (shown once): {password}"
+            print(f"user {user.name!r} ({user.role.value}) added{shown}")
+        elif args.action == "disable":
+            user = store.set_disabled(args.name, disabled=not args.enable)
+            print(f"user {user.name!r} {'disabled' if user.disabled else 'enabled'}")
+        elif args.action == "token":
+            text, token = store.issue_token(args.name, args.label or "", args.days)
+            until = f", expires {token.expires_at}" if token.expires_at else ""
+            print(f"token {token.id} for {token.user!r}{until}; send it as 'Authorization: Bearer <token>'. "
+                  "It is shown once:", file=sys.stderr)
+            print(text)
+        elif args.action == "revoke":
+            token = store.revoke_token(args.token_id)
+            print(f"token {token.id} of {token.user!r} revoked")
+        else:
+            for user in store.list_users():
+                tokens = [f"{t.id}{' (revoked)' if t.revoked else ''}" for t in store.tokens_of(user.name)]
+                print(f"{user.name}  {user.role.value}  {user.email or '-'}"
+                      f"{'  (disabled)' if user.disabled else ''}  tokens: {', '.join(tokens) or '-'}")
+    except (AccountError, redis.RedisError) as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from coverwatch.demo import run_demo
 
@@ -399,10 +471,17 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--timeout", type=float, default=600)
     crawl.set_defaults(handler=_crawl)
 
+    crawler = commands.add_parser("crawler", help="a long-lived crawler: runs due sources from the crawl queue")
+    crawler.add_argument("--jobs", type=int, default=200, help="sources this process runs at once")
+    crawler.set_defaults(handler=_crawler)
+
     sources = commands.add_parser("sources", help="each source's health, last success and next run")
-    sources.add_argument("action", nargs="?", choices=["list", "enable"], default="list")
-    sources.add_argument("name", nargs="*", help="with enable: sources to re-enable")
+    sources.add_argument("action", nargs="?", choices=["list", "enable", "check"], default="list",
+                         help="check: fetch every source's URL once and report which answer")
+    sources.add_argument("name", nargs="*", help="with enable: sources to re-enable; with check: only these")
     sources.add_argument("--sources", help="sources file (default: COVERWATCH_SOURCES_FILE)")
+    sources.add_argument("--timeout", type=float, default=10.0, help="check: seconds per request")
+    sources.add_argument("--concurrency", type=int, default=16, help="check: requests at once")
     sources.set_defaults(handler=_sources)
 
     extract = commands.add_parser("extract", help="print the article extracted from saved pages (JSON lines)")
@@ -463,8 +542,26 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", "-c", type=int, default=os.cpu_count() or 2)
     worker.add_argument("--stages", help="comma-separated stages to consume (default: all)")
     worker.set_defaults(handler=_worker)
+    users = commands.add_parser("users", help="analyst accounts: roles, passwords, API tokens")
+    user_actions = users.add_subparsers(dest="action", required=True)
+    add_user = user_actions.add_parser("add", help="a new account; prints a generated password")
+    add_user.add_argument("name")
+    add_user.add_argument("--role", choices=["viewer", "analyst", "admin"], default="viewer")
+    add_user.add_argument("--email", help="where the alerts made from this user's searches go")
+    add_user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_actions.add_parser("list")
+    disable_user = user_actions.add_parser("disable", help="refuse its logins, sessions and tokens at once")
+    disable_user.add_argument("name")
+    disable_user.add_argument("--enable", action="store_true", help="undo a disable")
+    issue = user_actions.add_parser("token", help="a new API token for scripts (printed once)")
+    issue.add_argument("name")
+    issue.add_argument("--days", type=float, help="expire after this many days (default: never)")
+    issue.add_argument("--label", help="what the token is for")
+    user_actions.add_parser("revoke", help="revoke an API token by its id").add_argument("token_id")
+    users.set_defaults(handler=_users)
     demo = commands.add_parser("demo", help="run the whole product on the offline demo site")
     demo.set_defaults(handler=_demo)
+    add_lifecycle_commands(commands)
     return parser
 
 

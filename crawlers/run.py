@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from redis.exceptions import LockError
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from coverwatch.settings import Settings
@@ -34,13 +38,13 @@ class SourceReport:
         return not self.errors and not self.rejected.get("feed_malformed")
 
 
-def _report(source: Source, crawler: Crawler) -> SourceReport:
-    stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
-    prefix = f"coverwatch/{source.name}/"
-    report = SourceReport(source=source.name,
-                          finish_reason=str(stats.get("finish_reason", "")),
-                          batch_ids=list(stats.get("coverwatch/batch_ids", [])),
-                          handed_off=int(stats.get("coverwatch/articles_handed_off", 0)))
+def report_from_stats(source_name: str, stats: dict[str, Any], finish_reason: str = "") -> SourceReport:
+    """One source's figures from crawler stats, where every count is kept under
+    ``coverwatch/<source>/``: a crawler running many sources has them side by side."""
+    prefix = f"coverwatch/{source_name}/"
+    report = SourceReport(source=source_name, finish_reason=finish_reason,
+                          batch_ids=list(stats.get(f"{prefix}batch_ids", [])),
+                          handed_off=int(stats.get(f"{prefix}articles_handed_off", 0)))
     for key, value in stats.items():
         if not key.startswith(prefix):
             continue
@@ -56,18 +60,50 @@ def _report(source: Source, crawler: Crawler) -> SourceReport:
     return report
 
 
+def _crawler_report(source: Source, crawler: Crawler) -> SourceReport:
+    stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+    return report_from_stats(source.name, stats, str(stats.get("finish_reason", "")))
+
+
+SKIPPED_RUNNING = "skipped: already running"
+
+
+def lock_holder() -> str:
+    return f"cli:{socket.gethostname()}:{os.getpid()}"
+
+
 def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
     """Crawl every source once, concurrently, in one Scrapy process. Only one
-    call per process: Twisted's reactor cannot be restarted."""
+    call per process: Twisted's reactor cannot be restarted. A source another
+    process is crawling right now is skipped (its report says so)."""
+    from crawlers.health import SourceStates
+    from workers.resources import redis_client
+
+    states = SourceStates(redis_client(), settings)
+    # The time limit in seconds is how long one source's crawl may take: the lock
+    # outlives it a little, so a killed crawl's lock expires on its own.
+    locks = {source.name: states.crawl_lock(source.name, settings.crawl_time_limit + 60) for source in sources}
+    held = {name for name, lock in locks.items() if lock.acquire(token=lock_holder())}
     # The CLI configures logging once; Scrapy's own root handler would print twice.
-    process = CrawlerProcess({**scrapy_settings(settings), "LOG_INSTALL_ROOT_HANDLER": False})
+    process = CrawlerProcess({**scrapy_settings(settings), "LOG_INSTALL_ROOT_HANDLER": False,
+                              "CLOSESPIDER_TIMEOUT": settings.crawl_time_limit})
     crawlers: list[tuple[Source, Crawler]] = []
     for source in sources:
+        if source.name not in held:
+            continue
         crawler = process.create_crawler(SPIDERS[source.kind])
         process.crawl(crawler, source=source)
         crawlers.append((source, crawler))
-    process.start()
-    return [_report(source, crawler) for source, crawler in crawlers]
+    try:
+        if crawlers:
+            process.start()
+    finally:
+        for name in held:
+            with contextlib.suppress(LockError):
+                locks[name].release()
+    reports = {source.name: _crawler_report(source, crawler) for source, crawler in crawlers}
+    return [reports.get(source.name) or SourceReport(source=source.name, finish_reason=SKIPPED_RUNNING)
+            for source in sources]
 
 
 def reports_json(reports: list[SourceReport]) -> str:

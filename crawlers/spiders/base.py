@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import redis
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -19,6 +18,7 @@ from coverwatch.urls import InvalidURL, canonicalize_url
 from crawlers.extraction import ExtractionError, decode_page, extract_article
 from crawlers.failures import failure_kind
 from crawlers.items import ArticleItem
+from crawlers.middlewares import RequestRefused
 from crawlers.seen import SeenUrls
 from crawlers.sources import Source
 
@@ -42,10 +42,17 @@ class SourceSpider(scrapy.Spider):
     def __init__(self, source: Source, **kwargs: Any) -> None:
         super().__init__(name=f"{source.kind.value}:{source.name}", **kwargs)
         self.source = source
-        settings = get_settings()
-        self.seen = SeenUrls(redis.Redis.from_url(settings.redis_url), settings)
+        from workers.resources import redis_client
+
+        # One connection pool per process: a long-lived crawler makes a spider
+        # object per source run, thousands an hour.
+        self.seen = SeenUrls(redis_client(), get_settings())
         self.scheduled = 0
         self.requested: set[str] = set()
+
+    def source_named(self, name: str) -> Source | None:
+        """The source an item of ``name`` came from (the pipeline asks)."""
+        return self.source if name == self.source.name else None
 
     def count(self, key: str, amount: int = 1) -> None:
         stats = self.crawler.stats
@@ -122,6 +129,8 @@ class SourceSpider(scrapy.Spider):
         yield ArticleItem.from_article(article, seen_as=(link_canonical, page.canonical_url))
 
     def fetch_failed(self, failure: Failure) -> None:
+        if isinstance(failure.value, RequestRefused):
+            return  # counted as rejected/ssrf and logged by the middleware
         request = getattr(failure, "request", None)
         role = request.cb_kwargs.get("role", "page") if request is not None else "page"
         reason = failure_kind(failure.value) if failure.value is not None else "unknown"
