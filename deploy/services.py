@@ -61,9 +61,18 @@ def _java() -> str:
     return found
 
 
+def _launcher_is_current() -> bool:
+    if not LAUNCHER_JAR.exists() or not (LAUNCHER_DIR / "target" / "lib").is_dir():
+        return False
+    built = LAUNCHER_JAR.stat().st_mtime
+    inputs = [LAUNCHER_DIR / "pom.xml", *(LAUNCHER_DIR / "src").rglob("*.java")]
+    return all(path.stat().st_mtime <= built for path in inputs)
+
+
 def build_launcher() -> None:
-    """Resolve the OpenSearch artifacts from Maven Central and build the launcher."""
-    if LAUNCHER_JAR.exists() and (LAUNCHER_DIR / "target" / "lib").is_dir():
+    """Resolve the OpenSearch artifacts from Maven Central and build the launcher
+    (again when its source or pom changed since the last build)."""
+    if _launcher_is_current():
         return
     mvn = shutil.which("mvn")
     if not mvn:
@@ -84,6 +93,12 @@ def _opensearch_command(settings: Settings) -> list[str]:
         f"-Dcoverwatch.home={settings.var_dir / 'opensearch'}",
         f"-Dcoverwatch.http.port={settings.search_port}",
         f"-Dcoverwatch.transport.port={settings.opensearch_transport_port}",
+        f"-Dcoverwatch.path.repo={settings.snapshots}",
+        f"-Dcoverwatch.cluster.name={settings.opensearch_cluster_name}",
+        *([f"-Dcoverwatch.node.name={settings.opensearch_node_name}"] if settings.opensearch_node_name else []),
+        *([f"-Dcoverwatch.seed.hosts={settings.opensearch_seed_hosts}",
+           f"-Dcoverwatch.initial.managers={settings.opensearch_initial_managers}"]
+          if settings.opensearch_seed_hosts else []),
         "-cp",
         classpath,
         LAUNCHER_MAIN,

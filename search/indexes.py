@@ -2,7 +2,7 @@
 
 Every name carries the deployment's prefix. Analysts and workers address the
 alias (``<prefix>-articles``); the concrete index (``<prefix>-articles-v1``) can
-be rebuilt and swapped in with :func:`reindex_and_swap`.
+be rebuilt and swapped in by :func:`search.lifecycle.upgrade_mapping`.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
                            {"aliases": {alias: {"is_write_index": True}}})
             continue
         # An index made by an older release gets fields added since (additions are
-        # allowed in place; a changed field type needs reindex_and_swap instead).
+        # allowed in place; a changed field type needs `coverwatch reindex` instead).
         try:
             engine.request("PUT", f"/{alias}/_mapping", {"properties": PROPERTIES_BY_KIND[kind]})
         except EngineError as conflict:
@@ -209,21 +209,3 @@ def drop_indices(engine: SearchEngine, settings: Settings) -> None:
 
 def refresh(engine: SearchEngine, settings: Settings, kind: str) -> None:
     engine.request("POST", f"/{settings.index_name(kind)}/_refresh")
-
-
-def reindex_and_swap(engine: SearchEngine, settings: Settings, kind: str) -> str:
-    """Copy the alias's index into a fresh one built from the current template,
-    then move the alias in one atomic step. Returns the new index name."""
-    alias = settings.index_name(kind)
-    current = sorted(engine.request("GET", f"/_alias/{alias}"))
-    newest = max(int(name.rsplit("-v", 1)[1]) for name in current)
-    target = concrete_index(settings, kind, newest + 1)
-    engine.request("PUT", f"/{target}", {})
-    engine.request("POST", "/_reindex", {"source": {"index": alias}, "dest": {"index": target}},
-                   params={"refresh": "true", "wait_for_completion": "true"})
-    actions: list[dict[str, Any]] = [
-        {"remove": {"index": name, "alias": alias}} for name in current
-    ]
-    actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
-    engine.request("POST", "/_aliases", {"actions": actions})
-    return target

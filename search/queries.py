@@ -456,3 +456,10 @@ def term_last_sightings(query: Mapping[str, Any], field: str, values: Sequence[s
         "aggs": {"values": {"terms": {"field": field, "size": max(len(values), 1), "include": list(values)},
                             "aggs": {"last": {"max": {"field": "event_time"}}}}},
     }
+
+
+# --- index lifecycle (search/lifecycle.py runs these) ----------------------------------------
+
+def older_than(field: str, cutoff: str) -> dict[str, Any]:
+    """Documents whose ``field`` is before ``cutoff``; documents without it are kept."""
+    return {"query": {"range": {field: {"lt": cutoff}}}}

@@ -16,8 +16,8 @@ from search.indexes import (
     drop_indices,
     ensure_indices,
     refresh,
-    reindex_and_swap,
 )
+from search.lifecycle import upgrade_mapping
 from search.queries import percolate_articles
 from search.service import InvalidQuery, run_search
 
@@ -116,7 +116,7 @@ def test_reindex_swaps_the_alias_without_losing_documents(engine: SearchEngine,
     refresh(engine, settings, ARTICLES)
     before = count(engine, index)
     assert before > 0
-    target = reindex_and_swap(engine, settings, ARTICLES)
+    target = upgrade_mapping(engine, settings, ARTICLES)
     assert list(engine.request("GET", f"/_alias/{index}")) == [target]
     assert count(engine, index) == before
 

@@ -2,6 +2,7 @@ package io.coverwatch.deploy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +29,10 @@ import org.opensearch.index.mapper.MapperExtrasPlugin;
  *
  * Configuration comes from system properties so the Python side can pass them on the
  * command line: coverwatch.home, coverwatch.http.port, coverwatch.transport.port,
- * coverwatch.cluster.name. The heap is the JVM's own -Xmx.
+ * coverwatch.cluster.name, coverwatch.node.name, coverwatch.path.repo (snapshot
+ * repositories may live under it) and, for a cluster of several launchers,
+ * coverwatch.seed.hosts and coverwatch.initial.managers (comma-separated). Without
+ * seed hosts the node forms a cluster of one. The heap is the JVM's own -Xmx.
  */
 public final class EmbeddedOpenSearch {
 
@@ -53,32 +57,48 @@ public final class EmbeddedOpenSearch {
     private EmbeddedOpenSearch() {
     }
 
+    private static List<String> commaList(String text) {
+        return Arrays.stream(text.split(",")).map(String::trim).filter(part -> !part.isEmpty()).toList();
+    }
+
     public static void main(String[] args) throws Exception {
         Path home = Path.of(System.getProperty("coverwatch.home", "var/opensearch")).toAbsolutePath();
         String httpPort = System.getProperty("coverwatch.http.port", "9200");
         String transportPort = System.getProperty("coverwatch.transport.port", "9300");
         String clusterName = System.getProperty("coverwatch.cluster.name", "coverwatch-dev");
+        String nodeName = System.getProperty("coverwatch.node.name", clusterName + "-node");
+        Path repo = Path.of(System.getProperty("coverwatch.path.repo", home.resolve("snapshots").toString()))
+            .toAbsolutePath();
+        List<String> seeds = commaList(System.getProperty("coverwatch.seed.hosts", ""));
+        List<String> managers = commaList(System.getProperty("coverwatch.initial.managers", ""));
         Files.createDirectories(home.resolve("data"));
+        Files.createDirectories(repo);
         Files.createDirectories(home.resolve("logs"));
         Files.createDirectories(home.resolve("config"));
 
-        Settings settings = Settings.builder()
+        Settings.Builder builder = Settings.builder()
             .put("cluster.name", clusterName)
-            .put("node.name", clusterName + "-node")
+            .put("node.name", nodeName)
             .put("path.home", home.toString())
+            .putList("path.repo", List.of(repo.toString()))
             .put("path.data", home.resolve("data").toString())
             .put("path.logs", home.resolve("logs").toString())
             .put("network.host", "127.0.0.1")
             .put("http.port", httpPort)
             .put("transport.port", transportPort)
-            .put("discovery.type", "single-node")
             // A development node on a shared disk must not go read-only when the disk fills.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
-            .put("action.auto_create_index", false)
-            .build();
+            .put("action.auto_create_index", false);
+        if (seeds.isEmpty()) {
+            builder.put("discovery.type", "single-node");
+        } else {
+            builder.putList("discovery.seed_hosts", seeds)
+                .putList("cluster.initial_cluster_manager_nodes", managers.isEmpty() ? List.of(nodeName) : managers);
+        }
+        Settings settings = builder.build();
 
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
-            settings, Collections.emptyMap(), home.resolve("config"), () -> clusterName + "-node");
+            settings, Collections.emptyMap(), home.resolve("config"), () -> nodeName);
         Node node = new ClasspathPluginNode(environment, MODULES);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
