@@ -14,9 +14,12 @@ of that someone (government body, vendor, anonymous source) decides the type.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from coverwatch.taxonomy import Actor
+from workers.lang import profile
 from workers.phrases import split_sentences
 
 
@@ -263,9 +266,17 @@ _GOVERNMENT_BODY_NAMED = re.compile(
 PRIORITY = (ClaimType.GOVERNMENT, ClaimType.VENDOR, ClaimType.DENIED, ClaimType.SUSPECTED)
 
 
-def classify_claim(title: str, body: str) -> Claim | None:
+def classify_claim(title: str, body: str, language: str = "en", actors: Sequence[Actor] = ()) -> Claim | None:
     """The article's claim: a denial in the headline makes the article a denial
-    story; otherwise the strongest claim anywhere in it, the body's first."""
+    story; otherwise the strongest claim anywhere in it, the body's first.
+    ``actors`` (the taxonomy actors found in it) name culprits in languages read
+    through a profile (workers/lang), whose names the patterns here do not list."""
+    native = profile(language)
+    if native is not None:
+        # Imported here: the per-language reader builds on this module's claim types.
+        from workers.lang.claims import native_claim
+
+        return native_claim(title, body, actors, native)
     screen = _Screen.of(f"{title}\n{body}")
     if not (screen.named or screen.generic or screen.denial):
         return None  # no sentence can name a culprit or deny one: most articles

@@ -10,6 +10,9 @@ from functools import lru_cache
 
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
 from workers.actor_context import links_alias, part_of_longer_name, threat_near, vetoed
+from workers.lang import has_cjk, profile, spaced
+from workers.lang import split_sentences as native_sentences
+from workers.lang.places import agency_states, country_spans, targeted_before, threat_follows, victim_follows
 from workers.phrases import PhraseIndex
 from workers.phrases import split_sentences as split_sentences  # re-exported: other stages import it from here
 
@@ -79,17 +82,24 @@ class ActorMatcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self._index = PhraseIndex((alias, (actor, alias)) for actor in taxonomy.actors for alias in actor.names)
+        self._index = PhraseIndex((alias, (actor, alias)) for actor in taxonomy.actors for alias in actor.names
+                                  if not has_cjk(alias))
+        # CJK names have no word boundaries to look up by: they are found as substrings
+        # (of the spaced text, where "61398部隊" is "61398 部隊"), longest first.
+        self._native = sorted(((spaced(alias), actor, alias) for actor in taxonomy.actors for alias in actor.names
+                               if has_cjk(alias)), key=lambda entry: -len(entry[0]))
 
     def _find(self, sentence: str) -> list[tuple[Actor, str, str]]:
         return [(actor, alias, sentence[start:end]) for (actor, alias), start, end in self._index.find(sentence)]
 
-    def mentions(self, text: str) -> list[ActorMention]:
+    def mentions(self, text: str, language: str = "en") -> list[ActorMention]:
         """Mentions used as names of threat actors, each alias run ("APT41, also
-        called Winnti") reported as its first name's actor."""
+        called Winnti") reported as its first name's actor. In CJK text the
+        Latin-script names are read from the spaced text (see workers.lang.spaced)."""
         candidates: list[list[_Candidate]] = []
         confirmed: set[str] = set()
-        for sentence in split_sentences(text):
+        native = has_cjk(text)
+        for sentence in native_sentences(spaced(text) if native else text, language):
             kept = [candidate for candidate in self._candidates(sentence) if not candidate.refused]
             if kept:  # most sentences name no actor
                 confirmed.update(c.actor.id for c in kept if not c.needs_context)
@@ -102,11 +112,27 @@ class ActorMatcher:
         return found
 
     def _candidates(self, sentence: str) -> list[_Candidate]:
-        return [_Candidate.judge(actor, alias, sentence, start, end)
-                for (actor, alias), start, end in self._index.find(sentence)]
+        found = [_Candidate.judge(actor, alias, sentence, start, end)
+                 for (actor, alias), start, end in self._index.find(sentence)]
+        if self._native and not sentence.isascii() and has_cjk(sentence):
+            found = sorted([*found, *self._native_candidates(sentence)], key=lambda candidate: candidate.start)
+        return found
 
-    def actor_ids(self, text: str) -> list[str]:
-        return list(dict.fromkeys(mention.actor_id for mention in self.mentions(text)))
+    def _native_candidates(self, sentence: str) -> list[_Candidate]:
+        taken: list[tuple[int, int]] = []
+        found = []
+        for key, actor, alias in self._native:
+            start = sentence.find(key)
+            while start >= 0:
+                end = start + len(key)
+                if not any(start < other_end and other_start < end for other_start, other_end in taken):
+                    taken.append((start, end))
+                    found.append(_Candidate.judge(actor, alias, sentence, start, end))
+                start = sentence.find(key, end)
+        return found
+
+    def actor_ids(self, text: str, language: str = "en") -> list[str]:
+        return list(dict.fromkeys(mention.actor_id for mention in self.mentions(text, language)))
 
 
 def _shouted(alias: str) -> bool:
@@ -177,7 +203,12 @@ def _country_index() -> PhraseIndex[tuple[str, str]]:
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
-def country_mentions(text: str) -> list[CountryMention]:
+def country_mentions(text: str, language: str = "en") -> list[CountryMention]:
+    native = profile(language)
+    if native is not None:
+        return [CountryMention(code, sentence[start:end], sentence, start, end)
+                for sentence in native_sentences(text, language)
+                for code, start, end in country_spans(sentence, native)]
     index = _country_index()
     found = []
     for sentence in split_sentences(text):
@@ -222,7 +253,7 @@ def _known_sponsors(taxonomy: Taxonomy) -> frozenset[str]:
 
 
 def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
-                      mentions: Sequence[CountryMention] | None = None) -> list[str]:
+                      mentions: Sequence[CountryMention] | None = None, language: str = "en") -> list[str]:
     """States named as behind the activity: the actors' sponsors, agencies
     (FSB, MSS, IRGC...), and nationalities next to threat words."""
     states: list[str] = []
@@ -230,6 +261,13 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
         actor = taxonomy.by_id.get(actor_id)
         if actor and actor.state:
             states.append(actor.state)
+    native = profile(language)
+    if native is not None:
+        states += agency_states(text, native)
+        sponsors = _known_sponsors(taxonomy)
+        states += [mention.code for mention in (country_mentions(text, language) if mentions is None else mentions)
+                   if mention.code in sponsors and threat_follows(mention.sentence, mention.end, native)]
+        return list(dict.fromkeys(states))
     if any(agency in text for agency in STATE_AGENCIES):  # plain look-ups skip the pattern on most articles
         states += [STATE_AGENCIES[match.group(1)] for match in _AGENCY_PATTERN.finditer(text)
                    if not _AGENCY_SPEAKS.match(text, match.end())]
@@ -251,9 +289,15 @@ def sponsoring_states(text: str, actor_ids: Iterable[str], taxonomy: Taxonomy,
 
 
 def victim_countries(text: str, sponsors: Sequence[str],
-                     mentions: Sequence[CountryMention] | None = None) -> list[str]:
+                     mentions: Sequence[CountryMention] | None = None, language: str = "en") -> list[str]:
     """Countries named as targets: "Denmark's defence ministry", "Polish officials",
     "in Latvia", "targeting Japan". A sponsoring state is never its own victim."""
+    native = profile(language)
+    if native is not None:
+        return list(dict.fromkeys(
+            mention.code for mention in (country_mentions(text, language) if mentions is None else mentions)
+            if mention.code not in sponsors and (victim_follows(mention.sentence, mention.end, native)
+                                                 or targeted_before(mention.sentence, mention.start, native))))
     victims: list[str] = []
     qualified: set[tuple[str, int]] = set()  # (sentence, start) of mentions that named a victim
     previous: CountryMention | None = None
@@ -371,6 +415,7 @@ def _known_malware_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 def malware_names(text: str, actor_aliases: frozenset[str] = frozenset()) -> list[str]:
     # Each pattern needs a plain word (a name, a naming verb, a malware noun): most
     # articles have none, and looking for words is far cheaper than the patterns.
+    text = spaced(text)  # "マルウェアPlugXを": no word boundary around PlugX until spaced
     names: list[str] = []
     present = tuple(name for name in _MALWARE_BY_LENGTH if name in text)
     if present:
@@ -385,4 +430,5 @@ def malware_names(text: str, actor_aliases: frozenset[str] = frozenset()) -> lis
 def cve_ids(text: str) -> list[str]:
     if "cve-" not in text.lower():  # ignoring case, no other letter passes for c, v or e
         return []
+    text = spaced(text)
     return list(dict.fromkeys(f"CVE-{year}-{number}" for year, number in CVE_PATTERN.findall(text)))

@@ -27,6 +27,9 @@ from pathlib import Path
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import Actor
 from workers.entities import split_sentences
+from workers.lang import profile
+from workers.lang import split_sentences as native_sentences
+from workers.lang.cues import native_sentence_cues
 from workers.relevance_cues import SentenceCues, sentence_cues
 from workers.relevance_evidence import FEATURE_LABELS, describe
 
@@ -124,9 +127,17 @@ def article_features(lead: Sequence[SentenceCues], body: Sequence[SentenceCues])
     }
 
 
-def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor]) -> tuple[list[SentenceCues],
-                                                                                  list[SentenceCues]]:
-    """Cues of the headline-and-lead sentences and of the rest of the body."""
+def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor],
+               language: str = "en") -> tuple[list[SentenceCues], list[SentenceCues]]:
+    """Cues of the headline-and-lead sentences and of the rest of the body. A
+    language with a profile (workers/lang) is read with its own vocabulary."""
+    native = profile(language)
+    if native is not None:
+        head = [*native_sentences(title, language), *native_sentences(lead, language)]
+        rest = list(native_sentences(body, language))
+        head += rest[:LEAD_BODY_SENTENCES]
+        return ([native_sentence_cues(s, actors, native) for s in head],
+                [native_sentence_cues(s, actors, native) for s in rest[LEAD_BODY_SENTENCES:]])
     head = [*split_sentences(title), *split_sentences(lead)]
     rest = list(split_sentences(body))
     head += rest[:LEAD_BODY_SENTENCES]
@@ -139,17 +150,18 @@ def is_dropped(band: str | None) -> bool:
     return band == RelevanceBand.OFF_TOPIC
 
 
-def relevance_features(title: str, lead: str, body: str, actors: Sequence[Actor]) -> dict[str, float]:
+def relevance_features(title: str, lead: str, body: str, actors: Sequence[Actor],
+                       language: str = "en") -> dict[str, float]:
     """The model's input for one article; the trainer reads the same function."""
-    return article_features(*split_cues(title, lead, body, actors))
+    return article_features(*split_cues(title, lead, body, actors, language))
 
 
 def score_relevance(title: str, lead: str, body: str, actors: Sequence[Actor], claim_type: str | None = None,
                     thresholds: RelevanceThresholds | None = None,
-                    model: RelevanceModel | None = None) -> Relevance:
+                    model: RelevanceModel | None = None, language: str = "en") -> Relevance:
     """Score, band and evidence for one article. ``actors``: the taxonomy actors the
     enrich stage found in it; ``claim_type``: its attribution claim, for the evidence."""
-    lead_cues, body_cues = split_cues(title, lead, body, actors)
+    lead_cues, body_cues = split_cues(title, lead, body, actors, language)
     features = article_features(lead_cues, body_cues)
     model = model or shipped_model()
     score = round(model.score(features), 3)
