@@ -32,14 +32,20 @@ def _is_tracking(name: str) -> bool:
 def canonicalize_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports, fragments, tracking
     parameters and AMP suffixes; sort what query remains."""
-    parts = urlsplit(url.strip())
+    try:
+        # urlsplit and .port raise a bare ValueError for a bad bracketed host or port.
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as failure:
+        raise InvalidURL(f"not a valid URL: {url[:200]!r}: {failure}") from failure
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
-        raise InvalidURL(f"not an absolute http(s) URL: {url!r}")
+        raise InvalidURL(f"not an absolute http(s) URL: {url[:200]!r}")
     host = parts.hostname.lower().rstrip(".")
     if host.startswith("amp."):
         host = host[4:]
-    port = parts.port
+    if ":" in host:
+        host = f"[{host}]"  # hostname drops an IPv6 literal's brackets; the URL needs them back
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")
     path = _AMP_INFIX.sub("", _AMP_SUFFIX.sub("", path)) or "/"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -235,6 +235,19 @@ def _ld_text(ld: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def _image_url(candidate: str | None, page_url: str) -> str | None:
+    """An absolute http(s) image URL or None: a page may name ``javascript:`` or
+    ``data:`` here, and whatever shows the image would load it."""
+    if not candidate:
+        return None
+    try:
+        absolute = urljoin(page_url, candidate.strip())
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    return absolute if parts.scheme in {"http", "https"} and parts.hostname else None
+
+
 def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
     ld = _json_ld(tree)
     tags = _meta_tags(tree)
@@ -252,7 +265,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
         canonical_url=_canonical_link(tree, url),
         published_at=_published(tree, ld, tags),
         modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tags, "article:modified_time")),
-        image=image if isinstance(image, str) else _meta(tags, "og:image"),
+        image=_image_url(image if isinstance(image, str) else _meta(tags, "og:image"), url),
         section=_ld_text(ld, "articleSection") or _meta(tags, "article:section"),
         tags=topics,
         language=language if len(language) == 2 else None,

@@ -1,17 +1,22 @@
-"""Downloader middleware: conditional GET for feeds and sitemaps."""
+"""Downloader middlewares: the network policy on every request; conditional GET for feeds and sitemaps."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import redis
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from coverwatch.netpolicy import NetPolicy
 from coverwatch.settings import get_settings
 from crawlers.seen import Validators
+
+log = logging.getLogger(__name__)
 
 
 class ConditionalGetMiddleware:
@@ -46,3 +51,39 @@ class ConditionalGetMiddleware:
             self.validators.store(request.url, etag.decode("latin-1") if etag else None,
                                   modified.decode("latin-1") if modified else None)
         return response
+
+
+class RequestRefused(IgnoreRequest):
+    """A request the network policy refused before anything was sent."""
+
+
+class NetPolicyMiddleware:
+    """Refuse every request whose URL leads into an internal network
+    (coverwatch/netpolicy.py): start URLs, feed entries, sitemap children,
+    robots.txt and each redirect hop all come through here, because a redirect
+    is a new request. Counted per source as ``rejected/ssrf`` and logged.
+
+    DNS rebinding: the host is resolved here, at request time, off the reactor
+    thread, and the download resolves it again moments later. A name whose
+    answers flip between those two lookups is not caught; Scrapy's DNS cache
+    (DNSCACHE_ENABLED) usually hands the download the answer we checked, but
+    no pinning is promised."""
+
+    def __init__(self, policy: NetPolicy, crawler: Crawler) -> None:
+        self.policy = policy
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NetPolicyMiddleware:
+        return cls(NetPolicy.from_settings(get_settings()), crawler)
+
+    async def process_request(self, request: Request) -> None:
+        reason = await asyncio.get_running_loop().run_in_executor(None, self.policy.refusal, request.url)
+        if reason is None:
+            return
+        source = getattr(getattr(self.crawler.spider, "source", None), "name", "unknown")
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"coverwatch/{source}/rejected/ssrf")
+            self.crawler.stats.inc_value("coverwatch/rejected/ssrf")
+        log.warning("source %s: request to %s refused by the network policy: %s", source, request.url[:300], reason)
+        raise RequestRefused(reason)

@@ -37,7 +37,9 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "LOG_LEVEL": "INFO",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "ITEM_PIPELINES": {"crawlers.pipelines.HandOffPipeline": 500},
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.ConditionalGetMiddleware": 560},
+        # The network policy first, so no other middleware (robots.txt included) sends a refused request.
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.NetPolicyMiddleware": 50,
+                                   "crawlers.middlewares.ConditionalGetMiddleware": 560},
         "DOWNLOAD_FAIL_ON_DATALOSS": False,
         "COVERWATCH_BATCH_SIZE": settings.batch_size,
     }

@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 
+from coverwatch.netpolicy import NetPolicy
+from coverwatch.settings import get_settings
 from crawlers.schedule import parse_schedule
 
 
@@ -93,7 +95,20 @@ def _describe(errors: Sequence[Any]) -> str:
     return "; ".join(parts)
 
 
-def parse_sources(text: str, origin: str = "sources.yml") -> list[Source]:
+def _check_urls(source: Source, where: str, policy: NetPolicy | None) -> None:
+    # Only what needs no DNS (scheme, literal addresses in any spelling,
+    # localhost): loading must not wait on resolvers, and a name's answers are
+    # checked when it is fetched (crawlers/middlewares.py), which also covers
+    # a name that resolves somewhere else by then.
+    checked = policy or NetPolicy.from_settings(get_settings())
+    for url in source.start_urls:
+        reason = checked.static_refusal(url)
+        if reason is not None:
+            raise SourceFileError(f"{where}: url {url} is refused by the network policy: {reason} "
+                                  "(COVERWATCH_ALLOWED_PRIVATE_NETWORKS allows internal ranges)")
+
+
+def parse_sources(text: str, origin: str = "sources.yml", policy: NetPolicy | None = None) -> list[Source]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as failure:
@@ -113,6 +128,7 @@ def parse_sources(text: str, origin: str = "sources.yml") -> list[Source]:
             raise SourceFileError(f"{where}: {_describe(failure.errors())}") from failure
         if source.name in seen:
             raise SourceFileError(f"{where}: duplicate source name {source.name!r}")
+        _check_urls(source, where, policy)
         seen.add(source.name)
         sources.append(source)
     return sources

@@ -4,6 +4,7 @@ allowed ranges open exactly those, names are judged by all their answers."""
 from __future__ import annotations
 
 import ipaddress
+from typing import cast
 
 import pytest
 from pydantic import ValidationError
@@ -101,3 +102,53 @@ def test_the_setting_is_validated_and_read() -> None:
     assert NetPolicy.from_settings(Settings(allowed_private_networks="127.0.0.0/8")).allowed == (
         ipaddress.IPv4Network("127.0.0.0/8"),)
     assert NetPolicy.from_settings(Settings(allowed_private_networks="")).allowed == ()
+
+
+def test_a_source_url_into_the_internal_network_is_a_clear_load_error() -> None:
+    from crawlers.sources import SourceFileError, parse_sources
+
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://0x7f.1/feed.xml", "http://[::1]/feed"):
+        with pytest.raises(SourceFileError, match=r"entry 1 \('inside'\): url .* refused by the network policy"):
+            parse_sources(f"sources:\n  - name: inside\n    urls: {url}\n", policy=NetPolicy())
+    allowed = parse_sources("sources:\n  - name: inside\n    urls: http://127.0.0.1:8765/feed.xml\n",
+                            policy=NetPolicy(parse_networks("127.0.0.0/8")))
+    assert allowed[0].start_urls == ["http://127.0.0.1:8765/feed.xml"]
+
+
+def test_a_refused_webhook_is_a_failed_delivery_and_no_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from alerts.channels import WebhookChannel, WebhookRefused
+    from alerts.transports import TransportError
+
+    def no_request(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a refused webhook must not be requested")
+
+    monkeypatch.setattr(httpx, "post", no_request)
+    channel = WebhookChannel(b"secret", 5, _resolving({"hooks.example": ["10.0.0.5"]}))
+    for target in ("https://hooks.example/x", "http://127.0.0.1:9/hook", "https://[::ffff:169.254.169.254]/"):
+        with pytest.raises(WebhookRefused, match="refused by the network policy") as refused:
+            channel.send(b"{}", target, "delivery-1")
+        assert isinstance(refused.value, TransportError)  # so the delivery claim is released
+
+
+def test_the_crawl_middleware_refuses_counts_per_source_and_lets_the_rest_through() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings as ScrapySettings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawlers.middlewares import NetPolicyMiddleware, RequestRefused
+
+    stats = MemoryStatsCollector(cast(Crawler, SimpleNamespace(settings=ScrapySettings({"STATS_DUMP": False}))))
+    crawler = cast(Crawler, SimpleNamespace(stats=stats, spider=SimpleNamespace(source=SimpleNamespace(name="outlet"))))
+    middleware = NetPolicyMiddleware(_resolving({"rebound.example": ["192.168.0.9"]}), crawler)
+    for url in ("http://rebound.example/a", "http://2130706433/", "http://169.254.169.254/"):
+        with pytest.raises(RequestRefused):
+            asyncio.run(middleware.process_request(Request(url)))
+    assert asyncio.run(middleware.process_request(Request("https://93.184.215.14/a"))) is None
+    assert stats.get_value("coverwatch/outlet/rejected/ssrf") == 3
+    assert stats.get_value("coverwatch/rejected/ssrf") == 3
