@@ -20,6 +20,7 @@ from alerts.email import render_alert_email
 from alerts.messages import AlertContext
 from alerts.targets import InvalidTarget, email_address, webhook_url
 from alerts.transports import MailTransport, TransportError, transport_for
+from coverwatch.netpolicy import NetPolicy
 from coverwatch.settings import Settings
 
 Payload = TypeVar("Payload")
@@ -30,6 +31,12 @@ DELIVERY_HEADER = "X-Coverwatch-Delivery"
 
 class ChannelNotConfigured(RuntimeError):
     """A channel the settings do not allow yet (a webhook without a secret)."""
+
+
+class WebhookRefused(TransportError):
+    """The webhook URL leads into an internal network (coverwatch/netpolicy.py);
+    nothing was sent. A TransportError so the delivery claim is released and a
+    dead letter replayed after the operator allows the range still sends."""
 
 
 class Channel(ABC, Generic[Payload]):
@@ -120,21 +127,30 @@ class WebhookChannel(Channel[bytes]):
     def recipient_of(target: str) -> str | None:
         return webhook_url(target)
 
-    def __init__(self, secret: bytes, timeout: float) -> None:
+    def __init__(self, secret: bytes, timeout: float, policy: NetPolicy | None = None) -> None:
         self.secret = secret
         self.timeout = timeout
+        self.policy = policy or NetPolicy()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebhookChannel:
         if settings.webhook_secret is None:
             # Unsigned alerts could be forged by anyone who learns the URL.
             raise ChannelNotConfigured("webhook targets need COVERWATCH_WEBHOOK_SECRET")
-        return cls(settings.webhook_secret.get_secret_value().encode("utf-8"), settings.webhook_timeout)
+        return cls(settings.webhook_secret.get_secret_value().encode("utf-8"), settings.webhook_timeout,
+                   NetPolicy.from_settings(settings))
 
     def render(self, context: AlertContext, recipient: str) -> bytes:
         return json.dumps(context.payload(), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     def send(self, payload: bytes, recipient: str, delivery_id: str) -> None:
+        # Checked at every send, not when the rule is saved: a name may resolve
+        # elsewhere by now. httpx resolves again to connect, so a name that
+        # flips in those milliseconds (DNS rebinding) is not caught; redirects
+        # are not followed, so the checked URL is the only one requested.
+        refusal = self.policy.refusal(recipient)
+        if refusal is not None:
+            raise WebhookRefused(f"webhook {recipient}: refused by the network policy: {refusal}")
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, payload), DELIVERY_HEADER: delivery_id}

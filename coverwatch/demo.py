@@ -96,6 +96,10 @@ def run_demo(wait: bool = True) -> int:
                                   and settings.sources_file.exists())
     site: SiteServer | None = None
     if not use_live:
+        # The offline site is on 127.0.0.1, which the network policy refuses by
+        # default; the demo's crawl (a child process) allows loopback explicitly.
+        allowed = os.environ.get("COVERWATCH_ALLOWED_PRIVATE_NETWORKS", "")
+        os.environ["COVERWATCH_ALLOWED_PRIVATE_NETWORKS"] = ",".join(filter(None, (allowed, "127.0.0.0/8")))
         site = SiteServer({}, port=DEMO_SITE_PORT)
         site.pages.update(build_pages(site.base_url))
         site.start()

@@ -12,6 +12,9 @@ RUN_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
 os.environ["COVERWATCH_INDEX_PREFIX"] = RUN_PREFIX
 os.environ["COVERWATCH_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="coverwatch-outbox-")
 os.environ.pop("COVERWATCH_SMTP_URL", None)
+# Fixture sites, webhook receivers and SMTP sinks are on 127.0.0.1, which the
+# network policy refuses by default; the test run allows loopback explicitly.
+os.environ["COVERWATCH_ALLOWED_PRIVATE_NETWORKS"] = "127.0.0.0/8"
 # The scheduling test writes this file; the workers started for the run read it.
 SOURCES_FILE = os.path.join(tempfile.mkdtemp(prefix="coverwatch-sources-"), "sources.yml")
 with open(SOURCES_FILE, "w", encoding="utf-8") as sources_file:
