@@ -1,7 +1,9 @@
 """Delivery channels behind a kind -> class registry, chosen by the subscriber
-target: an email address (plain or ``mailto:``) goes by email, an https URL
-gets a signed JSON POST. A new channel is one class here with
-:func:`register_channel`. Every channel renders from the same AlertContext.
+target: an email address (plain or ``mailto:``) goes by email, a Slack or
+Teams incoming webhook gets a chat message (alerts/chat_channels.py), any
+other https URL gets a signed JSON POST. A new channel is one class with
+:func:`register_channel`; the most specific (lowest ``precedence``) channel
+that takes a target wins. Every channel renders from the same AlertContext.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ import httpx
 from alerts.email import render_alert_email
 from alerts.messages import AlertContext
 from alerts.targets import InvalidTarget, email_address, webhook_url
-from alerts.transports import MailTransport, TransportError, transport_for
+from alerts.transports import (
+    MailTransport,
+    RecipientRejected,
+    TransientSendFailure,
+    TransportError,
+    transport_for,
+)
 from coverwatch.netpolicy import NetPolicy
 from coverwatch.settings import Settings
 
@@ -41,6 +49,8 @@ class WebhookRefused(TransportError):
 
 class Channel(ABC, Generic[Payload]):
     kind: ClassVar[str]
+    # Asked first when lower: a Slack hook is an https URL too, but not a generic webhook.
+    precedence: ClassVar[int] = 10
 
     @staticmethod
     @abstractmethod
@@ -74,7 +84,7 @@ def register_channel(channel: ChannelClass) -> ChannelClass:
 
 
 def channel_kind(target: str) -> str:
-    for kind, channel in CHANNELS.items():
+    for kind, channel in sorted(CHANNELS.items(), key=lambda entry: entry[1].precedence):
         if channel.recipient_of(target) is not None:
             return kind
     raise InvalidTarget(f"no channel takes {target!r}")
@@ -107,6 +117,17 @@ class EmailChannel(Channel[EmailMessage]):
 
     def send(self, payload: EmailMessage, recipient: str, delivery_id: str) -> None:
         self.transport.send(payload, delivery_id)
+
+
+def http_failure(recipient: str, status: int, answer: str) -> TransportError | RecipientRejected:
+    """A hook that is gone (404, 410) or may no longer post (403) is a bounce;
+    429 and 5xx are worth retrying; any other answer is a fault to look into
+    (retried, then a dead letter)."""
+    if status in {403, 404, 410}:
+        return RecipientRejected(recipient, status, answer[:300])
+    if status == 429 or status >= 500:
+        return TransientSendFailure(f"webhook {recipient}: HTTP {status}", status)
+    return TransportError(f"webhook {recipient}: HTTP {status}: {answer[:300]}")
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -157,6 +178,11 @@ class WebhookChannel(Channel[bytes]):
         try:
             answer = httpx.post(recipient, content=payload, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as failure:
-            raise TransportError(f"webhook {recipient}: {failure}") from failure
+            raise TransientSendFailure(f"webhook {recipient}: {failure}") from failure
         if answer.status_code >= 300:
-            raise TransportError(f"webhook {recipient}: HTTP {answer.status_code}")
+            raise http_failure(recipient, answer.status_code, answer.text)
+
+
+# The chat channels register themselves on import; imported here so that every
+# caller of the registry sees them.
+import alerts.chat_channels  # noqa: E402,F401 - registers SlackChannel and TeamsChannel

@@ -1,46 +1,81 @@
 """Exactly one message per (rule, subscriber, story) — per article while it has
-no story, per window for threshold rules — and, when the rule has a realert
-window, at most one more per window after that.
+no story, per window for the periodic types — and, when the rule has a
+realert window, at most one more per window after that.
 
 A delivery is claimed with a ``create`` on a document whose id is derived from
 the triple and a generation number; only the claimant sends. Generation 0 is
-the first alert. With a realert window, a later alert claims the next
-generation once the previous generation's claim is at least a window old, so
-two workers racing for it still send one message. A failed hand-over releases
-the claim so a retry can send; a successful one marks the record ``sent``. A
-crash between the hand-over and the mark leaves a ``claimed`` record behind,
-which an operator can see, rather than risking a second message.
+the first alert; with a realert window a later alert claims the next
+generation once the previous one is at least a window old.
+
+A claim is a lease: it names its attempt and the Celery task it belongs to and
+holds until ``lease_until``, renewed every few seconds while the message is
+being handed over. So:
+
+- a worker killed in the middle of a send leaves a claim whose lease runs out
+  within ``LEASE``; the same task, redelivered to another worker (see
+  workers/recovery.py), waits for that and takes the claim over with a
+  compare-and-set on the document's sequence number, so only one attempt wins;
+- another firing of the same delivery (a second worker, the next beat tick)
+  finds a live claim and sends nothing;
+- a transient refusal (SMTP 4xx, no connection) leaves the claim ``retrying``:
+  the task's retry (or any later firing) takes it over, nothing is lost;
+- a permanent refusal of the recipient (SMTP 5xx) settles it ``bounced`` and
+  marks the subscriber bouncing, which stops every later send to them.
+
+The one window left is between the server's acceptance and the ``sent`` mark
+(milliseconds): a crash exactly there sends the message once more after the
+lease, with the same Message-ID, which mail clients fold into one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from alerts.channels import Channel, EmailChannel, open_channel
+from alerts.delivery_log import BounceRegistry, DeliveryJournal, LogEntry, Outcome
 from alerts.messages import alert_context
 from alerts.rule_model import AlertRule, Firing
 from alerts.targets import email_address
-from alerts.transports import MailTransport, TransportError
+from alerts.transports import MailTransport, RecipientRejected, TransportError
 from alerts.windows import realert_due
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
 from search import queries
-from search.documents import get_document
-from search.engine import Conflict, SearchEngine
+from search.engine import Conflict, NotFound, SearchEngine
 from search.indexes import DELIVERIES
 
 # A realert chain longer than this is a rule misconfigured to alert on every
 # evaluation for months; stop walking it rather than issue unbounded reads.
 MAX_GENERATIONS = 10_000
+# Long enough that a busy engine cannot let a live sender's lease lapse between
+# renewals, short enough that a dead sender's message goes out again quickly.
+LEASE = timedelta(seconds=15)
+LEASE_RENEW_SECONDS = 4.0
 
 
 class DeliveryOutcome(StrEnum):
     SENT = "sent"
     ALREADY_DELIVERED = "already_delivered"
     REALERT_SUPPRESSED = "realert_suppressed"
+    BOUNCED = "bounced"
+    SKIPPED_BOUNCING = "skipped_bouncing"
+
+
+class ClaimBusy(TransportError):
+    """An earlier attempt of this same task holds a live lease (its worker was
+    killed moments ago, or is still sending): try again once it has run out."""
+
+    def __init__(self, message: str, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
 
 
 def delivery_id(rule_id: str, subscriber: str, group_key: str, generation: int = 0) -> str:
@@ -57,24 +92,85 @@ def message_id(identifier: str) -> str:
     return f"<{identifier}@coverwatch.local>"
 
 
+class Verdict(StrEnum):
+    TAKE_OVER = "take_over"
+    BUSY = "busy"
+    SETTLED = "settled"
+
+
+def claim_verdict(record: dict[str, Any], task_id: str | None, wall_now: datetime) -> tuple[Verdict, float]:
+    """What an attempt may do with a claim it found: take it over (never
+    delivered, or its sender is gone), wait (its own earlier attempt may still
+    be sending: seconds left on the lease), or leave it (delivered, or someone
+    else's live attempt). Claims from before leases existed count as settled."""
+    status = record.get("status")
+    if status == "retrying":
+        return Verdict.TAKE_OVER, 0.0
+    if status != "claimed":
+        return Verdict.SETTLED, 0.0
+    lease_until = parse_timestamp(record.get("lease_until"))
+    if lease_until is None:
+        return Verdict.SETTLED, 0.0
+    if wall_now >= lease_until:
+        return Verdict.TAKE_OVER, 0.0
+    if task_id is not None and record.get("task_id") == task_id:
+        return Verdict.BUSY, (lease_until - wall_now).total_seconds()
+    return Verdict.SETTLED, 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    identifier: str
+    attempt: str
+    record: dict[str, Any]
+
+
+def _lease_fields(task_id: str | None) -> dict[str, Any]:
+    wall_now = utc_now()
+    return {"status": "claimed", "attempt": uuid.uuid4().hex, "task_id": task_id,
+            "lease_until": (wall_now + LEASE).isoformat()}
+
+
+def _read(engine: SearchEngine, index: str, identifier: str) -> tuple[dict[str, Any], str, str] | None:
+    try:
+        answer = engine.request("GET", f"/{index}/_doc/{identifier}")
+    except NotFound:
+        return None
+    return answer["_source"], str(answer["_seq_no"]), str(answer["_primary_term"])
+
+
 def _claim(engine: SearchEngine, index: str, record: dict[str, Any], rule_id: str, subscriber: str,
-           group_key: str, window: timedelta | None, now: datetime) -> str | DeliveryOutcome:
-    """The claimed delivery id, or why nothing is to be sent."""
+           group_key: str, window: timedelta | None, now: datetime,
+           task_id: str | None) -> Claim | DeliveryOutcome:
+    """The claim this attempt holds, or why nothing is to be sent."""
     generation = 0
     while generation < MAX_GENERATIONS:
         identifier = delivery_id(rule_id, subscriber, group_key, generation)
+        lease = _lease_fields(task_id)
+        fresh = {**record, **lease, "generation": generation, "claimed_at": now.isoformat(), "attempts": 1,
+                 "message_id": message_id(identifier)}
         try:
-            engine.request("PUT", f"/{index}/_create/{identifier}",
-                           {**record, "generation": generation, "claimed_at": now.isoformat(),
-                            "message_id": message_id(identifier)},
-                           params={"refresh": "true"})
-            return identifier
+            engine.request("PUT", f"/{index}/_create/{identifier}", fresh, params={"refresh": "true"})
+            return Claim(identifier, lease["attempt"], fresh)
         except Conflict:
-            if window is None:
-                return DeliveryOutcome.ALREADY_DELIVERED
-        previous = get_document(engine, index, identifier)
-        if previous is None:
-            continue  # released by a failed send in between: this generation is free again
+            pass
+        stored = _read(engine, index, identifier)
+        if stored is None:
+            continue  # deleted in between: this generation is free again
+        previous, seq_no, primary_term = stored
+        verdict, retry_in = claim_verdict(previous, task_id, utc_now())
+        if verdict is Verdict.TAKE_OVER:
+            taken = {**previous, **lease, "attempts": int(previous.get("attempts") or 1) + 1}
+            try:
+                engine.request("PUT", f"/{index}/_doc/{identifier}", taken,
+                               params={"if_seq_no": seq_no, "if_primary_term": primary_term, "refresh": "true"})
+                return Claim(identifier, lease["attempt"], taken)
+            except Conflict:
+                continue  # another attempt took it first: look again
+        if verdict is Verdict.BUSY:
+            raise ClaimBusy(f"delivery {identifier}: an earlier attempt holds it for {retry_in:.1f} s", retry_in)
+        if window is None:
+            return DeliveryOutcome.ALREADY_DELIVERED
         claimed_at = parse_timestamp(previous.get("claimed_at"))
         if claimed_at is None or not realert_due(claimed_at, now, window):
             return DeliveryOutcome.REALERT_SUPPRESSED
@@ -82,29 +178,99 @@ def _claim(engine: SearchEngine, index: str, record: dict[str, Any], rule_id: st
     return DeliveryOutcome.REALERT_SUPPRESSED
 
 
+def _settle(engine: SearchEngine, index: str, claim: Claim, fields: dict[str, Any]) -> bool:
+    """Write the claim's outcome, unless another attempt has taken it over."""
+    stored = _read(engine, index, claim.identifier)
+    if stored is None or stored[0].get("attempt") != claim.attempt:
+        return False
+    try:
+        engine.request("POST", f"/{index}/_update/{claim.identifier}", {"doc": fields},
+                       params={"if_seq_no": stored[1], "if_primary_term": stored[2], "refresh": "true"})
+    except Conflict:
+        return False
+    return True
+
+
+@contextmanager
+def _leased(engine: SearchEngine, index: str, claim: Claim) -> Iterator[None]:
+    """Keep the claim's lease alive while the message is handed over."""
+    stopping = threading.Event()
+
+    def renew() -> None:
+        while not stopping.wait(LEASE_RENEW_SECONDS):
+            try:
+                _settle(engine, index, claim, {"lease_until": (utc_now() + LEASE).isoformat()})
+            except Exception:  # noqa: BLE001 - a failed renewal must not kill the send; the lease says the rest
+                continue
+
+    keeper = threading.Thread(target=renew, name=f"lease-{claim.identifier[:8]}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        keeper.join(timeout=5)
+
+
+@dataclass
+class DeliveryHooks:
+    """Where a delivery reports (the log) and whom it must not send to."""
+
+    journal: DeliveryJournal | None = None
+    bounces: BounceRegistry | None = None
+    task_id: str | None = None
+
+    def record(self, outcome: Outcome, firing: Firing, subscriber: str, channel: str,
+               identifier: str = "", detail: str = "") -> None:
+        if self.journal is not None:
+            self.journal.record(LogEntry(outcome.value, firing.rule.id, firing.rule.name, subscriber,
+                                         firing.group_key, identifier, channel, firing.article.id, detail))
+
+
 def deliver_firing(engine: SearchEngine, settings: Settings, firing: Firing, subscriber: str,
-                   channel: Channel[Any] | None = None, now: datetime | None = None) -> DeliveryOutcome:
-    """Claim, render for the subscriber's channel, send, mark sent."""
+                   channel: Channel[Any] | None = None, now: datetime | None = None,
+                   hooks: DeliveryHooks | None = None) -> DeliveryOutcome:
+    """Claim, render for the subscriber's channel, send under a lease, settle.
+    A transient failure is raised (TransportError) after the claim is left for
+    a retry; a bounce is settled and returned."""
+    hooks = hooks or DeliveryHooks()
     recipient = subscriber
     if channel is None:
         channel, recipient = open_channel(subscriber, settings)
+    if hooks.bounces is not None and hooks.bounces.is_bouncing(subscriber):
+        hooks.record(Outcome.SKIPPED_BOUNCING, firing, subscriber, channel.kind)
+        return DeliveryOutcome.SKIPPED_BOUNCING
     rule, article = firing.rule, firing.article
     index = settings.index_name(DELIVERIES)
     record = {"rule_id": rule.id, "subscriber": subscriber, "article_id": article.id,
-              "group_key": firing.group_key, "channel": channel.kind, "status": "claimed"}
-    claimed = _claim(engine, index, record, rule.id, subscriber, firing.group_key,
-                     rule.realert_window(), now or utc_now())
+              "group_key": firing.group_key, "channel": channel.kind}
+    try:
+        claimed = _claim(engine, index, record, rule.id, subscriber, firing.group_key,
+                         rule.realert_window(), now or utc_now(), hooks.task_id)
+    except ClaimBusy as busy:
+        hooks.record(Outcome.WAITING_FOR_LEASE, firing, subscriber, channel.kind, detail=str(busy))
+        raise
     if isinstance(claimed, DeliveryOutcome):
+        hooks.record(Outcome(claimed.value), firing, subscriber, channel.kind)
         return claimed
     context = alert_context(rule.id, rule.name, rule.type, rule.query_string, article, settings,
-                            message_id(claimed), firing.summary, firing.details)
+                            message_id(claimed.identifier), firing.summary, firing.details)
     try:
-        channel.deliver(context, recipient, claimed)
-    except TransportError:
-        engine.request("DELETE", f"/{index}/_doc/{claimed}", params={"refresh": "true"})
+        with _leased(engine, index, claimed):
+            channel.deliver(context, recipient, claimed.identifier)
+    except RecipientRejected as refusal:
+        _settle(engine, index, claimed, {"status": "bounced", "error": str(refusal)[:1000],
+                                         "sent_at": utc_now().isoformat()})
+        if hooks.bounces is not None:
+            hooks.bounces.mark_bouncing(subscriber, str(refusal))
+        hooks.record(Outcome.BOUNCED, firing, subscriber, channel.kind, claimed.identifier, str(refusal))
+        return DeliveryOutcome.BOUNCED
+    except TransportError as failure:
+        _settle(engine, index, claimed, {"status": "retrying", "error": str(failure)[:1000]})
+        hooks.record(Outcome.FAILED_TRANSIENTLY, firing, subscriber, channel.kind, claimed.identifier, str(failure))
         raise
-    engine.request("POST", f"/{index}/_update/{claimed}",
-                   {"doc": {"status": "sent", "sent_at": utc_now().isoformat()}})
+    _settle(engine, index, claimed, {"status": "sent", "sent_at": utc_now().isoformat()})
+    hooks.record(Outcome.SENT, firing, subscriber, channel.kind, claimed.identifier)
     return DeliveryOutcome.SENT
 
 

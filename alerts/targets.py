@@ -38,11 +38,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# A chat service's incoming webhook may be written with its kind in front
+# (alerts/chat_channels.py): ``slack+https://...``, ``teams+https://...``.
+CHAT_PREFIXES = ("slack+", "teams+")
+
+
 def webhook_url(target: str) -> str | None:
     """The URL a target names, or None. Plain http is refused except to this
     machine (tests and local relays): a signed payload still leaks its content."""
     url = target.strip()
-    parts = urlsplit(url)
+    bare = url[len(url.split("+", 1)[0]) + 1:] if url.lower().startswith(CHAT_PREFIXES) else url
+    parts = urlsplit(bare)
     if not parts.hostname or len(url) > MAX_TARGET_CHARS:
         return None
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname)):

@@ -20,6 +20,49 @@ class TransportError(RuntimeError):
     """The message could not be handed over; it is safe to try again later."""
 
 
+class TransientSendFailure(TransportError):
+    """The server said "not now" (an SMTP 4xx, HTTP 429 or 5xx) or could not be
+    reached: the same message should be tried again after a pause."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class RecipientRejected(RuntimeError):
+    """The recipient was refused for good (an SMTP 5xx for the address, a webhook
+    that is gone): sending again cannot help. Not a TransportError, so nothing
+    retries it; the subscriber is marked bouncing instead."""
+
+    def __init__(self, recipient: str, code: int, reason: str) -> None:
+        super().__init__(f"{recipient} refused with {code}: {reason}")
+        self.recipient = recipient
+        self.code = code
+        self.reason = reason
+
+
+def _reply_text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def smtp_failure(failure: smtplib.SMTPException | OSError, recipient: str,
+                 where: str) -> TransientSendFailure | RecipientRejected:
+    """What an smtplib failure means for the delivery. A 5xx about the recipient
+    (refused at RCPT, or at DATA for a one-recipient message) is a bounce; any
+    4xx, a dropped connection or a refusal of our own sender is worth retrying
+    (the last is the operator's to fix, and a dead letter says so)."""
+    if isinstance(failure, smtplib.SMTPRecipientsRefused):
+        refused, reply = next(iter(failure.recipients.values()), (451, b"refused"))
+        if 500 <= refused < 600:
+            return RecipientRejected(recipient, refused, _reply_text(reply))
+        return TransientSendFailure(f"{where}: {recipient} deferred with {refused}: {_reply_text(reply)}",
+                                    refused)
+    if isinstance(failure, smtplib.SMTPDataError) and 500 <= failure.smtp_code < 600:
+        return RecipientRejected(recipient, failure.smtp_code, _reply_text(failure.smtp_error))
+    code: int | None = failure.smtp_code if isinstance(failure, smtplib.SMTPResponseException) else None
+    return TransientSendFailure(f"{where}: {failure}", code)
+
+
 class MailTransport(ABC):
     name: ClassVar[str]
 
@@ -56,8 +99,15 @@ class OutboxTransport(MailTransport):
             raise TransportError(f"cannot write {target}: {failure}") from failure
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
 class SmtpTransport(MailTransport):
-    """``smtp://user:pass@host:port`` (``?starttls=1``) or ``smtps://`` for implicit TLS."""
+    """``COVERWATCH_SMTP_URL``: ``smtp://[user:password@]host[:port]`` (port 25;
+    ``?starttls=1`` upgrades the connection before authenticating), or
+    ``smtps://...`` for TLS from the first byte (port 465). User and password
+    are percent-decoded (``%40`` for an ``@``); ``?timeout=SECONDS`` bounds each
+    socket operation (30)."""
 
     name = "smtp"
 
@@ -70,8 +120,11 @@ class SmtpTransport(MailTransport):
         self.port = parts.port or (465 if self.implicit_tls else 25)
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
-        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in {"1", "true", "yes"}
-        self.timeout = timeout
+        options = parse_qs(parts.query)
+        self.starttls = options.get("starttls", ["0"])[0].lower() in TRUE_WORDS
+        if self.starttls and self.implicit_tls:
+            raise ValueError("COVERWATCH_SMTP_URL: smtps:// is TLS already; starttls applies to smtp://")
+        self.timeout = float(options.get("timeout", [str(timeout)])[0])
 
     @classmethod
     def configured(cls, settings: Settings) -> MailTransport | None:
@@ -92,7 +145,7 @@ class SmtpTransport(MailTransport):
                     connection.login(self.username, self.password)
                 connection.send_message(message)
         except (smtplib.SMTPException, OSError) as failure:
-            raise TransportError(f"SMTP {self.host}:{self.port}: {failure}") from failure
+            raise smtp_failure(failure, str(message["To"]), f"SMTP {self.host}:{self.port}") from failure
 
 
 # In order of preference: the outbox needs no configuration, so it comes last.

@@ -46,7 +46,7 @@ def _context() -> AlertContext:
 
 
 def test_targets_pick_their_channel() -> None:
-    assert set(CHANNELS) == {"email", "webhook"}
+    assert set(CHANNELS) == {"email", "webhook", "slack", "teams"}
     assert channel_kind("desk@example.org") == "email"
     assert channel_kind("mailto:desk@example.org") == "email"
     assert channel_kind("https://hooks.example.com/x") == "webhook"

@@ -1,8 +1,9 @@
 """Realert on top of the exactly-once claim, and which percolated rules fire.
 
 The claim logic runs against a tiny in-memory document store that answers the
-four document calls delivery makes (create, get, update, delete) the way the
-engine does; tests/integration/test_alert_delivery.py runs it on the real one."""
+document calls delivery makes (create, get, compare-and-set put and update,
+delete) the way the engine does; tests/integration/test_alert_delivery.py runs
+it on the real one."""
 
 from __future__ import annotations
 
@@ -33,6 +34,15 @@ class DocumentStore(SearchEngine):
     def __init__(self) -> None:
         super().__init__("memory://", "0")
         self.documents: dict[str, dict[str, Any]] = {}
+        self.sequence: dict[str, int] = {}
+
+    def _write(self, key: str, document: dict[str, Any], params: Mapping[str, str] | None) -> dict[str, Any]:
+        expected = (params or {}).get("if_seq_no")
+        if expected is not None and (key not in self.documents or str(self.sequence[key]) != expected):
+            raise Conflict(409, "version conflict")
+        self.documents[key] = document
+        self.sequence[key] = self.sequence.get(key, 0) + 1
+        return {"result": "ok"}
 
     def request(self, method: str, path: str, body: Mapping[str, Any] | None = None,
                 params: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -41,17 +51,17 @@ class DocumentStore(SearchEngine):
         if action == "_create":
             if key in self.documents:
                 raise Conflict(409, "exists")
-            self.documents[key] = dict(body or {})
-            return {"result": "created"}
+            return self._write(key, dict(body or {}), None)
+        if action == "_doc" and method == "PUT":
+            return self._write(key, dict(body or {}), params)
         if key not in self.documents:
             raise NotFound(404, "missing")
         if method == "GET":
-            return {"_source": self.documents[key]}
+            return {"_source": self.documents[key], "_seq_no": self.sequence[key], "_primary_term": 1}
         if method == "DELETE":
             del self.documents[key]
-        else:
-            self.documents[key].update((body or {})["doc"])
-        return {"result": "ok"}
+            return {"result": "deleted"}
+        return self._write(key, {**self.documents[key], **(body or {})["doc"]}, params)
 
     def _send_ndjson(self, path: str, payload: str, params: Mapping[str, str]) -> dict[str, Any]:
         raise NotImplementedError
@@ -128,15 +138,19 @@ def test_realert_counts_per_story_and_per_subscriber() -> None:
     assert len(channel.sent) == 3
 
 
-def test_failed_send_releases_the_generation() -> None:
+def test_failed_send_leaves_the_claim_for_a_retry() -> None:
     store = DocumentStore()
     firing = _firing(60)
     with pytest.raises(TransportError):
         _send(store, Recorder(failing=True), firing, 0)
-    assert store.documents == {}
+    [(status, attempts)] = [(doc["status"], doc["attempts"]) for doc in store.documents.values()]
+    assert (status, attempts) == ("retrying", 1)
     channel = Recorder()
     assert _send(store, channel, firing, 1) is DeliveryOutcome.SENT
-    assert [doc["status"] for doc in store.documents.values()] == ["sent"]
+    assert [(doc["status"], doc["attempts"], doc["generation"]) for doc in store.documents.values()] == [
+        ("sent", 2, 0)]
+    assert _send(store, channel, firing, 2) is DeliveryOutcome.REALERT_SUPPRESSED
+    assert len(channel.sent) == 1
 
 
 def test_first_generation_keeps_the_delivery_id_of_before() -> None:
