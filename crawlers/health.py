@@ -1,6 +1,12 @@
 """Source health: what each run found, failures that back a source off and finally
 disable it, and extraction drift (a sudden rise in empty or very short bodies).
 
+A source that has never worked and whose first run is answered 404 or 410 is
+disabled at once: the server is there and says the address is wrong, so the
+entry in sources.yml needs fixing, not patience. Unreachable hosts and timeouts
+keep the slower rule (disabled after ``DISABLE_AFTER_FAILURES`` runs), since a
+network outage on a deployment's first run looks just like them.
+
 The decisions are pure functions of a source's state and a run's report; the
 state itself is one Redis hash per source, shared by CLI, workers and API."""
 
@@ -19,6 +25,8 @@ from crawlers.schedule import parse_schedule
 from crawlers.sources import Source
 
 DISABLE_AFTER_FAILURES = 8
+# Index-page answers that mean the configured address does not exist.
+WRONG_ADDRESS_KINDS = ("http_404", "http_410")
 MAX_BACKOFF = timedelta(hours=24)
 DRIFT_MIN_ARTICLES = 5
 DRIFT_SHORT_SHARE = 0.5
@@ -39,6 +47,13 @@ class SourceState:
     new_items: int = 0
     errors: int = 0
     short_shares: list[float] = field(default_factory=list)
+    # Running totals since the source was first seen, for /metrics counters.
+    polls_total: int = 0
+    items_total: int = 0
+    new_items_total: int = 0
+    errors_total: int = 0
+    not_modified_total: int = 0
+    failed_runs_total: int = 0
 
     @property
     def status(self) -> str:
@@ -51,10 +66,20 @@ class SourceState:
         return "ok" if self.last_success else "new"
 
 
+def _index_errors(report: dict[str, Any]) -> dict[str, int]:
+    return {k: v for k, v in report.get("errors", {}).items() if not k.startswith("article_")}
+
+
+def wrong_address(report: dict[str, Any]) -> bool:
+    """Every index-page error of the run says the address does not exist."""
+    index_errors = _index_errors(report)
+    return bool(index_errors) and all(k.endswith(WRONG_ADDRESS_KINDS) for k in index_errors)
+
+
 def run_failed(report: dict[str, Any]) -> str | None:
     """Why a run counts as a failure, or None: nothing could be read from the
     source's own index pages (feed, sitemap or listing)."""
-    index_errors = {k: v for k, v in report.get("errors", {}).items() if not k.startswith("article_")}
+    index_errors = _index_errors(report)
     malformed = {k: v for k, v in report.get("rejected", {}).items()
                  if k in {"feed_malformed", "sitemap_malformed", "listing_not_html"}}
     readable = report.get("entries", 0) or report.get("not_modified", 0) or report.get("articles", 0)
@@ -68,12 +93,21 @@ def record_run(state: SourceState, source: Source, report: dict[str, Any], now: 
     state.items_found = int(report.get("entries", 0))
     state.new_items = int(report.get("articles", 0))
     state.errors = sum(report.get("errors", {}).values()) + sum(report.get("rejected", {}).values())
+    state.polls_total += 1
+    state.items_total += state.items_found
+    state.new_items_total += state.new_items
+    state.errors_total += state.errors
+    state.not_modified_total += int(report.get("not_modified", 0))
     schedule = parse_schedule(source.schedule)
     failure = run_failed(report)
     if failure:
         state.consecutive_failures += 1
+        state.failed_runs_total += 1
         state.last_error = failure
-        if state.consecutive_failures >= DISABLE_AFTER_FAILURES:
+        if state.last_success is None and wrong_address(report):
+            state.disabled_reason = (f"dead address, never answered with content: {failure}; "
+                                     f"fix its urls, then `coverwatch sources enable {source.name}`")
+        elif state.consecutive_failures >= DISABLE_AFTER_FAILURES:
             state.disabled_reason = f"{state.consecutive_failures} consecutive failed runs; last: {failure}"
         interval = schedule.next_run(now) - now
         backoff = min(interval * (2 ** state.consecutive_failures), MAX_BACKOFF)
@@ -112,6 +146,14 @@ class SourceStates:
     def get(self, name: str) -> SourceState:
         raw = cast(bytes | None, self._client.get(self._key(name)))
         return SourceState(**json.loads(raw)) if raw else SourceState(name)
+
+    def get_many(self, names: list[str]) -> list[SourceState]:
+        """Every named source's state in one round trip (status pages, /metrics)."""
+        if not names:
+            return []
+        raws = cast(list[bytes | None], self._client.mget([self._key(name) for name in names]))
+        return [SourceState(**json.loads(raw)) if raw else SourceState(name)
+                for name, raw in zip(names, raws, strict=True)]
 
     def put(self, state: SourceState) -> None:
         self._client.set(self._key(state.name), json.dumps(asdict(state)))

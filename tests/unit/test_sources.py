@@ -1,9 +1,10 @@
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from coverwatch.settings import PROJECT_ROOT
-from crawlers.sources import SourceFileError, load_sources, parse_sources
+from crawlers.sources import SourceFileError, SourceKind, load_sources, parse_sources
 
 GOOD = """
 sources:
@@ -62,5 +63,32 @@ def test_unreadable_file(tmp_path: Path) -> None:
         load_sources(tmp_path / "missing.yml")
 
 
-def test_shipped_sources_file_is_valid() -> None:
-    assert load_sources(PROJECT_ROOT / "crawlers" / "sources.yml")
+SHIPPED = PROJECT_ROOT / "crawlers" / "sources.yml"
+# The countries whose national press the list must cover, and the languages the
+# incidents we monitor are reported in first.
+NATIONAL_PRESS_COUNTRIES = ("US", "GB", "JP", "KR", "TW", "AU", "DE", "FR", "NL", "UA", "IN")
+REQUIRED_LANGUAGES = ("en", "ja", "ko", "de")
+REQUIRED_TAGS = ("wire", "trade-press", "government", "cert", "vendor-research")
+
+
+def test_shipped_sources_file_has_the_promised_mix() -> None:
+    sources = load_sources(SHIPPED)  # every entry valid, names unique, or this raises
+    assert len(sources) >= 150
+    for source in sources:
+        assert source.country and source.tags, f"{source.name} lacks a country or tags"
+    by_country = Counter(source.country for source in sources if "national-press" in source.tags
+                         or "broadcaster" in source.tags)
+    thin = [country for country in NATIONAL_PRESS_COUNTRIES if by_country[country] < 3]
+    assert not thin, f"fewer than 3 press or broadcast sources for {thin}: {dict(by_country)}"
+    by_language = Counter(source.language for source in sources)
+    assert all(by_language[language] >= 5 for language in REQUIRED_LANGUAGES), dict(by_language)
+    by_tag = Counter(tag for source in sources for tag in source.tags)
+    assert all(by_tag[tag] >= 5 for tag in REQUIRED_TAGS), dict(by_tag)
+    assert {source.kind for source in sources} >= {SourceKind.FEED, SourceKind.SITEMAP}
+
+
+def test_shipped_sources_have_distinct_addresses_and_say_they_are_unchecked() -> None:
+    sources = load_sources(SHIPPED)
+    urls = [url for source in sources for url in source.start_urls]
+    assert len(urls) == len(set(urls)), [url for url, n in Counter(urls).items() if n > 1]
+    assert "sources check" in SHIPPED.read_text(encoding="utf-8").split("sources:")[0]
