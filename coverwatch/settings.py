@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -21,6 +22,27 @@ class Settings(BaseSettings):
 
     search_url: str = "http://127.0.0.1:9200"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Real clusters (search/engine_options.py, coverwatch/connections.py):
+    # search_url may list several nodes, comma-separated; https nodes are trusted
+    # through search_ca_file; basic auth or an API key. Redis takes password and
+    # TLS from its URL (rediss://:secret@host:6380/0) or from these settings, and
+    # Sentinel when redis_sentinels lists host:port pairs (redis_url's db and
+    # scheme still apply: rediss:// means TLS to the master and the sentinels).
+    search_ca_file: Path | None = None
+    search_verify_certs: bool = True
+    search_username: str | None = None
+    search_password: SecretStr | None = None
+    search_api_key: SecretStr | None = None
+    search_max_retries: int = Field(default=3, ge=0)
+    search_timeout: float = Field(default=60.0, gt=0)
+    redis_password: SecretStr | None = None
+    redis_ca_file: Path | None = None
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "coverwatch"
+    redis_sentinel_password: SecretStr | None = None
+    # "json": one JSON object per log line with the article and batch ids a stage
+    # works on (coverwatch/logs.py); "text" is the readable default.
+    log_format: Literal["text", "json"] = "text"
     index_prefix: str = Field(default="coverwatch", pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     var_dir: Path = PROJECT_ROOT / "var"
     sources_file: Path = PROJECT_ROOT / "crawlers" / "sources.yml"

@@ -14,6 +14,9 @@ from typing import Any, ClassVar
 
 import httpx
 
+from coverwatch.settings import get_settings
+from search.engine_options import EngineOptions, split_hosts
+
 
 class EngineError(RuntimeError):
     """The engine answered with an error status."""
@@ -96,11 +99,14 @@ class SearchEngine(ABC):
 class OpenSearchEngine(SearchEngine):
     distribution = "opensearch"
 
-    def __init__(self, url: str, version: str) -> None:
+    def __init__(self, url: str, version: str, options: EngineOptions | None = None) -> None:
         from opensearchpy import OpenSearch
 
         super().__init__(url, version)
-        self._client = OpenSearch(hosts=[url], timeout=60)
+        options = options or EngineOptions(hosts=split_hosts(url))
+        # Several hosts: the client spreads requests over them and retries a failed
+        # request on the next node, so losing one node costs a retry, not an error.
+        self._client = OpenSearch(**options.opensearch_arguments())
 
     def _perform(self, method: str, path: str, body: Any, params: Mapping[str, str],
                  headers: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -134,11 +140,12 @@ class ElasticsearchEngine(SearchEngine):
     distribution = "elasticsearch"
     _JSON: ClassVar[dict[str, str]] = {"accept": "application/json", "content-type": "application/json"}
 
-    def __init__(self, url: str, version: str) -> None:
+    def __init__(self, url: str, version: str, options: EngineOptions | None = None) -> None:
         from elasticsearch import Elasticsearch
 
         super().__init__(url, version)
-        self._client = Elasticsearch(url, request_timeout=60)
+        options = options or EngineOptions(hosts=split_hosts(url))
+        self._client = Elasticsearch(**options.elasticsearch_arguments())
 
     def _perform(self, method: str, path: str, body: Any, params: Mapping[str, str],
                  headers: Mapping[str, str]) -> dict[str, Any]:
@@ -165,19 +172,27 @@ class ElasticsearchEngine(SearchEngine):
         return self._perform("POST", path, payload, params, headers)
 
 
-def detect_distribution(url: str, timeout: float = 5.0) -> tuple[str, str]:
-    """Return (distribution, version number) as the engine reports them at ``GET /``."""
-    try:
-        answer = httpx.get(url, timeout=timeout)
-    except httpx.HTTPError as failure:
-        raise EngineUnavailable(f"no search engine at {url}: {failure}") from failure
-    answer.raise_for_status()
-    version = answer.json().get("version", {})
-    return str(version.get("distribution", "elasticsearch")), str(version.get("number", "?"))
+def detect_distribution(url: str, timeout: float = 5.0, options: EngineOptions | None = None) -> tuple[str, str]:
+    """Return (distribution, version number) as the engine reports them at ``GET /``,
+    from the first of the nodes that answers (``url`` may list several)."""
+    options = options or EngineOptions.from_settings(get_settings(), url)
+    failures = []
+    for host in options.hosts:
+        try:
+            answer = httpx.get(host, timeout=timeout, headers=options.headers(), verify=options.ssl_verify())
+            answer.raise_for_status()
+        except httpx.HTTPError as failure:
+            failures.append(f"{host}: {failure}")
+            continue
+        version = answer.json().get("version", {})
+        return str(version.get("distribution", "elasticsearch")), str(version.get("number", "?"))
+    raise EngineUnavailable("no search engine answered: " + "; ".join(failures))
 
 
-def connect(url: str) -> SearchEngine:
-    distribution, version = detect_distribution(url)
-    if distribution == "opensearch":
-        return OpenSearchEngine(url, version)
-    return ElasticsearchEngine(url, version)
+def connect(url: str | None = None, options: EngineOptions | None = None) -> SearchEngine:
+    """The engine at ``url`` (one node or several, comma-separated; default the
+    settings' search_url) with the settings' TLS, credentials and retries."""
+    options = options or EngineOptions.from_settings(get_settings(), url)
+    distribution, version = detect_distribution(url or options.hosts[0], options=options)
+    engine_class = OpenSearchEngine if distribution == "opensearch" else ElasticsearchEngine
+    return engine_class(",".join(options.hosts), version, options)

@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Celery
 
+from coverwatch.connections import celery_connection
 from coverwatch.settings import get_settings
 
 STAGES = ("ingest", "dedupe", "enrich", "cluster", "alerts", "deliver", "merge_stories",
@@ -25,8 +26,11 @@ def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: 
 
 def make_app() -> Celery:
     settings = get_settings()
-    app = Celery("coverwatch", broker=settings.redis_url, backend=settings.redis_url,
+    # Password, TLS and Sentinel for broker and backend (coverwatch/connections.py).
+    connection = celery_connection(settings)
+    app = Celery("coverwatch", broker=connection.broker_url, backend=connection.backend_url,
                  include=["workers.tasks"])
+    app.conf.update(connection.conf)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -38,7 +42,7 @@ def make_app() -> Celery:
         # Stage results carry whole batches; waiters read them within minutes.
         result_expires=3600,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": 3600, **connection.broker_transport_options},
         task_default_queue=settings.queue_name("ingest"),
         task_routes=(route_to_stage_queue,),
         worker_hijack_root_logger=False,
