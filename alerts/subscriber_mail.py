@@ -93,13 +93,13 @@ def confirm_email(settings: Settings, address: str, message_id: str) -> EmailMes
     there is no subscription yet, and ignoring the message is the way out."""
     token = sign_token(signing_key(settings), TokenPurpose.CONFIRM, address)
     lifetime_hours = int(LIFETIMES[TokenPurpose.CONFIRM].total_seconds() // 3600)
-    values = {"address": address, "confirm_url": f"{settings.public_url}/confirm?token={token}",
+    values = {"address": address, "confirm_url": f"{settings.public_url}/preferences/confirm?token={token}",
               "valid_hours": lifetime_hours}
     return compose("confirm", values, address, settings, message_id, None)
 
 
 def goodbye_email(settings: Settings, address: str, message_id: str) -> EmailMessage:
-    values = {"address": address, "signup_url": f"{settings.public_url}/subscribe"}
+    values = {"address": address, "signup_url": f"{settings.public_url}/preferences/signup"}
     return compose("goodbye", values, address, settings, message_id, None)
 
 

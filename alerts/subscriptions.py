@@ -34,7 +34,7 @@ from coverwatch.models import utc_now
 from coverwatch.settings import Settings
 from search.documents import get_document
 from search.engine import SearchEngine
-from search.indexes import SUBSCRIPTIONS
+from search.indexes import RULES, SUBSCRIPTIONS
 
 LIST_LIMIT = 1000
 
@@ -171,3 +171,30 @@ def route_notices(engine: SearchEngine, settings: Settings, notices: Sequence[No
             entries.append(entry_for(firing, subscription.address, recipient, decision.due_at, now))
     queue_entries(engine, settings, entries)
     return outgoing
+
+
+def rule_by_id(engine: SearchEngine, settings: Settings, rule_id: str) -> AlertRule | None:
+    from alerts.rules import from_document  # alerts.rules loads every rule type
+
+    stored = get_document(engine, settings.index_name(RULES), rule_id)
+    return from_document(stored) if stored else None
+
+
+def subscribe(engine: SearchEngine, settings: Settings, address: str, rule: AlertRule,
+              mode: DeliveryMode = DeliveryMode.IMMEDIATE, digest: DigestSchedule | None = None,
+              mute_until: date | None = None, quiet_hours: QuietHours | None = None) -> Subscription:
+    """Subscribe (or change the subscription of) an address to a rule. The
+    subscriber's status still decides whether anything is sent."""
+    existing = get_subscription(engine, settings, address, rule.id)
+    subscription = Subscription(address=address, rule_id=rule.id, rule_name=rule.name, mode=mode,
+                                digest=digest or DigestSchedule(), mute_until=mute_until, quiet_hours=quiet_hours,
+                                created_at=existing.created_at if existing else None)
+    return save_subscription(engine, settings, subscription)
+
+
+def leave_rule(engine: SearchEngine, settings: Settings, address: str, rule_id: str, rule_name: str) -> Subscription:
+    """Stop one rule's mail to the address. Stored as an inactive subscription
+    rather than deleted, so it also overrides a rule that lists the address."""
+    existing = get_subscription(engine, settings, address, rule_id)
+    base = existing or Subscription(address=address, rule_id=rule_id, rule_name=rule_name)
+    return save_subscription(engine, settings, base.model_copy(update={"active": False}))

@@ -109,7 +109,7 @@ def test_confirm_email_has_a_working_confirm_link_and_nothing_to_unsubscribe(set
     message = _parsed(confirm_email(settings, "desk@example.org", "<c@cw>"))
     assert message["List-Unsubscribe"] is None
     text = _parts(message)["text/plain"]
-    link = next(word for word in text.split() if word.startswith("https://cw.example/confirm?token="))
+    link = next(word for word in text.split() if word.startswith("https://cw.example/preferences/confirm?token="))
     assert verify_token(signing_key(settings), _token(link), TokenPurpose.CONFIRM).address == "desk@example.org"
     assert "72 hours" in text
 
