@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import redis
@@ -63,7 +64,7 @@ def _pending_by_consumer(redis_client: redis.Redis, settings: Settings) -> dict[
     key = settings.redis_key("crawl-queue")
     if not redis_client.exists(key):
         return {}
-    summary = redis_client.xpending(key, GROUP)
+    summary = cast(dict[str, Any], redis_client.xpending(key, GROUP))
     return {(c["name"].decode() if isinstance(c["name"], bytes) else c["name"]): int(c["pending"])
             for c in summary.get("consumers") or []}
 
