@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -18,46 +14,15 @@ from typing import Any, cast
 import pytest
 import redis
 
-from coverwatch.settings import PROJECT_ROOT, Settings
+from coverwatch.settings import Settings
 from crawlers.crawl_queue import GROUP, CrawlQueue
 from crawlers.demo_site.server import Page, SiteServer
 from crawlers.dispatch import dispatch_due
 from crawlers.health import SourceStates
+from tests.e2e.crawler_process import TIME_LIMIT, crawler_process, eventually
 from tests.e2e.pages import TURLA, article_page, rss
 
 pytestmark = pytest.mark.e2e
-TIME_LIMIT = 6
-
-
-def _eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
-
-
-def _alive_crawlers(redis_client: redis.Redis, settings: Settings) -> set[bytes]:
-    return set(redis_client.scan_iter(settings.redis_key("crawler-alive", "*"), count=1000))
-
-
-@contextmanager
-def crawler_process(log: Path, redis_client: redis.Redis, settings: Settings,
-                    time_limit: int = TIME_LIMIT) -> Iterator[subprocess.Popen[bytes]]:
-    """A ``coverwatch crawler`` process, yielded once it heartbeats (its imports
-    and warm-up done), so timings in the tests start at its first job."""
-    env = {**os.environ, "COVERWATCH_ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8",
-           "COVERWATCH_CRAWL_TIME_LIMIT": str(time_limit)}
-    before = _alive_crawlers(redis_client, settings)
-    with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "crawler", "--jobs", "50"],
-                                   env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _eventually(lambda: bool(_alive_crawlers(redis_client, settings) - before), 60, "the crawler to start")
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 def _pending_by_consumer(redis_client: redis.Redis, settings: Settings) -> dict[str, int]:
@@ -95,10 +60,10 @@ def test_many_sources_in_one_crawler_and_a_slow_host_only_delays_itself(
             started = time.monotonic()
             queued = dispatch_due(sources_file, redis_client, settings, datetime.now(UTC))
             assert sorted(queued) == sorted([*outlets, "svc-slow"])
-            _eventually(lambda: all(states.get(o).last_success for o in outlets), 60, "the fast sources")
+            eventually(lambda: all(states.get(o).last_success for o in outlets), 60, "the fast sources")
             fast_done = time.monotonic() - started
             assert states.get("svc-slow").last_run is None, "the slow source should still be running"
-            _eventually(lambda: states.get("svc-slow").last_run is not None, 30, "the slow source's time limit")
+            eventually(lambda: states.get("svc-slow").last_run is not None, 30, "the slow source's time limit")
             slow_done = time.monotonic() - started
 
     assert all(states.get(o).new_items == 1 for o in outlets)
@@ -122,17 +87,17 @@ def test_a_killed_crawlers_source_is_taken_over_by_another(
         sources_file.write_text(f"sources:\n  - name: svc-victim\n    urls: {site.base_url}/svc-victim/feed.xml\n")
         with crawler_process(tmp_path / "first.log", redis_client, settings, 120) as first:
             assert dispatch_due(sources_file, redis_client, settings, datetime.now(UTC)) == ["svc-victim"]
-            _eventually(lambda: sum(_pending_by_consumer(redis_client, settings).values()) == 1, 30,
+            eventually(lambda: sum(_pending_by_consumer(redis_client, settings).values()) == 1, 30,
                         "the first crawler to take the source")
             victim = next(iter(_pending_by_consumer(redis_client, settings)))
-            _eventually(lambda: bool(redis_client.exists(settings.redis_key("lock", "crawl", "svc-victim"))), 10,
+            eventually(lambda: bool(redis_client.exists(settings.redis_key("lock", "crawl", "svc-victim"))), 10,
                         "the source's lock")
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
         site.pages["/svc-victim/feed.xml"] = rss(site.base_url, [("svc-victim report", "/svc-victim/story.html")])
         with crawler_process(tmp_path / "second.log", redis_client, settings, 120):
             # The dead crawler's heartbeat expires, then the next beat of this one reclaims.
-            _eventually(lambda: states.get("svc-victim").last_success is not None, 60, "the second crawler")
+            eventually(lambda: states.get("svc-victim").last_success is not None, 60, "the second crawler")
 
     state = states.get("svc-victim")
     assert state.new_items == 1 and state.consecutive_failures == 0

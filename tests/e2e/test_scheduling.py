@@ -1,5 +1,7 @@
 """Celery beat, generated from sources.yml, crawls a short-interval source again
-and again through the real workers; an edit to the file takes effect live."""
+and again through the real workers and a long-lived crawler process (beat's
+dispatch queues due sources, the crawler runs them); an edit to the file takes
+effect live."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from crawlers.health import SourceStates
 from search.engine import SearchEngine
 from search.service import run_search
 from tests.conftest import SOURCES_FILE
+from tests.e2e.crawler_process import crawler_process
 from tests.e2e.pages import article_page, rss
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +54,7 @@ def _paragraphs(topic: str) -> list[str]:
 def test_beat_crawls_sources_on_schedule(settings: Settings, engine: SearchEngine, worker: None,
                                          redis_client: redis.Redis, tmp_path: Path) -> None:
     states = SourceStates(redis_client, settings)
-    with SiteServer({}) as site:
+    with SiteServer({}) as site, crawler_process(tmp_path / "crawler.log", redis_client, settings, 60):
         base = site.base_url
         site.pages.update({
             "/beat/feed.xml": rss(base, [("one", "/beat/one.html")]),
