@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coverwatch.cli_lifecycle import add_lifecycle_commands
+from coverwatch.cli_subscribers import add_subscriber_commands
 from coverwatch.settings import get_settings
 
 if TYPE_CHECKING:
@@ -267,6 +268,34 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deliveries(args: argparse.Namespace) -> int:
+    """The delivery log, newest first: each attempt to send an alert and its outcome."""
+    import redis
+
+    from alerts.delivery_log import RedisDeliveryLog
+    from coverwatch.models import parse_timestamp
+
+    settings = get_settings()
+    since = None
+    if args.since:
+        since = parse_timestamp(args.since if "T" in args.since else f"{args.since}T00:00:00")
+        if since is None:
+            print(f"error: --since {args.since!r} is not an ISO date", file=sys.stderr)
+            return 2
+    log = RedisDeliveryLog(redis.Redis.from_url(settings.redis_url), settings)
+    entries = log.read(since, args.rule, args.subscriber, args.limit)
+    for entry in entries:
+        if args.json:
+            print(json.dumps(entry.as_json(), ensure_ascii=False))
+        else:
+            detail = f"  {entry.detail[:100]}" if entry.detail else ""
+            print(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.outcome:<19} {entry.rule_name[:30]:<30} "
+                  f"{entry.subscriber:<32} {entry.group_key[:24]}{detail}")
+    if not args.json:
+        print(f"{len(entries)} delivery attempt(s)")
+    return 0
+
+
 def _search(args: argparse.Namespace) -> int:
     from search.engine import connect
     from search.service import InvalidQuery, run_search
@@ -324,6 +353,17 @@ def _stats(args: argparse.Namespace) -> int:
     for stage, returned in backlog.returned_after_worker_death.items():
         print(f"{'returned_after_worker_death.' + stage:<40} {returned}")
     print(f"{'dead_letters':<40} {backlog.dead_letters}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """One screen for an operator: source health, queues, lag, alert outcomes."""
+    from coverwatch.connections import redis_client_for
+    from coverwatch.operations import gather_snapshot, status_lines
+
+    settings = get_settings()
+    for line in status_lines(gather_snapshot(redis_client_for(settings), settings)):
+        print(line)
     return 0
 
 
@@ -507,6 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
     rule_actions.add_parser("delete").add_argument("name")
     rules.set_defaults(handler=_rules)
 
+    deliveries = commands.add_parser("deliveries", help="the delivery log: each alert send and its outcome")
+    deliveries.add_argument("--rule", help="a rule's name or id")
+    deliveries.add_argument("--subscriber", help="an address or webhook URL")
+    deliveries.add_argument("--since", help="ISO date or date-time")
+    deliveries.add_argument("--limit", type=int, default=100)
+    deliveries.add_argument("--json", action="store_true", help="one JSON object per line")
+    deliveries.set_defaults(handler=_deliveries)
+
     search = commands.add_parser("search", help="search indexed coverage")
     search.add_argument("query")
     search.add_argument("--size", type=int, default=10)
@@ -538,6 +586,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("serve", help="run the analyst API and search page").set_defaults(handler=_serve)
     commands.add_parser("stats", help="pipeline counters").set_defaults(handler=_stats)
+    commands.add_parser("status", help="sources, queues, lag and alert outcomes at a glance").set_defaults(
+        handler=_status)
     worker = commands.add_parser("worker", help="run a Celery worker on every stage queue (or --stages)")
     worker.add_argument("--concurrency", "-c", type=int, default=os.cpu_count() or 2)
     worker.add_argument("--stages", help="comma-separated stages to consume (default: all)")
@@ -562,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole product on the offline demo site")
     demo.set_defaults(handler=_demo)
     add_lifecycle_commands(commands)
+    add_subscriber_commands(commands)
     return parser
 
 

@@ -26,6 +26,7 @@ DEMO_RULES = [
     ("Volt Typhoon", "\"Volt Typhoon\" OR \"Bronze Silhouette\" OR \"Vanguard Panda\""),
 ]
 DEMO_SUBSCRIBER = "analyst@coverwatch.local"
+DEMO_ADMIN = "admin"
 
 
 def internet_reachable(host: str = "feeds.feedburner.com", timeout: float = 3.0) -> bool:
@@ -49,6 +50,19 @@ def reset_deployment(settings: Settings) -> None:
         keys = list(client.scan_iter(match=pattern, count=1000))
         for start in range(0, len(keys), 500):
             client.unlink(*keys[start:start + 500])
+
+
+def create_demo_admin(settings: Settings) -> str:
+    """The demo's first admin (every page needs a login); returns its new password."""
+    import redis
+
+    from search.accounts import AccountStore
+    from search.credentials import Role, new_secret
+
+    password = new_secret(12)
+    AccountStore(redis.Redis.from_url(settings.redis_url), settings).add_user(
+        DEMO_ADMIN, Role.ADMIN, password, DEMO_SUBSCRIBER)
+    return password
 
 
 def _sources_file(settings: Settings, site_base: str | None) -> Path:
@@ -90,6 +104,7 @@ def run_demo(wait: bool = True) -> int:
         stale.unlink()
     engine = connect(settings.search_url)
     ensure_indices(engine, settings)
+    admin_password = create_demo_admin(settings)
 
     mode = os.environ.get("COVERWATCH_DEMO_SOURCES", "auto")
     use_live = mode == "live" or (mode == "auto" and internet_reachable()
@@ -137,6 +152,7 @@ def run_demo(wait: bool = True) -> int:
             "emails_written": outcome["workers"]["emails_sent"],
             "outbox": str(settings.outbox) if not settings.smtp_url else settings.smtp_url,
             "search_url": f"http://{settings.api_host}:{settings.api_port}/?q=Turla",
+            "login": f"{DEMO_ADMIN} / {admin_password}",
         }
         print("\nCoverwatch demo summary")
         for key, value in summary.items():

@@ -10,7 +10,9 @@ import redis
 from fastapi import FastAPI, HTTPException, Query
 
 from coverwatch.settings import Settings, get_settings
+from search.accounts_api import accounts_router
 from search.api_v1 import v1_router
+from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
 from search.web import install_page_security, web_router
@@ -19,7 +21,6 @@ from search.web import install_page_security, web_router
 def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Coverwatch", version="0.1.0")
-    install_page_security(app)
     state: dict[str, SearchEngine] = {}
     redis_clients: list[redis.Redis] = []
 
@@ -33,6 +34,13 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
         if not redis_clients:
             redis_clients.append(redis.Redis.from_url(settings.redis_url))
         return redis_clients[0]
+
+    # Nothing but search/credentials.py's public paths without a login (see search/auth.py
+    # for the dependencies routers use). Installed first so the security headers wrap its refusals.
+    install_access_control(app, settings, redis_connection)
+    install_page_security(app)
+    app.include_router(login_router(settings, redis_connection))
+    app.include_router(accounts_router(settings, redis_connection))
 
     @app.get("/api/search")
     def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),

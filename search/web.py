@@ -14,21 +14,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from coverwatch.settings import Settings
 from search.api_v1 import search_request
 from search.engine import EngineUnavailable, SearchEngine
-from search.page_parts import chart_bars, replaced_link, toggle_link, web_href
+from search.page_parts import chart_bars, replaced_link, toggle_link
 from search.queries import FACET_FIELDS, STORY_SORTS
 from search.service import InvalidQuery, StoryNotFound
+from search.templating import TEMPLATES
 from search.timelines import ActorNotFound, actor_profile, list_stories, story_timeline
 from search.vocabulary import facet_label, normalise_terms
 from search.workspace import SearchRequest, faceted_search
 
 HERE = Path(__file__).parent
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
-TEMPLATES.env.filters["web_href"] = web_href
 
 PAGE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                "base-uri 'none'; frame-ancestors 'none'")

@@ -12,6 +12,9 @@ RUN_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
 os.environ["COVERWATCH_INDEX_PREFIX"] = RUN_PREFIX
 os.environ["COVERWATCH_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="coverwatch-outbox-")
 os.environ.pop("COVERWATCH_SMTP_URL", None)
+# Small failed-login limits: the refusal tests reach them without dozens of argon2 checks.
+os.environ["COVERWATCH_LOGIN_FAILURES_PER_ACCOUNT"] = "3"
+os.environ["COVERWATCH_LOGIN_FAILURES_PER_ADDRESS"] = "6"
 # Fixture sites, webhook receivers and SMTP sinks are on 127.0.0.1, which the
 # network policy refuses by default; the test run allows loopback explicitly.
 os.environ["COVERWATCH_ALLOWED_PRIVATE_NETWORKS"] = "127.0.0.0/8"
@@ -22,12 +25,18 @@ with open(SOURCES_FILE, "w", encoding="utf-8") as sources_file:
 os.environ["COVERWATCH_SOURCES_FILE"] = SOURCES_FILE
 
 from collections.abc import Iterator  # noqa: E402 - after the environment is set
+from typing import TYPE_CHECKING  # noqa: E402
 
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
 from coverwatch.settings import Settings, get_settings  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
+
+if TYPE_CHECKING:
+    import httpx
+
+    from search.accounts import AccountStore
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +145,46 @@ def api_url(settings: Settings, engine: SearchEngine) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+# --- access control: every endpoint but health and login needs a user ---------------------------
+FIXTURE_PASSWORD = "fixture-password-" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def accounts(settings: Settings, redis_client: redis.Redis) -> AccountStore:
+    from search.accounts import AccountStore
+
+    return AccountStore(redis_client, settings)
+
+
+@pytest.fixture(scope="session")
+def api_token(accounts: AccountStore) -> str:
+    """An API token of an admin made for this run (scripts and API tests send it)."""
+    from search.credentials import Role
+
+    accounts.add_user("fixture-admin", Role.ADMIN, FIXTURE_PASSWORD, "fixture-admin@coverwatch.local")
+    return accounts.issue_token("fixture-admin", "tests")[0]
+
+
+@pytest.fixture(scope="session")
+def api_headers(api_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token}"}
+
+
+@pytest.fixture(scope="session")
+def api(api_url: str, api_headers: dict[str, str]) -> Iterator[httpx.Client]:
+    """A client of the served API, signed in with the admin token."""
+    import httpx
+
+    with httpx.Client(base_url=api_url, headers=api_headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def analyst_login(accounts: AccountStore) -> tuple[str, str]:
+    """(name, password) of an analyst, for the browser tests' login page."""
+    from search.credentials import Role
+
+    accounts.add_user("fixture-analyst", Role.ANALYST, FIXTURE_PASSWORD, "fixture-analyst@coverwatch.local")
+    return "fixture-analyst", FIXTURE_PASSWORD

@@ -13,6 +13,7 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
+from tests.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +24,14 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 
 @pytest.fixture(scope="module")
-def browser_page() -> Iterator[Any]:
+def browser_page(api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_FLAGS)
         page = browser.new_page()
+        sign_in(page, api_url, *analyst_login)
         yield page
         browser.close()
 
@@ -49,7 +51,7 @@ def test_analyst_searches_and_sees_highlighted_hits(settings: Settings, engine: 
     page = browser_page
     page.goto(api_url + "/")
     page.fill("input[name=q]", "Kazuar")
-    page.click("button[type=submit]")
+    page.click("form.search button[type=submit]")
     page.wait_for_selector("#summary")
     assert page.inner_text("#summary").startswith("1 article for")
     hits = page.locator("li.hit")

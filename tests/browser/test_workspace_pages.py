@@ -16,6 +16,7 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
+from tests.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +27,13 @@ HOSTILE_TITLE = 'Marrowind <img src=x onerror="document.title=\'owned\'"> hits p
 
 
 @pytest.fixture(scope="module")
-def workspace_page(settings: Settings) -> Iterator[Any]:
+def workspace_page(settings: Settings, api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
+        sign_in(page, api_url, *analyst_login)
         yield page
         browser.close()
 

@@ -36,7 +36,7 @@ def _copies(records: list[dict[str, object]]) -> list[tuple[dict[str, object], s
 
 
 def test_backfill_then_export(settings: Settings, engine: SearchEngine, worker: None, api_url: str,
-                              tmp_path: Path) -> None:
+                              api_headers: dict[str, str], tmp_path: Path) -> None:
     records, gold = build_corpus(seed=21)
     copies = _copies(records)
     off_topic = {"url": "https://sport.example.com/final", "title": "Rovers win the cup final",
@@ -74,7 +74,7 @@ def test_backfill_then_export(settings: Settings, engine: SearchEngine, worker: 
     biggest = max(stories.values(), key=lambda story: story["article_count"])
     assert biggest["article_count"] >= 3 and biggest["outlets"] and biggest["first_outlet"]
 
-    with httpx.Client(base_url=api_url, timeout=10) as api:
+    with httpx.Client(base_url=api_url, headers=api_headers, timeout=10) as api:
         lineage = api.get(f"/api/stories/{biggest['id']}").json()
         assert len(lineage["articles"]) == biggest["article_count"]
         times = [a["published_at"] for a in lineage["articles"]]

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_feed_to_index_to_inbox(settings: Settings, engine: SearchEngine, worker: None,
-                                smtp_sink: SmtpSink, api_url: str, tmp_path: Path) -> None:
+                                smtp_sink: SmtpSink, api_url: str, api_headers: dict[str, str],
+                                tmp_path: Path) -> None:
     rules = {
         "e2e Turla": "Turla AND defence",
         "e2e Volt Typhoon": '"Volt Typhoon"',
@@ -58,7 +59,7 @@ def test_feed_to_index_to_inbox(settings: Settings, engine: SearchEngine, worker
     assert count_articles(engine, settings, duplicates=False, source="fixture-news") == 2
     assert count_articles(engine, settings, duplicates=True, source="fixture-news") == 1
 
-    with httpx.Client(base_url=api_url, timeout=10) as api:
+    with httpx.Client(base_url=api_url, headers=api_headers, timeout=10) as api:
         _check_api(api, base)
         health = api.get("/api/health").json()
         assert health["healthy"] and set(health["pipeline"]["queued"]) >= {"ingest", "cluster", "alerts"}

@@ -1,0 +1,25 @@
+"""The Jinja environment every analyst page renders with (autoescaping on).
+
+Each page is told who is signed in (``principal``: name, role and the session's
+CSRF token for its forms), so the header can offer the logout button.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from search.page_parts import web_href
+
+HERE = Path(__file__).parent
+
+
+def _signed_in(request: Request) -> dict[str, Any]:
+    return {"principal": getattr(request.state, "principal", None)}
+
+
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[_signed_in])
+TEMPLATES.env.filters["web_href"] = web_href
