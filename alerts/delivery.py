@@ -307,3 +307,15 @@ def deliver_article_alert(
     and follow-ups of a story already alerted stay quiet (unless realert says)."""
     firing = Firing(rule, article, article.story_id or article.id, utc_now())
     return deliver_firing(engine, settings, firing, subscriber, EmailChannel(transport, settings))
+
+
+# Backoff of a transiently refused delivery: 2 s, 4 s, 8 s ... at most 10 minutes
+# apart; ten retries cover about 17 minutes, past most greylisting.
+RETRY_BASE_SECONDS = 2.0
+RETRY_CEILING_SECONDS = 600.0
+MAX_DELIVERY_RETRIES = 10
+
+
+def retry_countdown(retries_so_far: int) -> float:
+    """Seconds before the next attempt of a delivery that failed transiently."""
+    return min(RETRY_CEILING_SECONDS, RETRY_BASE_SECONDS * float(2 ** max(retries_so_far, 0)))

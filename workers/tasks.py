@@ -11,13 +11,16 @@ from typing import Any
 
 from celery import chain
 
-from alerts.delivery import deliver_firing
+from alerts.bounces import SubscriberBounces
+from alerts.delivery import MAX_DELIVERY_RETRIES, ClaimBusy, DeliveryHooks, deliver_firing, retry_countdown
+from alerts.delivery_log import LogEntry, Outcome, RedisDeliveryLog
 from alerts.digests import send_due_digests
 from alerts.evaluation import due_notices
 from alerts.matching import Notice, percolated_firings
 from alerts.rule_model import Firing
 from alerts.rule_types import parse_rule
 from alerts.subscriptions import route_notices
+from alerts.transports import TransportError
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
@@ -185,18 +188,33 @@ def _queue_deliveries(notices: list[Notice]) -> list[str]:
             for notice in notices]
 
 
-@app.task(base=StageTask, name="workers.deliver")
-def deliver(rule: dict[str, Any], article: dict[str, Any], subscriber: str,
+@app.task(base=StageTask, bind=True, name="workers.deliver", max_retries=MAX_DELIVERY_RETRIES)
+def deliver(self: Any, rule: dict[str, Any], article: dict[str, Any], subscriber: str,
             occasion: dict[str, Any] | None = None) -> str:
     """Send one alert. ``occasion`` is the firing's key, time and summary;
-    without it (messages queued before rule types) the article's story is the key."""
+    without it (messages queued before rule types) the article's story is the key.
+    A transient refusal retries this task with backoff (the claim waits for it);
+    a redelivered message whose killed first attempt still holds the lease
+    retries once that lease has run out (alerts/delivery.py)."""
     settings = get_settings()
     typed_rule, alerted = parse_rule(rule), Article.model_validate(article)
     occasion = occasion or {}
     firing = Firing(typed_rule, alerted, occasion.get("group_key") or alerted.story_id or alerted.id,
                     parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""),
                     occasion.get("details") or {})
-    outcome = deliver_firing(engine(), settings, firing, subscriber)
+    journal = RedisDeliveryLog(redis_client(), settings)
+    hooks = DeliveryHooks(journal, SubscriberBounces(redis_client(), engine(), settings), self.request.id)
+    try:
+        outcome = deliver_firing(engine(), settings, firing, subscriber, hooks=hooks)
+    except ClaimBusy as busy:
+        raise self.retry(exc=busy, countdown=busy.retry_in + 1, max_retries=self.max_retries + 1) from busy
+    except TransportError as failure:
+        if self.request.retries >= self.max_retries:
+            journal.record(LogEntry(Outcome.FAILED.value, typed_rule.id, typed_rule.name, subscriber,
+                                    firing.group_key, article_id=alerted.id, detail=str(failure)))
+            raise
+        count("alerts.retried")
+        raise self.retry(exc=failure, countdown=retry_countdown(self.request.retries)) from failure
     count(f"alerts.{outcome.value}")
     return outcome.value
 

@@ -126,3 +126,11 @@ def test_log_entries_round_trip_and_filter_by_rule_id_or_name() -> None:
     assert entry_matches(entry, rule="bears") and entry_matches(entry, rule="r123")
     assert entry_matches(entry, subscriber="desk@example.org") and not entry_matches(entry, rule="Wolves")
     assert entry.as_json()["at"] == entry.at.isoformat()
+
+
+def test_retry_countdown_doubles_up_to_the_ceiling() -> None:
+    from alerts.delivery import MAX_DELIVERY_RETRIES, RETRY_CEILING_SECONDS, retry_countdown
+
+    assert [retry_countdown(n) for n in range(4)] == [2.0, 4.0, 8.0, 16.0]
+    assert retry_countdown(30) == RETRY_CEILING_SECONDS
+    assert sum(retry_countdown(n) for n in range(MAX_DELIVERY_RETRIES)) > 15 * 60
