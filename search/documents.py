@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from coverwatch.settings import Settings
 from search.engine import NotFound, SearchEngine
@@ -66,7 +67,9 @@ def get_documents(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[
 
 def get_document(engine: SearchEngine, index: str, doc_id: str) -> dict[str, Any] | None:
     try:
-        answer = engine.request("GET", f"/{index}/_doc/{doc_id}")
+        # Ids reach here from URLs (/api/stories/{id}): quoted, a "/" or "?" in
+        # one stays part of the id instead of changing which engine API is called.
+        answer = engine.request("GET", f"/{index}/_doc/{quote(doc_id, safe='')}")
     except NotFound:
         return None
     source: dict[str, Any] = answer["_source"]
