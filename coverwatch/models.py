@@ -73,6 +73,9 @@ class Article(BaseModel):
     cluster_weights: list[float] = Field(default_factory=list)
     cluster_names: list[str] = Field(default_factory=list)  # salient names, lower case: who the story is about
     cluster_years: list[str] = Field(default_factory=list)  # years the text names: when
+    # Keys no translation changes (actors, states, victims, malware, CVEs, numbers, days,
+    # Latin-script names), for linking coverage across languages: workers/story_evidence.py.
+    cluster_evidence: list[str] = Field(default_factory=list)
 
     @field_validator("title", "body", "lead")
     @classmethod

@@ -24,14 +24,21 @@ SCHEMA_VERSION = 1
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
 _TEXT = {"type": "text", "analyzer": "english", "fields": {"exact": {"type": "text", "analyzer": "standard"}}}
+# Title, lead and body also in the analysers of the languages we read beyond
+# English (analysis-common: the kuromoji, nori and smartcn plugins are not on Maven
+# Central for OpenSearch 2.19). ``cjk`` indexes overlapping character pairs, so a
+# Japanese, Chinese or Korean word is found without a dictionary to segment it.
+_ARTICLE_TEXT = {"type": "text", "analyzer": "english", "fields": {
+    "exact": {"type": "text", "analyzer": "standard"}, "cjk": {"type": "text", "analyzer": "cjk"},
+    "de": {"type": "text", "analyzer": "german"}, "ru": {"type": "text", "analyzer": "russian"}}}
 
 ARTICLE_PROPERTIES: dict[str, Any] = {
     "id": _KEYWORD,
     "url": _KEYWORD,
     "canonical_url": _KEYWORD,
-    "title": _TEXT,
-    "lead": _TEXT,
-    "body": _TEXT,
+    "title": _ARTICLE_TEXT,
+    "lead": _ARTICLE_TEXT,
+    "body": _ARTICLE_TEXT,
     "source": _KEYWORD,
     "language": _KEYWORD,
     "country": _KEYWORD,
@@ -66,6 +73,8 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "cluster_features": {"type": "keyword", "index": False, "doc_values": True},
     "cluster_names": {"type": "keyword", "index": False, "doc_values": True},
     "cluster_years": {"type": "keyword", "index": False, "doc_values": True},
+    # Searched for candidates in other languages, and read from doc values.
+    "cluster_evidence": _KEYWORD,
 }
 
 STORY_PROPERTIES: dict[str, Any] = {

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 ARTICLE_SEARCH_FIELDS = ["title^3", "lead^2", "body", "actors^2", "source"]
+# Per-language sub-fields of title, lead and body (search/indexes.py), searched
+# when the query is written in their script: English queries score as before.
+_LANGUAGE_FIELDS = {"cjk": re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"),
+                    "ru": re.compile("[\u0400-\u04ff]"), "de": re.compile("[äöüßÄÖÜ]")}
+
+
+def article_text_fields(query: str) -> list[str]:
+    """The fields a text query searches: the English-analysed ones, and the
+    sub-fields of each language whose script or letters the query uses."""
+    fields = list(ARTICLE_SEARCH_FIELDS)
+    for suffix, letters in _LANGUAGE_FIELDS.items():
+        if letters.search(query):
+            fields += [f"title.{suffix}^3", f"lead.{suffix}^2", f"body.{suffix}"]
+    return fields
 HIGHLIGHT = {
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
@@ -28,7 +43,7 @@ def article_search(
     relevant first, duplicates folded into their originals unless asked for."""
     must: list[dict[str, Any]]
     if query.strip():
-        must = [{"query_string": {"query": query, "fields": ARTICLE_SEARCH_FIELDS,
+        must = [{"query_string": {"query": query, "fields": article_text_fields(query),
                                   "default_operator": "AND"}}]
     else:
         must = [{"match_all": {}}]
@@ -161,11 +176,22 @@ def rule_match_times(query: Mapping[str, Any], since: str, until: str, size: int
 # --- story assignment (workers/stories.py runs these) ----------------------------------------
 
 def story_candidates(article_id: str, terms: Sequence[str], actors: Sequence[str], since: str, until: str,
-                     docvalue_fields: Sequence[Any], size: int) -> dict[str, Any]:
+                     docvalue_fields: Sequence[Any], size: int, evidence: Sequence[str] = (),
+                     language: str = "") -> dict[str, Any]:
     """Stored articles near one article: at least two of its heaviest terms (or
-    its actors) within the time window, read from doc values only."""
+    its actors) within the time window, read from doc values only. With its
+    ``evidence`` and ``language``, also articles in other languages sharing two
+    evidence keys: their terms would not meet the article's."""
     should: list[dict[str, Any]] = [{"term": {"cluster_terms": term}} for term in terms]
     should += [{"term": {"actors": {"value": actor, "boost": 2.0}}} for actor in actors]
+    matching: dict[str, Any] = {"should": should, "minimum_should_match": 2}
+    if evidence and language:
+        matching = {"should": [
+            {"bool": matching},
+            {"bool": {"must_not": [{"term": {"language": language}}],
+                      "should": [{"term": {"cluster_evidence": key}} for key in evidence],
+                      "minimum_should_match": 2}}],
+            "minimum_should_match": 1}
     return {
         "size": size,
         # No stored fields at all, not even _id: reading any stored field unpacks
@@ -177,7 +203,7 @@ def story_candidates(article_id: str, terms: Sequence[str], actors: Sequence[str
             # Articles are written with their story, so every stored one has a story_id.
             "filter": [{"range": {"event_time": {"gte": since, "lte": until}}}],
             "must_not": [{"ids": {"values": [article_id]}}],
-            "should": should, "minimum_should_match": 2,
+            **matching,
         }},
     }
 
@@ -298,7 +324,8 @@ def workspace_search(
     and coverage over time. ``query_string`` is already alias-expanded;
     ``terms`` is keyed by the names in ``FACET_FIELDS``."""
     must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": ARTICLE_SEARCH_FIELDS, "default_operator": "AND"}}]
+        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
+                           "default_operator": "AND"}}]
         if query_string.strip() else [{"match_all": {}}])
     must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
     aggs: dict[str, Any] = {

@@ -27,6 +27,9 @@ from functools import cached_property, lru_cache
 
 from wordfreq import available_languages, zipf_frequency
 
+from workers.lang import has_cjk, spaced
+from workers.story_evidence import KIND_WEIGHTS, shared_weight
+
 # Chosen on the ECB+ training topics of ../shared/story-dev (bench/story_dev.py);
 # the development topics and a hash split of GVA were kept for checking.
 TOP_TERMS = 80
@@ -42,6 +45,12 @@ TIME_SCALE_DAYS = 10.0
 # A name this common in the language (Zipf scale: 4.5 is about 30 per million
 # words) says little about which incident a report is about.
 COMMON_NAME_ZIPF = 4.5
+# Across languages (chosen on the tune incidents of tests/fixtures/multilingual,
+# bench/multilingual.py): shared evidence weight below the floor counts nothing.
+EVIDENCE_FLOOR = 1.0
+EVIDENCE_SCALE = 4.0
+EVIDENCE_YEAR_WEIGHT = 0.2
+EVIDENCE_NEIGHBOUR_KEYS = 20  # the strongest keys, used to find other-language neighbours in this run
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -66,12 +75,37 @@ def _normal(token: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-case words and numbers (years tell incidents apart), stop words left out."""
+    """Lower-case words and numbers (years tell incidents apart), stop words left out.
+    Chinese, Japanese and Korean runs, which have no spaces to split words at, give
+    their overlapping character pairs instead (as the engine's ``cjk`` analyser)."""
+    if has_cjk(text):
+        return _cjk_terms(text)
     found = (_normal(t) for t in _TOKEN.findall(text))
     return [t for t in found if len(t) > 1 and t not in STOPWORDS]
 
 
-_LANGUAGES = frozenset(available_languages())
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+# Two hiragana are mostly particles and endings ("した", "から"): no topic.
+_HIRAGANA_PAIR = re.compile("[\u3040-\u309f]{2}")
+
+
+def _cjk_terms(text: str) -> list[str]:
+    found: list[str] = []
+    for token in _TOKEN.findall(spaced(text)):
+        if not has_cjk(token):
+            token = _normal(token)
+            if len(token) > 1 and token not in STOPWORDS:
+                found.append(token)
+            continue
+        for run in _CJK_RUN.findall(token):
+            found += [pair for pair in (run[i:i + 2] for i in range(len(run) - 1))
+                      if not _HIRAGANA_PAIR.fullmatch(pair)]
+    return found
+
+
+# wordfreq reads Japanese and Korean through MeCab and Chinese through jieba, neither
+# of which is installed: their character pairs weigh as words the table does not list.
+_LANGUAGES = frozenset(available_languages()) - {"ja", "ko", "zh"}
 
 
 @lru_cache(maxsize=200_000)
@@ -87,7 +121,7 @@ def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]
     """Capitalised words (not opening a sentence) that the article repeats or puts
     in its headline, as lower-case terms, leaving out common words."""
     seen: Counter[str] = Counter()
-    for sentence in _SENTENCE.split(f"{title}\n{body}"):
+    for sentence in _SENTENCE.split(spaced(f"{title}\n{body}")):
         for position, word in enumerate(sentence.split()):
             word = word.strip(_EDGE)
             if position and word[:1].isupper():
@@ -101,7 +135,7 @@ def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]
 def mentioned_years(title: str, body: str) -> frozenset[str]:
     """Every year the article names: reports of two incidents of one kind years
     apart rarely share one, while reports of one incident nearly always do."""
-    return frozenset(_YEAR.findall(f"{title}\n{body}"))
+    return frozenset(_YEAR.findall(spaced(f"{title}\n{body}")))
 
 
 def article_vector(title: str, lead: str, body: str, language: str = "en",
@@ -138,6 +172,8 @@ class ClusterItem:
     source: str = ""
     names: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
+    language: str = ""  # "" when unknown: compared by its words, as English
+    evidence: frozenset[str] = frozenset()  # language-independent keys (workers.story_evidence)
 
     @cached_property
     def mentions(self) -> frozenset[str]:
@@ -157,7 +193,22 @@ def name_mismatch(a: ClusterItem, b: ClusterItem) -> float:
 
 
 def similarity(a: ClusterItem, b: ClusterItem) -> float:
-    score = cosine(a.vector, b.vector) * (1 - NAME_MISMATCH_WEIGHT * name_mismatch(a, b))
+    if a.language and b.language and a.language != b.language:
+        return _damped(cross_language_evidence(a, b), a, b)
+    return _damped(cosine(a.vector, b.vector) * (1 - NAME_MISMATCH_WEIGHT * name_mismatch(a, b)), a, b)
+
+
+def cross_language_evidence(a: ClusterItem, b: ClusterItem) -> float:
+    """How far two reports in different languages share what no translation changes
+    (actors, states, victims, malware, CVEs, numbers, days, Latin-script names, years),
+    on the scale of the text cosine: a few shared kinds of key are needed before
+    it counts, since one week's coverage of one state shares its name and victims."""
+    shared = shared_weight(a.evidence, b.evidence) + (EVIDENCE_YEAR_WEIGHT if a.years & b.years else 0.0)
+    return min(1.0, max(0.0, shared - EVIDENCE_FLOOR) / EVIDENCE_SCALE)
+
+
+def _damped(score: float, a: ClusterItem, b: ClusterItem) -> float:
+    """The score after the conflicts between the two and their distance in time."""
     years_a, years_b = a.years, b.years
     if years_a and years_b and not years_a & years_b:
         score *= YEAR_CONFLICT_FACTOR
@@ -216,6 +267,7 @@ class OnlineClusterer:
     threshold: float = JOIN_THRESHOLD
     assigned: list[ClusterItem] = field(default_factory=list)
     _by_term: dict[str, list[ClusterItem]] = field(default_factory=dict)
+    _by_evidence: dict[str, list[ClusterItem]] = field(default_factory=dict)
 
     def _earlier_candidates(self, item: ClusterItem) -> list[ClusterItem]:
         shared: Counter[str] = Counter()
@@ -225,7 +277,22 @@ class OnlineClusterer:
                 shared[other.id] += 1
                 known[other.id] = other
         needed = min(2, len(item.vector))
-        return [known[other_id] for other_id, hits in shared.items() if hits >= needed and other_id != item.id]
+        found = [known[other_id] for other_id, hits in shared.items() if hits >= needed and other_id != item.id]
+        return found + self._other_language_candidates(item, {other.id for other in found})
+
+    def _other_language_candidates(self, item: ClusterItem, seen: set[str]) -> list[ClusterItem]:
+        """Earlier items in another language sharing two evidence keys: their words
+        would not have met this item's."""
+        if not item.language:
+            return []
+        shared: Counter[str] = Counter()
+        known: dict[str, ClusterItem] = {}
+        for key in _strongest(item.evidence):
+            for other in self._by_evidence.get(key, ()):
+                if other.language != item.language and other.id not in seen:
+                    shared[other.id] += 1
+                    known[other.id] = other
+        return [known[other_id] for other_id, hits in shared.items() if hits >= 2 and other_id != item.id]
 
     def assign(self, item: ClusterItem, candidates: Sequence[ClusterItem]) -> Assignment:
         seen = {candidate.id for candidate in candidates}
@@ -240,7 +307,15 @@ class OnlineClusterer:
         self.assigned.append(item)
         for term in list(item.vector)[:NEIGHBOUR_TERMS]:
             self._by_term.setdefault(term, []).append(item)
+        if item.language:
+            for key in _strongest(item.evidence):
+                self._by_evidence.setdefault(key, []).append(item)
         return result
+
+
+def _strongest(evidence: frozenset[str]) -> list[str]:
+    """The item's strongest evidence keys (by kind weight, then key)."""
+    return sorted(evidence, key=lambda key: (-KIND_WEIGHTS.get(key[0], 0.0), key))[:EVIDENCE_NEIGHBOUR_KEYS]
 
 
 def stories_to_merge(stories: Mapping[str, Sequence[ClusterItem]],

@@ -34,12 +34,14 @@ from workers.clustering import (
     salient_names,
     stories_to_merge,
 )
+from workers.story_evidence import evidence_keys
 
 CANDIDATES_PER_ARTICLE = 25
+QUERY_EVIDENCE_KEYS = 20  # the strongest evidence keys, sent to find candidates in other languages
 STORY_REFRESH_SECONDS = 5
 # The article fields a cluster item is made of, besides its vector and time.
 _ITEM_FIELDS = {"actors", "victim_countries", "malware", "cves", "story_id", "source", "cluster_names",
-                "cluster_years"}
+                "cluster_years", "language", "cluster_evidence"}
 _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "published_at", "crawled_at",
                      *sorted(_ITEM_FIELDS)]
 
@@ -61,7 +63,8 @@ def _item(article_id: str, vector: dict[str, float], published: datetime, values
     return ClusterItem(id=article_id, vector=vector, published=published, actors=many("actors"),
                        victims=many("victim_countries"), malware=many("malware"), cves=many("cves"),
                        story_id=single("story_id"), source=single("source") or "", names=many("cluster_names"),
-                       years=many("cluster_years"))
+                       years=many("cluster_years"), language=single("language") or "",
+                       evidence=many("cluster_evidence"))
 
 
 def item_from_article(article: Article) -> ClusterItem:
@@ -118,6 +121,10 @@ def vectorise(articles: Sequence[Article]) -> None:
         article.cluster_weights = list(vector.values())
         article.cluster_names = sorted(salient_names(article.title, article.body, article.language))
         article.cluster_years = sorted(mentioned_years(article.title, article.body))
+        article.cluster_evidence = evidence_keys(
+            article.title, article.lead, article.body, article.language, actors=article.actors,
+            states=article.attributed_states, victims=article.victim_countries, malware=article.malware,
+            cves=article.cves)
 
 
 def candidate_query(article: Article) -> dict[str, Any]:
@@ -125,7 +132,9 @@ def candidate_query(article: Article) -> dict[str, Any]:
     window = timedelta(days=WINDOW_DAYS)
     return queries.story_candidates(article.id, article.cluster_terms[:QUERY_TERMS], article.actors,
                                     (published - window).isoformat(), (published + window).isoformat(),
-                                    _DOC_VALUE_FIELDS, CANDIDATES_PER_ARTICLE)
+                                    _DOC_VALUE_FIELDS, CANDIDATES_PER_ARTICLE,
+                                    evidence=article.cluster_evidence[:QUERY_EVIDENCE_KEYS],
+                                    language=article.language)
 
 
 def assign_stories(articles: Sequence[Article], engine: SearchEngine,

@@ -42,7 +42,8 @@ _CJK_SENTENCE_END = re.compile(r"(?<=[。！？])\s*|(?<=[.!?])\s+")
 # A period after a digit is a German ordinal ("3. März"), not a sentence end.
 _SENTENCE_END = re.compile(r"(?<=\D[.!?])[\"'»”“)]?\s+(?=[\"'„«“(]?[A-ZÄÖÜА-ЯЁ0-9])")
 _GERMAN_WORDS = frozenset("der die das und nicht ist mit von den dem des ein eine einer sich auch auf für wurde "
-                          "wurden sind bei nach".split())
+                          "wurden sind bei nach im zu als gegen wird werden hat haben war".split())
+_GERMAN_LETTERS = re.compile("[äöüß]")
 _ENGLISH_WORDS = frozenset("the and of to is was in for that with on by from has have were are it".split())
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -76,9 +77,9 @@ def detect_language(text: str, declared: str | None = None) -> str:
     if declared and declared not in ("en", "de"):
         return declared
     words = [word.casefold() for word in _WORDS.findall(sample)]
-    german = sum(1 for word in words if word in _GERMAN_WORDS)
+    german = sum(1 for word in words if word in _GERMAN_WORDS) + (_GERMAN_LETTERS.search(sample) is not None)
     english = sum(1 for word in words if word in _ENGLISH_WORDS)
-    if german > english and german >= max(3, letters // 50):
+    if german > english and german >= max(2, letters // 50):
         return "de"
     if english > german:
         return "en"
