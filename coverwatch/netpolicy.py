@@ -181,8 +181,10 @@ class NetPolicy:
         if not host:
             return "no host"
         if is_localhost_name(host):
-            loopback = ipaddress.IPv4Address("127.0.0.1")
-            return None if self._is_allowed(loopback) else f"{host} is this machine (loopback)"
+            # Refused outright unless loopback is allowed; then its answers are
+            # judged like any name's (localhost may answer ::1 as well).
+            loopbacks = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1"))
+            return None if any(map(self._is_allowed, loopbacks)) else f"{host} is this machine (loopback)"
         address = literal_address(host.split("%", 1)[0])
         return self.address_refusal(address) if address is not None else None
 
@@ -192,7 +194,7 @@ class NetPolicy:
         if reason is not None:
             return reason
         host = (urlsplit(url).hostname or "").rstrip(".")
-        if literal_address(host.split("%", 1)[0]) is not None or is_localhost_name(host):
+        if literal_address(host.split("%", 1)[0]) is not None:
             return None
         return self._resolved_refusal(host, self.resolver(host))
 

@@ -77,10 +77,12 @@ def test_a_name_that_does_not_resolve_is_left_to_the_fetch() -> None:
 
 
 def test_allowed_ranges_open_exactly_those_addresses() -> None:
-    policy = NetPolicy(parse_networks("127.0.0.0/8, 10.20.0.0/16"), resolver=lambda host: ["10.20.3.4"])
+    answers = {"internal.example": ["10.20.3.4"], "localhost": ["127.0.0.1"], "ip6-localhost": ["::1"]}
+    policy = NetPolicy(parse_networks("127.0.0.0/8, 10.20.0.0/16"), resolver=lambda host: answers.get(host, []))
     assert policy.refusal("http://127.0.0.1:8765/feed.xml") is None
     assert policy.refusal("http://[::ffff:127.0.0.1]/") is None
     assert policy.refusal("http://localhost:8765/") is None
+    assert policy.refusal("http://ip6-localhost:8765/") is not None  # answers ::1, which is not allowed
     assert policy.refusal("http://internal.example/") is None
     assert policy.refusal("http://10.21.0.1/") is not None
     assert policy.refusal("http://169.254.169.254/") is not None
