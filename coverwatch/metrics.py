@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import redis
@@ -103,6 +104,10 @@ class MetricStore:
         fields = {name.decode(): value for name, value in raw.items()}
         counts = {name: int(value) for name, value in fields.items() if name not in {"sum", "count"}}
         return HistogramSnapshot(spec, counts, float(fields.get("sum", 0.0)), int(fields.get("count", 0)))
+
+
+def seconds_since(moments: Iterable[datetime], now: datetime) -> list[float]:
+    return [(now - moment).total_seconds() for moment in moments]
 
 
 def stamp_enqueue_time(headers: dict[str, Any] | None = None, **_: Any) -> None:

@@ -18,7 +18,8 @@ from crawlers.health import SourceState, SourceStates
 log = logging.getLogger(__name__)
 
 # How the deliver task's outcomes are counted (workers/tasks.py, workers/base.py):
-# its return value as ``alerts.<outcome>``, retries and final failures by the task base.
+# its return value as ``alerts.<outcome>``, a transient refusal that will be retried
+# as ``alerts.retried``, a message out of retries by the task base.
 ALERT_OUTCOMES = ("sent", "already_delivered", "realert_suppressed", "bounced", "skipped_bouncing")
 DELIVER_TASK = "workers.deliver"
 
@@ -45,7 +46,7 @@ class DeploymentSnapshot:
 
 def alert_outcomes(counters: dict[str, int]) -> dict[str, int]:
     outcomes = {outcome: counters.get(f"alerts.{outcome}", 0) for outcome in ALERT_OUTCOMES}
-    outcomes["failed_transiently"] = counters.get(f"task.{DELIVER_TASK}.retried", 0)
+    outcomes["failed_transiently"] = counters.get("alerts.retried", 0)
     outcomes["failed"] = counters.get(f"task.{DELIVER_TASK}.failed", 0)
     return outcomes
 

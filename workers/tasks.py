@@ -12,7 +12,14 @@ from typing import Any
 from celery import chain
 
 from alerts.bounces import SubscriberBounces
-from alerts.delivery import MAX_DELIVERY_RETRIES, ClaimBusy, DeliveryHooks, deliver_firing, retry_countdown
+from alerts.delivery import (
+    MAX_DELIVERY_RETRIES,
+    ClaimBusy,
+    DeliveryHooks,
+    DeliveryOutcome,
+    deliver_firing,
+    retry_countdown,
+)
 from alerts.delivery_log import LogEntry, Outcome, RedisDeliveryLog
 from alerts.digests import send_due_digests
 from alerts.evaluation import due_notices
@@ -21,6 +28,8 @@ from alerts.rule_model import Firing
 from alerts.rule_types import parse_rule
 from alerts.subscriptions import route_notices
 from alerts.transports import TransportError
+from coverwatch.logs import note_articles
+from coverwatch.metrics import ALERT_LATENCY, PIPELINE_LAG, MetricStore, seconds_since
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
@@ -57,13 +66,19 @@ def _batches() -> BatchStore:
 
 
 def _load(ref: BatchRef) -> list[Article]:
-    return [Article.model_validate(record) for record in _batches().get(ref)]
+    articles = [Article.model_validate(record) for record in _batches().get(ref)]
+    note_articles(article.id for article in articles)  # every log line of the stage names them
+    return articles
 
 
 def _pass_on(articles: list[Article], consumed: BatchRef) -> BatchRef:
     """Store the stage's output for the next stage. The input is let go by the
     task base (``StageTask``), in one transaction with the record of this output."""
     return _batches().put([article.model_dump(mode="json") for article in articles])
+
+
+def metric_store() -> MetricStore:
+    return MetricStore(redis_client(), get_settings())
 
 
 def _registry() -> BodyHashRegistry:
@@ -78,6 +93,7 @@ def _demotions() -> Demotions:
 def ingest(ref: BatchRef) -> BatchRef:
     records = _batches().get(ref)
     articles, rejected = stages.parse_articles(records)
+    note_articles(article.id for article in articles)
     count("articles.received", len(records))
     count("articles.rejected.invalid", len(rejected))
     return _pass_on(stages.unique_by_id(articles), ref)
@@ -148,6 +164,7 @@ def cluster(ref: BatchRef) -> BatchRef:
     count("stories.joined", sum(1 for a in assignments if not a.opened))
     written = set(outcome.written)
     articles = [article for article in articles if article.id in written]
+    metric_store().observe(PIPELINE_LAG, seconds_since((a.crawled_at for a in articles), utc_now()))
     mark_stories_dirty([*(a.story_id for a in articles if a.story_id), *adopted], redis_client(), settings)
     # Story documents are recomputed from their articles at most every few seconds,
     # not per batch: under load one recomputation serves many batches.
@@ -216,6 +233,8 @@ def deliver(self: Any, rule: dict[str, Any], article: dict[str, Any], subscriber
         count("alerts.retried")
         raise self.retry(exc=failure, countdown=retry_countdown(self.request.retries)) from failure
     count(f"alerts.{outcome.value}")
+    if outcome is DeliveryOutcome.SENT:
+        metric_store().observe(ALERT_LATENCY, seconds_since([alerted.crawled_at], utc_now()))
     return outcome.value
 
 

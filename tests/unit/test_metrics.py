@@ -68,7 +68,9 @@ def _snapshot() -> DeploymentSnapshot:
                        failed_runs_total=1, consecutive_failures=1)
     lag = HistogramSnapshot(PIPELINE_LAG, {"2.5": 3, "10.0": 1}, total=12.0, count=4)
     alerts = HistogramSnapshot(ALERT_LATENCY, {}, 0.0, 0)
-    counters = {"alerts.sent": 5, "alerts.bounced": 1, "task.workers.deliver.retried": 2, "articles.indexed": 40}
+    # The task base counts every retry (lease waits too); alerts.retried only transport refusals.
+    counters = {"alerts.sent": 5, "alerts.bounced": 1, "alerts.retried": 2, "task.workers.deliver.retried": 3,
+                "articles.indexed": 40}
     return DeploymentSnapshot(
         sources=[ok, dead],
         queues={"ingest": QueueFigures(3, 42.5, 1), "alerts": QueueFigures(0, 0.0, 0)}, dead_letters=2,
