@@ -150,7 +150,7 @@ def sign_up(engine: SearchEngine, settings: Settings, address: str, timezone: st
     """Record a pending subscriber and send the confirm email. A confirmed
     address stays as it is and hears nothing (the form must not tell a stranger
     who is subscribed, nor mail them again)."""
-    now = now or utc_now()
+    now, timezone = now or utc_now(), zone(timezone).key  # a clear error before anything is stored
     existing = get_subscriber(engine, settings, address)
     if existing is not None and existing.status in {SubscriberStatus.CONFIRMED, SubscriberStatus.BOUNCING}:
         return existing
@@ -180,7 +180,7 @@ def _listed_by_a_rule(engine: SearchEngine, settings: Settings, address: str) ->
 def add_confirmed(engine: SearchEngine, settings: Settings, address: str, timezone: str = "UTC",
                   reason: str = "added by an operator", now: datetime | None = None) -> Subscriber:
     """An operator's addition (CLI, the demo): confirmed without the email round trip."""
-    now = now or utc_now()
+    now, timezone = now or utc_now(), zone(timezone).key
     existing = get_subscriber(engine, settings, address)
     base = existing or Subscriber(address=address, timezone=timezone, created_at=now)
     subscriber = _set_status(base.model_copy(update={"timezone": zone(timezone).key}),
