@@ -14,6 +14,7 @@ from search.accounts_api import accounts_router
 from search.api_v1 import v1_router
 from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
+from search.saved_api import saved_router
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
 from search.web import install_page_security, web_router
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     install_page_security(app)
     app.include_router(login_router(settings, redis_connection))
     app.include_router(accounts_router(settings, redis_connection))
+    app.include_router(saved_router(settings, search_engine, redis_connection))
 
     @app.get("/api/search")
     def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from coverwatch.settings import Settings
 from search.api_v1 import search_request
+from search.auth import Principal
+from search.credentials import Role, role_allows
 from search.engine import EngineUnavailable, SearchEngine
 from search.page_parts import chart_bars, replaced_link, toggle_link
 from search.queries import FACET_FIELDS, STORY_SORTS
@@ -56,6 +59,12 @@ def install_page_security(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
 
+def _may_save(request: Request) -> bool:
+    """Saving (and alerting) is for analysts and admins signed in with a session (its forms need the CSRF token)."""
+    principal = getattr(request.state, "principal", None)
+    return isinstance(principal, Principal) and principal.via == "session" and role_allows(principal.role, Role.ANALYST)
+
+
 def _link_makers(request: Request, params: list[tuple[str, str]]) -> dict[str, Any]:
     path = request.url.path
     return {"params": params,
@@ -76,6 +85,7 @@ def web_router(settings: Settings, search_engine: Callable[[], SearchEngine]) ->
             "query": wanted.query, "since": wanted.since, "until": wanted.until, "sort": wanted.sort,
             "result": None, "error": None, "bars": [],
             "chosen": [(name, value, facet_label(name, value)) for name, values in terms.items() for value in values],
+            "can_save": _may_save(request), "export_query": urlencode([pair for pair in params if pair[0] != "page"]),
             **_link_makers(request, params)}
         status = 200
         if "q" in request.query_params or terms:
