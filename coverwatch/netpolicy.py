@@ -183,8 +183,9 @@ class NetPolicy:
         if is_localhost_name(host):
             # Refused outright unless loopback is allowed; then its answers are
             # judged like any name's (localhost may answer ::1 as well).
-            loopbacks = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1"))
-            return None if any(map(self._is_allowed, loopbacks)) else f"{host} is this machine (loopback)"
+            loopbacks: tuple[IPAddress, ...] = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1"))
+            allowed = any(self._is_allowed(loopback) for loopback in loopbacks)
+            return None if allowed else f"{host} is this machine (loopback)"
         address = literal_address(host.split("%", 1)[0])
         return self.address_refusal(address) if address is not None else None
 
