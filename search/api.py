@@ -9,11 +9,14 @@ from typing import Any
 import redis
 from fastapi import FastAPI, HTTPException, Query
 
+from alerts.rules_api import alert_router
+from alerts.web import subscribers_router
 from coverwatch.settings import Settings, get_settings
 from search.accounts_api import accounts_router
 from search.api_v1 import v1_router
 from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
+from search.metrics import metrics_router
 from search.saved_api import saved_router
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
 from search.web import install_page_security, web_router
@@ -101,5 +104,8 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
 
     # The versioned API and the analyst pages (search, stories, timelines, actors).
     app.include_router(v1_router(settings, search_engine))
+    app.include_router(alert_router(settings, search_engine, redis_connection))  # rules and deliveries
     app.include_router(web_router(settings, search_engine))
+    app.include_router(subscribers_router(settings, search_engine))  # and the public email-link pages
+    app.include_router(metrics_router(settings, redis_connection))  # GET /metrics, public (search/metrics.py)
     return app
