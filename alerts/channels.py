@@ -35,6 +35,7 @@ Payload = TypeVar("Payload")
 SIGNATURE_HEADER = "X-Coverwatch-Signature"
 TIMESTAMP_HEADER = "X-Coverwatch-Timestamp"
 DELIVERY_HEADER = "X-Coverwatch-Delivery"
+JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 class ChannelNotConfigured(RuntimeError):
@@ -162,7 +163,11 @@ class WebhookChannel(Channel[bytes]):
                    NetPolicy.from_settings(settings))
 
     def render(self, context: AlertContext, recipient: str) -> bytes:
-        return json.dumps(context.payload(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        text = json.dumps(context.payload(), ensure_ascii=False, sort_keys=True)
+        # Article text is an outsider's: a receiver that drops the body into an
+        # HTML page or <script> block must not find markup in it. The JSON
+        # escapes decode to the same strings.
+        return text.translate(JSON_IN_HTML).encode("utf-8")
 
     def send(self, payload: bytes, recipient: str, delivery_id: str) -> None:
         # Checked at every send, not when the rule is saved: a name may resolve
