@@ -9,13 +9,19 @@ from typing import Any
 ARTICLE_SEARCH_FIELDS = ["title^3", "lead^2", "body", "actors^2", "source"]
 # Per-language sub-fields of title, lead and body (search/indexes.py), searched
 # when the query is written in their script: English queries score as before.
-_LANGUAGE_FIELDS = {"cjk": re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"),
-                    "ru": re.compile("[\u0400-\u04ff]"), "de": re.compile("[äöüßÄÖÜ]")}
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_LANGUAGE_FIELDS = {"ru": re.compile("[\u0400-\u04ff]"), "de": re.compile("[äöüßÄÖÜ]")}
+_CJK_FIELDS = ["title.cjk^3", "lead.cjk^2", "body.cjk", "actors^2", "source"]
 
 
 def article_text_fields(query: str) -> list[str]:
     """The fields a text query searches: the English-analysed ones, and the
-    sub-fields of each language whose script or letters the query uses."""
+    sub-fields of each language whose script or letters the query uses. A query in
+    CJK script searches the ``cjk`` fields instead of the English ones: those split
+    its words into single characters, and any article holding the characters apart
+    ("物流" and "提出" for "流出") would match."""
+    if _CJK.search(query):
+        return list(_CJK_FIELDS)
     fields = list(ARTICLE_SEARCH_FIELDS)
     for suffix, letters in _LANGUAGE_FIELDS.items():
         if letters.search(query):
@@ -490,3 +496,59 @@ def term_last_sightings(query: Mapping[str, Any], field: str, values: Sequence[s
 def older_than(field: str, cutoff: str) -> dict[str, Any]:
     """Documents whose ``field`` is before ``cutoff``; documents without it are kept."""
     return {"query": {"range": {field: {"lt": cutoff}}}}
+
+
+# --- deep pagination, one article's neighbours ------------------------------------------------
+# Orders for search_after: each ends in the article id (unique), so a page boundary
+# never falls between two articles that sort alike.
+CURSOR_SORTS: dict[str, list[Any]] = {
+    "relevance": ["_score", {"event_time": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+    "newest": [{"event_time": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+}
+
+
+def article_listing(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    size: int = 20,
+    after: Sequence[Any] | None = None,
+    include_duplicates: bool = False,
+    highlight: bool = True,
+) -> dict[str, Any]:
+    """Matching articles one by one (no collapse, no facets), in a stable order,
+    continuing after the sort values ``after`` of the last article seen."""
+    must: list[dict[str, Any]] = (
+        [{"query_string": {"query": query_string, "fields": ARTICLE_SEARCH_FIELDS, "default_operator": "AND"}}]
+        if query_string.strip() else [{"match_all": {}}])
+    body: dict[str, Any] = {
+        "size": size,
+        "track_total_hits": True,
+        "query": {"bool": {"must": must, "filter": date_range("event_time", since, until) + facet_filters(terms),
+                           "must_not": [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]}},
+        "sort": CURSOR_SORTS[sort],
+        "_source": {"excludes": HIT_EXCLUDES},
+    }
+    if highlight:
+        body["highlight"] = MARKED_HIGHLIGHT
+    if after:
+        body["search_after"] = list(after)
+    return body
+
+
+def similar_articles(article_id: str, size: int = 10) -> dict[str, Any]:
+    """Originals whose title and body read like the article's (more_like_this), best first."""
+    return {
+        "size": size,
+        "query": {"bool": {
+            "must": [{"more_like_this": {"fields": ["title", "body"], "like": [{"_id": article_id}],
+                                         "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 40,
+                                         "minimum_should_match": "25%"}}],
+            # Its own copies say nothing new; the article itself is left out by more_like_this.
+            "must_not": [{"exists": {"field": "duplicate_of"}}],
+        }},
+        "_source": {"excludes": HIT_EXCLUDES},
+    }

@@ -109,7 +109,9 @@ def test_candidate_query_adds_other_language_evidence_only_when_given() -> None:
 
 def test_search_fields_follow_the_query_script() -> None:
     assert article_text_fields("Turla AND defence") == ARTICLE_SEARCH_FIELDS
-    assert "title.cjk^3" in article_text_fields("防衛省") and "body.cjk" in article_text_fields("방산업체")
+    # CJK queries leave the English fields, which split their words into single characters.
+    assert article_text_fields("防衛省 APT28") == ["title.cjk^3", "lead.cjk^2", "body.cjk", "actors^2", "source"]
+    assert "body" not in article_text_fields("방산업체")
     assert "body.ru" in article_text_fields("шпионаж") and "body.cjk" not in article_text_fields("шпионаж")
     assert "body.de" in article_text_fields("Verteidigungsministerium Dänemark")
 
