@@ -198,3 +198,17 @@ def leave_rule(engine: SearchEngine, settings: Settings, address: str, rule_id: 
     existing = get_subscription(engine, settings, address, rule_id)
     base = existing or Subscription(address=address, rule_id=rule_id, rule_name=rule_name)
     return save_subscription(engine, settings, base.model_copy(update={"active": False}))
+
+
+def still_wanted(engine: SearchEngine, settings: Settings, rule: AlertRule, target: str) -> bool:
+    """Checked again just before a queued alert is sent: an address that left,
+    bounced or left this rule since the alert was routed gets nothing."""
+    address = email_address(target)
+    if address is None:
+        return True  # webhooks have no subscriber record
+    stored = get_subscription(engine, settings, address, rule.id)
+    if stored is not None and not stored.active:
+        return False
+    listed = any(address.casefold() == listed.casefold() for listed in rule.subscribers)
+    record = get_subscribers(engine, settings, [address]).get(address.casefold())
+    return may_receive(record, listed_by_rule=listed or stored is not None)

@@ -1,6 +1,5 @@
 """Subscribers over HTTP: the operators' REST endpoints under
-/api/v1/subscribers (behind the app's access control like the rest of
-/api/v1), and the public pages the email links open, which need no login
+/api/v1/subscribers (admins only, like rules), and the public pages the email links open, which need no login
 because the signed token in the link is the credential:
 
 - ``/unsubscribe?token=…``: GET shows one button; POST (RFC 8058 one-click,
@@ -46,6 +45,7 @@ from alerts.subscribers import (
 from alerts.subscriptions import Subscription, leave_rule, rule_by_id, subscribe, subscriptions_of
 from alerts.tokens import InvalidToken, LinkGrant, TokenPurpose, signing_key, verify_token
 from coverwatch.settings import Settings
+from search.auth import Admin
 from search.engine import SearchEngine
 from search.indexes import ensure_indices
 
@@ -117,11 +117,11 @@ def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEng
                 "subscriptions": [s.model_dump(mode="json") for s in subscriptions]}
 
     @router.get("/api/v1/subscribers", tags=["subscribers"])
-    def api_list() -> list[dict[str, Any]]:
+    def api_list(_: Admin) -> list[dict[str, Any]]:
         return [record.model_dump(mode="json") for record in list_subscribers(engine(), settings)]
 
     @router.post("/api/v1/subscribers", status_code=201, tags=["subscribers"])
-    def api_add(request: SubscriberRequest) -> dict[str, Any]:
+    def api_add(request: SubscriberRequest, _: Admin) -> dict[str, Any]:
         try:
             if request.confirmed:
                 record = add_confirmed(engine(), settings, request.address, request.timezone)
@@ -132,28 +132,28 @@ def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEng
         return record.model_dump(mode="json")
 
     @router.get("/api/v1/subscribers/{address}", tags=["subscribers"])
-    def api_show(address: str) -> dict[str, Any]:
+    def api_show(address: str, _: Admin) -> dict[str, Any]:
         return described(address)
 
     @router.post("/api/v1/subscribers/{address}/confirm", tags=["subscribers"])
-    def api_confirm(address: str) -> dict[str, Any]:
+    def api_confirm(address: str, _: Admin) -> dict[str, Any]:
         try:
             return confirm(engine(), settings, address).model_dump(mode="json")
         except UnknownSubscriber as failure:
             raise HTTPException(status_code=404, detail=str(failure)) from failure
 
     @router.delete("/api/v1/subscribers/{address}", tags=["subscribers"])
-    def api_remove(address: str) -> dict[str, bool]:
+    def api_remove(address: str, _: Admin) -> dict[str, bool]:
         return {"removed": remove_subscriber(engine(), settings, address)}
 
     @router.put("/api/v1/subscribers/{address}/subscriptions/{rule_name}", tags=["subscribers"])
-    def api_subscribe(address: str, rule_name: str, request: SubscriptionRequest) -> dict[str, Any]:
+    def api_subscribe(address: str, rule_name: str, request: SubscriptionRequest, _: Admin) -> dict[str, Any]:
         subscription = subscribe(engine(), settings, address, known_rule(rule_name), request.mode, request.digest,
                                  request.mute_until, request.quiet_hours)
         return subscription.model_dump(mode="json")
 
     @router.delete("/api/v1/subscribers/{address}/subscriptions/{rule_name}", tags=["subscribers"])
-    def api_unsubscribe(address: str, rule_name: str) -> dict[str, Any]:
+    def api_unsubscribe(address: str, rule_name: str, _: Admin) -> dict[str, Any]:
         rule = known_rule(rule_name)
         return leave_rule(engine(), settings, address, rule.id, rule.name).model_dump(mode="json")
 

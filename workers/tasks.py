@@ -26,7 +26,7 @@ from alerts.evaluation import due_notices
 from alerts.matching import Notice, percolated_firings
 from alerts.rule_model import Firing
 from alerts.rule_types import parse_rule
-from alerts.subscriptions import route_notices
+from alerts.subscriptions import route_notices, still_wanted
 from alerts.transports import TransportError
 from coverwatch.logs import note_articles
 from coverwatch.metrics import ALERT_LATENCY, PIPELINE_LAG, MetricStore, seconds_since
@@ -219,6 +219,9 @@ def deliver(self: Any, rule: dict[str, Any], article: dict[str, Any], subscriber
     firing = Firing(typed_rule, alerted, occasion.get("group_key") or alerted.story_id or alerted.id,
                     parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""),
                     occasion.get("details") or {})
+    if not still_wanted(engine(), settings, typed_rule, subscriber):
+        count("alerts.no_longer_wanted")  # unsubscribed, bouncing or left the rule since it was queued
+        return "no_longer_wanted"
     journal = RedisDeliveryLog(redis_client(), settings)
     hooks = DeliveryHooks(journal, SubscriberBounces(redis_client(), engine(), settings), self.request.id)
     try:
