@@ -14,11 +14,13 @@ from alerts.web import subscribers_router
 from coverwatch.settings import Settings, get_settings
 from search.accounts_api import accounts_router
 from search.api_v1 import v1_router
+from search.articles_api import articles_router
 from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
 from search.metrics import metrics_router
 from search.saved_api import saved_router
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
+from search.source_pages import source_router
 from search.web import install_page_security, web_router
 
 
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.include_router(login_router(settings, redis_connection))
     app.include_router(accounts_router(settings, redis_connection))
     app.include_router(saved_router(settings, search_engine, redis_connection))
+    app.include_router(articles_router(settings, search_engine))
+    app.include_router(source_router(settings, redis_connection))
 
     @app.get("/api/search")
     def api_search(q: str = Query("", max_length=2000), page: int = Query(1, ge=1, le=500),

@@ -522,7 +522,8 @@ def article_listing(
     """Matching articles one by one (no collapse, no facets), in a stable order,
     continuing after the sort values ``after`` of the last article seen."""
     must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": ARTICLE_SEARCH_FIELDS, "default_operator": "AND"}}]
+        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
+                           "default_operator": "AND"}}]
         if query_string.strip() else [{"match_all": {}}])
     body: dict[str, Any] = {
         "size": size,

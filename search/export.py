@@ -1,0 +1,51 @@
+"""A result set as CSV or JSON lines, one line at a time (for streaming)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+EXPORT_FIELDS = ("id", "published_at", "source", "country", "language", "title", "url", "canonical_url",
+                 "story_id", "duplicate_of", "actors", "attributed_states", "victim_countries", "sectors",
+                 "claim_type", "claimant", "relevance", "relevance_band", "lead")
+# A cell starting with one of these is a formula to a spreadsheet; article text comes from the web.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text, never evaluates."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return spreadsheet_safe("; ".join(str(item) for item in value))
+    return spreadsheet_safe(str(value))
+
+
+def csv_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """A header line, then one line per article with the fields of ``EXPORT_FIELDS``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells: Iterable[str]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(list(cells))
+        return buffer.getvalue()
+
+    yield line(EXPORT_FIELDS)
+    for article in articles:
+        yield line(_cell(article.get(name)) for name in EXPORT_FIELDS)
+
+
+def jsonl_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """One JSON object per line, with the fields of ``EXPORT_FIELDS`` that the article has."""
+    for article in articles:
+        yield json.dumps({name: article[name] for name in EXPORT_FIELDS if name in article},
+                         ensure_ascii=False) + "\n"
