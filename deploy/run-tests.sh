@@ -15,6 +15,11 @@ cleanup() {
 trap cleanup EXIT
 .venv/bin/coverwatch services up || exit 1
 
+# Production files, offline: compose-spec schema vendored in check-jsonschema,
+# Kubernetes schemas shipped by kubernetes-validate (tests/unit/test_deploy_files.py
+# checks the same and that every stage queue has a worker).
+.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec deploy/compose/docker-compose.yml || exit 1
+.venv/bin/kubernetes-validate --strict -k 1.30.0 --quiet deploy/kubernetes/*.yaml || exit 1
 .venv/bin/ruff check . || exit 1
 .venv/bin/mypy || exit 1
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
