@@ -34,6 +34,7 @@ from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.base import DelayedCall, ReactorBase
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -79,22 +80,37 @@ class JobGateMiddleware:
             raise IgnoreRequest(f"source {job.source.name}: its run has ended")
 
 
-class ExpiringRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy keeps a host's robots.txt for the crawler's lifetime, which for this
-    crawler is weeks: fetch it again once it is a day old."""
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt once a day per host for the whole fleet, not per process:
+    Scrapy keeps a host's file for the crawler's lifetime (weeks here) and each
+    crawler process would fetch its own. The body is kept in Redis for a day; a
+    process that has not seen the host reads it from there."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.fetched_at: dict[str, float] = {}
+        self.redis = redis_client()
+        self.key_prefix = get_settings().redis_key("robots")
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         now = time.monotonic()
-        fetched = self.fetched_at.setdefault(netloc, now)
-        if now - fetched > ROBOTS_MAX_AGE and not hasattr(self._parsers.get(netloc), "addCallback"):
+        known = netloc in self._parsers and not hasattr(self._parsers[netloc], "addCallback")
+        if known and now - self.fetched_at.get(netloc, now) > ROBOTS_MAX_AGE:
             self._parsers.pop(netloc, None)
+            known = False
+        if not known and netloc not in self._parsers:
+            body = cast(bytes | None, self.redis.get(f"{self.key_prefix}:{netloc}"))
+            if body is not None:
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
             self.fetched_at[netloc] = now
         return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        # An error page is "no rules"; keeping its body would be read as rules.
+        body = response.body if 200 <= response.status < 300 else b""
+        self.redis.set(f"{self.key_prefix}:{netloc}", body, ex=int(ROBOTS_MAX_AGE))
+        await super()._parse_robots(response, netloc, request)
 
 
 def service_settings(settings: Settings) -> dict[str, Any]:
@@ -110,7 +126,7 @@ def service_settings(settings: Settings) -> dict[str, Any]:
             **base["DOWNLOADER_MIDDLEWARES"],
             "crawlers.service.JobGateMiddleware": 40,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "crawlers.service.ExpiringRobotsTxtMiddleware": 100,
+            "crawlers.service.SharedRobotsTxtMiddleware": 100,
         },
     }
 
@@ -353,5 +369,9 @@ def run_service(settings: Settings, max_jobs: int = 200) -> None:
     """Run a crawler until it is stopped (SIGTERM/SIGINT)."""
     warm_up()
     process = CrawlerProcess(service_settings(settings))
+    # Scrapy sets its own loggers to DEBUG whatever LOG_LEVEL says when it does
+    # not install the root handler; a line per request (and a dump per item)
+    # would be a good share of this process's CPU.
+    logging.getLogger("scrapy").setLevel(logging.INFO)
     process.crawl(CrawlerService, max_jobs=max_jobs)
     process.start()
