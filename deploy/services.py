@@ -144,14 +144,26 @@ SERVICES = (
 )
 
 
+# Processes this interpreter started, kept so that they are reaped when stopped
+# (not reported as "still running" when their Popen object is collected).
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+
+
 def _read_pid(path: Path) -> int | None:
     """The live process named by a PID file, or None."""
     try:
         pid = int(path.read_text().strip())
     except (OSError, ValueError):
         return None
+    started = _STARTED.get(pid)
+    if started is not None:
+        # Our own child: poll() reaps it once it has exited, so a zombie is not alive.
+        if started.poll() is not None:
+            del _STARTED[pid]
+            return None
+        return pid
     try:
-        # Reap it if it is our own exited child, so a zombie does not count as alive.
+        # Reap it if it is an exited child started without a Popen we kept.
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return None
     except ChildProcessError:
@@ -176,6 +188,7 @@ def start(service: Service, settings: Settings) -> ServiceStatus:
                                        stdin=subprocess.DEVNULL, start_new_session=True,
                                        cwd=PROJECT_ROOT)
         service.pid_file(settings).write_text(str(process.pid))
+        _STARTED[process.pid] = process
     deadline = time.monotonic() + service.start_timeout
     while time.monotonic() < deadline:
         status = service.probe(settings)
@@ -200,6 +213,9 @@ def stop(service: Service, settings: Settings, timeout: float = 30) -> bool:
         time.sleep(0.2)
     if _read_pid(service.pid_file(settings)) is not None:
         os.kill(pid, signal.SIGKILL)
+    started = _STARTED.pop(pid, None)
+    if started is not None:
+        started.wait(timeout)
     service.pid_file(settings).unlink(missing_ok=True)
     return True
 
