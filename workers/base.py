@@ -36,7 +36,9 @@ class StageTask(Task):  # type: ignore[misc]
     retry_backoff = 2
     retry_backoff_max = 300
     retry_jitter = True
-    max_retries = 6
+    # With full jitter, eight retries wait about four minutes in all (six, about one):
+    # long enough for a search engine or broker restart on a busy machine.
+    max_retries = 8
     acks_late = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

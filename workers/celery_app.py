@@ -42,6 +42,10 @@ def make_app() -> Celery:
         # Stage results carry whole batches; waiters read them within minutes.
         result_expires=3600,
         broker_connection_retry_on_startup=True,
+        # Ride out a broker restart when publishing (a chain's next stage, a retry):
+        # Celery drops a message whose retry cannot be published (Reject, requeue=False).
+        task_publish_retry_policy={"max_retries": 40, "interval_start": 0, "interval_step": 0.5,
+                                   "interval_max": 2},
         broker_transport_options={"visibility_timeout": 3600, **connection.broker_transport_options},
         task_default_queue=settings.queue_name("ingest"),
         task_routes=(route_to_stage_queue,),

@@ -6,6 +6,7 @@ with the batch, so a dead letter from any stage replays with it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -142,3 +143,40 @@ def test_letters_written_before_the_flag_travelled_still_read_it_from_enrichs_ar
     plain = {**old, "task_id": "t2", "kwargs": {}}
     memory_redis.rpush(_settings().redis_key("dead-letter"), json.dumps(old), json.dumps(plain))
     assert [letter.keep_off_topic for letter in list_dead_letters(memory_redis, _settings())] == [True, False]
+
+
+class _RestartingRedis(fakeredis.FakeRedis):
+    """Refuses connections for its first few commands, as a broker that restarts."""
+
+    refusals = 2
+
+    def pipeline(self, *args: Any, **kwargs: Any) -> Any:
+        if _RestartingRedis.refusals:
+            _RestartingRedis.refusals -= 1
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return super().pipeline(*args, **kwargs)
+
+
+def test_a_hand_over_waits_for_a_restarting_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import workers.handoff
+    import workers.resources
+    import workers.tasks
+
+    client = _RestartingRedis()
+    monkeypatch.setattr(workers.resources, "redis_client", lambda: client)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    queued: list[tuple[str, bool]] = []
+
+    class _Chain:
+        def __init__(self, ref: str, keep_off_topic: bool) -> None:
+            queued.append((ref, keep_off_topic))
+
+        def apply_async(self) -> _Sent:
+            return _Sent("chain")
+
+    monkeypatch.setattr(workers.tasks, "pipeline_for", _Chain)
+    assert workers.handoff.submit_batch([RECORD], keep_off_topic=True) == "chain"
+    ((ref, keep_off_topic),) = queued
+    batches = BatchStore(client, _settings())
+    assert keep_off_topic and batches.get(ref) == [RECORD] and batches.keeps_off_topic(ref)
+    assert _RestartingRedis.refusals == 0
