@@ -618,6 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from coverwatch.logs import configure_logging
+
+    configure_logging(get_settings())  # COVERWATCH_LOG_FORMAT=json: one JSON object per line
     for chatty in ("httpx", "opensearch", "elastic_transport"):
         logging.getLogger(chatty).setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
