@@ -28,7 +28,7 @@ from coverwatch.settings import Settings
 from coverwatch.taxonomy import Taxonomy
 from search.queries import FACET_FIELDS
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
-from search.vocabulary import FACET_TITLES, normalise_terms
+from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
 from search.workspace import SearchRequest
 
 # Search facet -> rule filter field (alerts/rule_model.py RuleFilters).
@@ -135,7 +135,8 @@ def _first_problem(failure: ValueError) -> str:
 def describe(saved: SavedSearch) -> str:
     """One line saying what the search looks for, for the list of saved searches."""
     parts = [f"“{saved.query}”" if saved.query else "everything"]
-    parts += [f"{FACET_TITLES[name].lower()}: {', '.join(values)}" for name, values in saved.terms.items()]
+    parts += [f"{FACET_TITLES[name].lower()}: {', '.join(facet_label(name, value) for value in values)}"
+              for name, values in saved.terms.items()]
     if saved.since or saved.until:
         parts.append(f"{saved.since or '…'} to {saved.until or '…'}")
     return "; ".join(parts)

@@ -73,5 +73,5 @@ def test_searches_that_make_no_rule_say_why(saved: SavedSearch, complaint: str) 
 
 def test_description_names_query_filters_and_dates() -> None:
     assert describe(_saved()) == "everything"
-    line = describe(_saved("Turla", terms={"victim": ["DK"]}, until="2026-02-01"))
-    assert line == "“Turla”; victim country: DK; … to 2026-02-01"
+    line = describe(_saved("Turla", terms={"victim": ["DK"], "actor": ["G0010"]}, until="2026-02-01"))
+    assert line == "“Turla”; victim country: Denmark; actor: Turla; … to 2026-02-01"
