@@ -21,6 +21,7 @@ import numpy.typing as npt
 import redis
 
 from workers.dedupe import normalise_body
+from workers.lang import has_cjk, spaced
 
 NUM_PERM = 150
 BANDS = 50
@@ -54,8 +55,17 @@ class Fingerprint:
         return cls(values[1:].astype(np.uint32), int(values[0]))
 
 
+def _tokens(text: str) -> list[str]:
+    """Words; in Chinese, Japanese and Korean runs, which have no spaces between
+    words, each character, so that shingles are character n-grams there."""
+    normal = normalise_body(text)
+    if not has_cjk(normal):
+        return normal.split()
+    return [piece for word in spaced(normal).split() for piece in (list(word) if has_cjk(word) else (word,))]
+
+
 def shingle_hashes(text: str) -> npt.NDArray[np.uint64]:
-    tokens = normalise_body(text).split()
+    tokens = _tokens(text)
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     token_ids = np.fromiter((zlib.crc32(token.encode("utf-8")) for token in tokens),

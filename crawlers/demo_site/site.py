@@ -60,7 +60,7 @@ def _wire(article: DemoArticle, outlet: dict[str, Any], base_url: str, related: 
                      "headline": article.title, "datePublished": article.published.isoformat(),
                      "author": {"@type": "Person", "name": article.author},
                      "publisher": {"@type": "Organization", "name": outlet["name"]}})
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    return f"""<!doctype html><html lang="{outlet.get('language', 'en')}"><head><meta charset="utf-8">
 <title>{escape(article.title)} | {escape(outlet['name'])}</title>
 <link rel="canonical" href="{base_url}{article.path}">
 <meta name="description" content="{escape(article.lead)}">
@@ -74,7 +74,7 @@ def _wire(article: DemoArticle, outlet: dict[str, Any], base_url: str, related: 
 
 
 def _newspaper(article: DemoArticle, outlet: dict[str, Any], base_url: str, related: str) -> str:
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    return f"""<!doctype html><html lang="{outlet.get('language', 'en')}"><head><meta charset="utf-8">
 <title>{escape(article.title)}</title>
 <meta property="og:url" content="{base_url}{article.path}">
 <meta property="og:title" content="{escape(article.title)}">
@@ -92,7 +92,7 @@ def _newspaper(article: DemoArticle, outlet: dict[str, Any], base_url: str, rela
 
 
 def _tradepress(article: DemoArticle, outlet: dict[str, Any], base_url: str, related: str) -> str:
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    return f"""<!doctype html><html lang="{outlet.get('language', 'en')}"><head><meta charset="utf-8">
 <title>{escape(article.title)} - {escape(outlet['name'])}</title>
 <link rel="canonical" href="{base_url}{article.path}">
 <meta property="og:title" content="{escape(article.title)}">
@@ -149,6 +149,6 @@ def demo_sources_yaml(base_url: str) -> str:
     outlets, _ = load_demo_articles()
     sources = [{"name": outlet["slug"], "kind": "feed",
                 "urls": [f"{base_url}/{outlet['slug']}/feed.xml"],
-                "language": "en", "country": outlet["country"], "tags": ["demo"]}
+                "language": outlet.get("language", "en"), "country": outlet["country"], "tags": ["demo"]}
                for outlet in outlets]
     return yaml.safe_dump({"sources": sources}, sort_keys=False)
