@@ -90,16 +90,19 @@ def test_metrics_after_a_small_run(settings: Settings, engine: SearchEngine, wor
     assert _value(after, "coverwatch_source_errors_total", source="metrics-gone") == 1
     assert _value(after, "coverwatch_source_status", source="metrics-gone", status="disabled") == 1
     assert _value(after, "coverwatch_sources", status="ok") == 1
+    # Other tests' leftovers may add observations between the scrapes, never remove any:
+    # ours are three articles crawled three seconds before they were submitted.
     lag = "coverwatch_pipeline_lag_seconds"
-    indexed = _value(after, f"{lag}_count") - _value(before, f"{lag}_count")
-    assert indexed >= 3
-    # Crawled three seconds before submission: no lag is below that.
-    assert _value(after, f"{lag}_bucket", le="2.5") == _value(before, f"{lag}_bucket", le="2.5")
-    assert _value(after, f"{lag}_sum") - _value(before, f"{lag}_sum") >= 3 * indexed
+
+    def above(samples: Samples, bound: str) -> float:
+        return _value(samples, f"{lag}_count") - _value(samples, f"{lag}_bucket", le=bound)
+
+    assert above(after, "2.5") - above(before, "2.5") >= 3
+    assert _value(after, f"{lag}_sum") - _value(before, f"{lag}_sum") >= 9
     assert (_value(after, "coverwatch_alert_deliveries_total", outcome="sent")
-            - _value(before, "coverwatch_alert_deliveries_total", outcome="sent")) == 1
+            - _value(before, "coverwatch_alert_deliveries_total", outcome="sent")) >= 1
     assert _value(after, "coverwatch_alert_latency_seconds_count") - _value(
-        before, "coverwatch_alert_latency_seconds_count") == 1
+        before, "coverwatch_alert_latency_seconds_count") >= 1
     assert _value(after, "coverwatch_pipeline_events_total", event="articles.indexed") >= 3
     assert ("coverwatch_queue_messages", (("stage", "ingest"),)) in after
     assert ("coverwatch_queue_oldest_message_age_seconds", (("stage", "cluster"),)) in after
