@@ -150,7 +150,9 @@ def _claim(engine: SearchEngine, index: str, record: dict[str, Any], rule_id: st
         fresh = {**record, **lease, "generation": generation, "claimed_at": now.isoformat(), "attempts": 1,
                  "message_id": message_id(identifier)}
         try:
-            engine.request("PUT", f"/{index}/_create/{identifier}", fresh, params={"refresh": "true"})
+            # No refresh: create and get are real-time on the primary, so the claim
+            # is exact without one; searches (carry_deliveries) refresh for themselves.
+            engine.request("PUT", f"/{index}/_create/{identifier}", fresh)
             return Claim(identifier, lease["attempt"], fresh)
         except Conflict:
             pass
@@ -163,7 +165,7 @@ def _claim(engine: SearchEngine, index: str, record: dict[str, Any], rule_id: st
             taken = {**previous, **lease, "attempts": int(previous.get("attempts") or 1) + 1}
             try:
                 engine.request("PUT", f"/{index}/_doc/{identifier}", taken,
-                               params={"if_seq_no": seq_no, "if_primary_term": primary_term, "refresh": "true"})
+                               params={"if_seq_no": seq_no, "if_primary_term": primary_term})
                 return Claim(identifier, lease["attempt"], taken)
             except Conflict:
                 continue  # another attempt took it first: look again
@@ -185,7 +187,7 @@ def _settle(engine: SearchEngine, index: str, claim: Claim, fields: dict[str, An
         return False
     try:
         engine.request("POST", f"/{index}/_update/{claim.identifier}", {"doc": fields},
-                       params={"if_seq_no": stored[1], "if_primary_term": stored[2], "refresh": "true"})
+                       params={"if_seq_no": stored[1], "if_primary_term": stored[2]})
     except Conflict:
         return False
     return True
@@ -280,6 +282,7 @@ def carry_deliveries(engine: SearchEngine, settings: Settings, absorbed: str, ke
     kept its coverage. Create-or-skip: running it twice carries nothing twice.
     Returns how many deliveries were carried."""
     index = settings.index_name(DELIVERIES)
+    engine.request("POST", f"/{index}/_refresh")  # claims are written without one
     answer = engine.request("POST", f"/{index}/_search", queries.deliveries_about(absorbed))
     carried = 0
     for hit in answer["hits"]["hits"]:
