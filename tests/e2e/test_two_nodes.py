@@ -1,11 +1,11 @@
 """The pipeline on a two-node OpenSearch cluster (two launcher processes, one
-cluster name, a replica of every shard) with two Celery workers; one engine
-node is killed in the middle of the run, and the run still completes: every
-article indexed once with its story, every alert sent once.
+cluster name, a replica of every shard) with two Celery workers that know both
+nodes; one engine node is killed in the middle of the run, and the run still
+completes: every article indexed once with its story, every alert sent once.
 
 Two manager-eligible nodes keep a voting configuration of one, so only the
 node outside it can be lost without losing the cluster (a third
-manager-eligible node lifts that; deploy/kubernetes runs three). The test kills
+manager-eligible node lifts that: production clusters want three). The test kills
 that node: it is the data-node failure a replica exists for.
 """
 
@@ -116,7 +116,9 @@ def test_the_run_completes_with_one_engine_node_killed(
     lose = two_nodes[NODE_NAMES.index(lose_name)]
     outbox = tmp_path / "outbox"
     overrides = {"COVERWATCH_INDEX_PREFIX": f"two-nodes-{uuid.uuid4().hex[:8]}",
-                 "COVERWATCH_SEARCH_URL": keep.search_url, "COVERWATCH_INDEX_REPLICAS": "1",
+                 # Both nodes, the one to be lost first: the clients must pass over it.
+                 "COVERWATCH_SEARCH_URL": f"{lose.search_url},{keep.search_url}",
+                 "COVERWATCH_INDEX_REPLICAS": "1",
                  "COVERWATCH_OUTBOX_DIR": str(outbox)}
     previous = {name: os.environ.get(name) for name in overrides}
     os.environ.update(overrides)
