@@ -1,7 +1,9 @@
 """Quality on real coverage, every figure in one run: extraction on
 ../shared/extraction-dev, story clustering on ../shared/story-dev through the
 real pipeline, entities and claims on our own gold set, relevance on
-../shared/relevance-dev; each against its baseline computed in the same run.
+../shared/relevance-dev, and coverage beyond English (cross-language story
+linking, relevance per language) on our own written corpus; each against its
+baseline computed in the same run.
 
 Stories go the way a new user's archive goes: ``coverwatch backfill --all``
 (real Celery workers, Redis and the OpenSearch node, started if they are down)
@@ -102,7 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gva-articles", type=int, default=1500, help="GVA articles through the pipeline (0: none)")
     parser.add_argument("--skip", action="append", default=[], choices=["extraction", "stories", "entities",
-                                                                          "relevance"])
+                                                                          "relevance", "multilingual"])
     args = parser.parse_args()
     summary: dict[str, Any] = {}
     if "extraction" not in args.skip:
@@ -145,6 +147,15 @@ def main() -> None:
             print(f"relevance {split}: {json.dumps(figures)}", flush=True)
             summary[f"relevance_{split}"] = figures
         print(f"relevance precision-recall curve: {relevance_dev.plot_pr_curve()}", flush=True)
+    if "multilingual" not in args.skip:
+        # Our own written corpus (tests/fixtures/multilingual): cross-language story
+        # linking and per-language relevance, tune and held-back incidents.
+        from bench import multilingual
+
+        figures = multilingual.evaluate()
+        for split in ("tune", "held", "all"):
+            print(f"multilingual {split}: {json.dumps(figures[split])}", flush=True)
+            summary[f"multilingual_{split}"] = figures[split]
     print(json.dumps(summary))
 
 
