@@ -553,3 +553,14 @@ def similar_articles(article_id: str, size: int = 10) -> dict[str, Any]:
         }},
         "_source": {"excludes": HIT_EXCLUDES},
     }
+
+
+def percolate_articles_page(documents: Sequence[dict[str, Any]], size: int,
+                            after: str | None = None) -> dict[str, Any]:
+    """One page of percolate_articles in rule-id order: a batch may match more
+    rules than one response holds, and none of them may be dropped."""
+    body = percolate_articles(documents, size)
+    body["sort"] = [{"rule.id": "asc"}]
+    if after is not None:
+        body["search_after"] = [after]
+    return body

@@ -35,7 +35,7 @@ from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
 from search.documents import bulk_index, mark_duplicates
 from search.indexes import ARTICLES, RULES
-from search.queries import percolate_articles
+from search.queries import percolate_articles_page
 from workers import stages
 from workers.base import StageTask
 from workers.batches import BatchRef, BatchStore
@@ -185,14 +185,30 @@ def match_alerts(ref: BatchRef) -> list[str]:
     candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
     delivery_ids: list[str] = []
     if candidates:
-        answer = engine().request("POST", f"/{settings.index_name(RULES)}/_search",
-                                  percolate_articles([a.to_document() for a in candidates]))
+        hits = _percolated_rules(settings.index_name(RULES), [a.to_document() for a in candidates])
         # A story is named after the article that opened it (workers.clustering).
         opened = {a.story_id for a in candidates if a.story_id == new_story_id(a.id)}
-        notices = percolated_firings(answer["hits"]["hits"], candidates, opened, utc_now())
+        notices = percolated_firings(hits, candidates, opened, utc_now())
         count("alerts.matched", len(notices))
         delivery_ids = _queue_deliveries(notices)
     return delivery_ids
+
+
+PERCOLATE_PAGE = 2000
+
+
+def _percolated_rules(index: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every rule that matches any of ``documents``, page by page: a broad batch
+    against many rules may match more than one response holds."""
+    hits: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page = engine().request("POST", f"/{index}/_search",
+                                percolate_articles_page(documents, PERCOLATE_PAGE, after))["hits"]["hits"]
+        hits.extend(page)
+        if len(page) < PERCOLATE_PAGE:
+            return hits
+        after = str(page[-1]["sort"][0])
 
 
 def _queue_deliveries(notices: list[Notice]) -> list[str]:

@@ -25,3 +25,12 @@ def test_term_sightings_read_first_and_last_per_value() -> None:
     assert first["aggs"]["first"] == {"min": {"field": "event_time"}}
     last = term_last_sightings(RULE_QUERY, "malware", ["X-Agent", "Zebrocy"], "a", "b")["aggs"]["values"]
     assert last["terms"]["include"] == ["X-Agent", "Zebrocy"] and last["terms"]["size"] == 2
+
+
+def test_percolation_pages_in_rule_id_order() -> None:
+    from search.queries import percolate_articles_page
+
+    first = percolate_articles_page([{"title": "x"}], 500)
+    assert first["size"] == 500 and first["sort"] == [{"rule.id": "asc"}] and "search_after" not in first
+    assert first["query"]["bool"]["must"][0]["percolate"]["documents"] == [{"title": "x"}]
+    assert percolate_articles_page([{"title": "x"}], 500, after="r9")["search_after"] == ["r9"]
