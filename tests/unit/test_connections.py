@@ -95,6 +95,7 @@ class _EngineRoot(BaseHTTPRequestHandler):
         body = json.dumps({"version": {"distribution": "opensearch", "number": "2.19.4"}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")  # the Elasticsearch client insists on it
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -118,6 +119,22 @@ def test_detection_passes_over_a_dead_node_and_sends_credentials(live_node: str)
     assert _EngineRoot.authorizations[-1] == options.headers()["Authorization"]
     with pytest.raises(EngineUnavailable, match=r"127\.0\.0\.1:1"):
         detect_distribution(DEAD_NODE, timeout=2, options=EngineOptions(hosts=(DEAD_NODE,)))
+
+
+@pytest.mark.parametrize("engine_class", [OpenSearchEngine, ElasticsearchEngine])
+def test_a_dead_node_costs_a_retry_not_an_error(
+        live_node: str, engine_class: type[OpenSearchEngine] | type[ElasticsearchEngine]) -> None:
+    options = EngineOptions(hosts=(DEAD_NODE, live_node), max_retries=2, timeout=5)
+    engine = engine_class(",".join(options.hosts), "test", options)
+    try:
+        answers = [engine.request("GET", "/")["version"]["number"] for _ in range(4)]
+    finally:
+        engine.close()
+    assert answers == ["2.19.4"] * 4
+    alone = engine_class(DEAD_NODE, "test", EngineOptions(hosts=(DEAD_NODE,), max_retries=1, timeout=5))
+    with pytest.raises(EngineUnavailable):
+        alone.request("GET", "/")
+    alone.close()
 
 
 def test_sentinel_addresses() -> None:
