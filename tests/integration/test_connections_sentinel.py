@@ -90,6 +90,7 @@ def test_celery_broker_and_backend_through_the_sentinel(settings: Settings, sent
             waiting.queue.delete()
             waiting.close()
 
+    from workers.celery_app import app as deployment_app
     from workers.celery_app import make_app
 
     for name, value in {"REDIS_URL": "redis://unused.invalid:6379/0", "REDIS_SENTINELS": sentinel,
@@ -104,3 +105,4 @@ def test_celery_broker_and_backend_through_the_sentinel(settings: Settings, sent
         app.backend.forget(task_id)
     finally:
         get_settings.cache_clear()
+        deployment_app.set_current()  # a new Celery app makes itself current: later tests get ours back

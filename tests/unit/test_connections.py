@@ -181,6 +181,7 @@ def test_celery_broker_and_backend_for_password_tls_and_sentinel(tmp_path: Path)
 
 
 def test_the_celery_app_takes_the_sentinel_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.celery_app import app as deployment_app
     from workers.celery_app import make_app
 
     monkeypatch.setenv("COVERWATCH_REDIS_SENTINELS", "s1:26379")
@@ -193,3 +194,4 @@ def test_the_celery_app_takes_the_sentinel_options(monkeypatch: pytest.MonkeyPat
         assert app.conf.result_backend_transport_options == {"master_name": "cw"}
     finally:
         get_settings.cache_clear()
+        deployment_app.set_current()  # a new Celery app makes itself current: later tests get ours back
