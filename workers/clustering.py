@@ -105,7 +105,8 @@ def _cjk_terms(text: str) -> list[str]:
 
 # wordfreq reads Japanese and Korean through MeCab and Chinese through jieba, neither
 # of which is installed: their character pairs weigh as words the table does not list.
-_LANGUAGES = frozenset(available_languages()) - {"ja", "ko", "zh"}
+_CHARACTER_PAIR_LANGUAGES = frozenset({"ja", "ko", "zh"})
+_LANGUAGES = frozenset(available_languages()) - _CHARACTER_PAIR_LANGUAGES
 
 
 @lru_cache(maxsize=200_000)
@@ -119,7 +120,8 @@ def background_idf(term: str, language: str = "en") -> float:
 
 def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]:
     """Capitalised words (not opening a sentence) that the article repeats or puts
-    in its headline, as lower-case terms, leaving out common words."""
+    in its headline, as lower-case terms, leaving out common words. In Chinese,
+    Japanese and Korean text a name in Latin script is rare enough to count once."""
     seen: Counter[str] = Counter()
     for sentence in _SENTENCE.split(spaced(f"{title}\n{body}")):
         for position, word in enumerate(sentence.split()):
@@ -127,8 +129,9 @@ def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]
             if position and word[:1].isupper():
                 seen[_normal(word)] += 1
     headline = set(terms(title))
+    needed = 1 if language in _CHARACTER_PAIR_LANGUAGES else 2
     return frozenset(name for name, count in seen.items()
-                     if (count >= 2 or name in headline) and len(name) > 1 and name not in STOPWORDS
+                     if (count >= needed or name in headline) and len(name) > 1 and name not in STOPWORDS
                      and zipf_frequency(name, language if language in _LANGUAGES else "en") < COMMON_NAME_ZIPF)
 
 

@@ -115,6 +115,7 @@ def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index:
 def vectorise(articles: Sequence[Article]) -> None:
     """Give each article its top TF-IDF terms, salient names and years (pure: the
     idf is a background table, so no shared state is read or written)."""
+    taxonomy = default_taxonomy()
     for article in articles:
         vector = article_vector(article.title, article.lead, article.body, article.language)
         article.cluster_terms = list(vector)
@@ -124,7 +125,8 @@ def vectorise(articles: Sequence[Article]) -> None:
         article.cluster_evidence = evidence_keys(
             article.title, article.lead, article.body, article.language, actors=article.actors,
             states=article.attributed_states, victims=article.victim_countries, malware=article.malware,
-            cves=article.cves)
+            cves=article.cves, actor_aliases=[alias for actor_id in article.actors
+                                              for alias in getattr(taxonomy.by_id.get(actor_id), "names", ())])
 
 
 def candidate_query(article: Article) -> dict[str, Any]:

@@ -133,13 +133,17 @@ def latin_names(text: str, language: str = "en") -> set[str]:
 
 def evidence_keys(title: str, lead: str, body: str, language: str, *, actors: Iterable[str] = (),
                   states: Iterable[str] = (), victims: Iterable[str] = (), malware: Iterable[str] = (),
-                  cves: Iterable[str] = ()) -> list[str]:
-    """Every key of the article, sorted, strongest kinds first."""
+                  cves: Iterable[str] = (), actor_aliases: Iterable[str] = ()) -> list[str]:
+    """Every key of the article, sorted, strongest kinds first. A Latin-script name
+    that is one of its actors' aliases, its malware or a CVE is left out of the
+    names: it is counted once, as what it is."""
     text = f"{title}\n{lead}\n{body}"
+    malware_keys = {name.casefold() for name in malware}
+    counted = {f"w:{name}" for name in (*malware_keys, *(alias.casefold() for alias in actor_aliases))}
+    names = {key for key in latin_names(text, language) if key not in counted and not key.startswith("w:cve-")}
     keys = {*(f"a:{actor}" for actor in actors), *(f"s:{state}" for state in states),
-            *(f"v:{victim}" for victim in victims), *(f"m:{name.casefold()}" for name in malware),
-            *(f"c:{cve.upper()}" for cve in cves), *numbers(text, language), *days(text, language),
-            *latin_names(text, language)}
+            *(f"v:{victim}" for victim in victims), *(f"m:{name}" for name in malware_keys),
+            *(f"c:{cve.upper()}" for cve in cves), *numbers(text, language), *days(text, language), *names}
     return sorted(keys, key=lambda key: (-KIND_WEIGHTS.get(key[0], 0.0), key))
 
 
