@@ -119,7 +119,9 @@ def service_settings(settings: Settings) -> dict[str, Any]:
         **base,
         "LOG_INSTALL_ROOT_HANDLER": False,
         # Many outlets at once; per host it stays CONCURRENT_REQUESTS_PER_DOMAIN.
-        "CONCURRENT_REQUESTS": 64,
+        # A request counts from before robots.txt is read and through the host's
+        # download delay, so a host's first poll holds a place for most of a second.
+        "CONCURRENT_REQUESTS": 256,
         # Round-robin over hosts, so one outlet's long queue does not hold the others.
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOADER_MIDDLEWARES": {
