@@ -80,3 +80,40 @@ def test_no_operation_answers_5xx(settings: Settings, engine: SearchEngine, api_
     record_figures("api_fuzz", counts)
     print(f"api fuzz: {len(operations)} operations, {counts['api_cases']} requests, {counts['api_5xx']} 5xx")
     assert not failures, "\n".join(failures[:20])
+
+
+PAGE_PARAMETERS = ("q", "since", "until", "sort", "page", "actor", "country", "source", "band", "duplicates")
+
+
+def test_no_page_answers_5xx(engine: SearchEngine, api_url: str, api_headers: dict[str, str]) -> None:
+    """The HTML pages are not in the OpenAPI document; the same rule holds for them."""
+    from hypothesis import strategies as st
+
+    counts: Counter[str] = Counter()
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    values = st.one_of(st.text(max_size=60), st.sampled_from([*SCRIPT_PAYLOADS, "0", "-1", "9" * 30, "2026-13-45",
+                                                              "title:(unclosed", '"', "*", "\\", "%00"]))
+    listing_pages = st.sampled_from(["/", "/stories"])  # where the parameters matter: drawn half the time
+    paths = st.one_of(listing_pages, listing_pages, values.map(lambda text: f"/stories/{text}"),
+                      values.map(lambda text: f"/actors/{text}"))
+
+    @settings(max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(path=paths, params=st.dictionaries(st.sampled_from(PAGE_PARAMETERS), values, max_size=4))
+    def run(path: str, params: dict[str, str]) -> None:
+        try:
+            answer = httpx.get(api_url + httpx.URL(path).raw_path.decode("ascii"), params=params,
+                               headers=api_headers, timeout=30)
+        except httpx.InvalidURL:
+            return  # not a URL a client could send
+        counts["api_cases"] += 1
+        statuses[answer.status_code] += 1
+        if answer.status_code >= 500:
+            counts["api_5xx"] += 1
+            failures.append(f"GET {path} {params} -> {answer.status_code}")
+
+    run()
+    record_figures("page_fuzz", counts)
+    print(f"page fuzz: {counts['api_cases']} requests, statuses {dict(statuses)}")
+    assert statuses[200] > 0, f"no page was rendered (signed out?): {dict(statuses)}"
+    assert not failures, "\n".join(failures[:20])
