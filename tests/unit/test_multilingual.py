@@ -110,6 +110,8 @@ def test_native_alias_needs_the_taxonomy_entry() -> None:
     ("Die Angreifer hatten Zugriff auf die Dokumente und die Behörden ermitteln mit dem BSI.", "en", "de"),
     ("The attackers had access to the documents and the ministry is investigating.", "en", "en"),
     ("The attackers had access to the documents and the ministry is investigating.", "de", "en"),
+    ("Japan's National Police Agency (警察庁) said the Lazarus Group stole the funds from the exchange.", "en", "en"),
+    ("IvantiのVPN機器とMicrosoft Exchangeサーバーが侵入口になった。", "en", "ja"),
 ])
 def test_language_detection(text: str, declared: str, expected: str) -> None:
     assert detect_language(text, declared) == expected

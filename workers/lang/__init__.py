@@ -66,7 +66,9 @@ def detect_language(text: str, declared: str | None = None) -> str:
     sample = text[:3000]
     letters = len(_WORDS.findall(sample)) or 1
     cjk = len(_CJK.findall(sample))
-    if cjk > 20 or (cjk and cjk >= len(_LATIN_LETTER.findall(sample)) / 4):
+    # A CJK character says about as much as a Latin word: an English report quoting a
+    # name in kanji stays English, a Japanese one full of product names stays Japanese.
+    if cjk and cjk >= len(_LATIN_LETTER.findall(sample)) / 4:
         if _KANA.search(sample):
             return "ja"
         if _HANGUL.search(sample):
