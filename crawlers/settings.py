@@ -34,6 +34,9 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 starts an HTTP server per crawl that runs code sent to it
+        # (token-guarded); like the telnet console, nothing here uses it.
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "ITEM_PIPELINES": {"crawlers.pipelines.HandOffPipeline": 500},
