@@ -8,7 +8,7 @@ from __future__ import annotations
 import redis
 
 from alerts.delivery_log import RedisBounceList
-from alerts.subscribers import SubscriberStatus, get_subscriber, mark_bouncing
+from alerts.subscribers import mark_bouncing
 from alerts.targets import email_address
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
@@ -21,13 +21,10 @@ class SubscriberBounces:
         self.settings = settings
 
     def is_bouncing(self, subscriber: str) -> bool:
-        if self.listed.is_bouncing(subscriber):
-            return True
-        address = email_address(subscriber)
-        if address is None:
-            return False
-        record = get_subscriber(self.engine, self.settings, address)
-        return record is not None and record.status is SubscriberStatus.BOUNCING
+        """At send time the bounce list is enough (one Redis call): every bounce a
+        send detects lands there, and a subscriber record marked bouncing by
+        other means already keeps new notices from being queued (route_notices)."""
+        return self.listed.is_bouncing(subscriber)
 
     def mark_bouncing(self, subscriber: str, reason: str) -> None:
         self.listed.mark_bouncing(subscriber, reason)

@@ -180,17 +180,22 @@ def _claim(engine: SearchEngine, index: str, record: dict[str, Any], rule_id: st
     return DeliveryOutcome.REALERT_SUPPRESSED
 
 
+# One request whatever the outcome: the write only lands while this attempt
+# still holds the claim (a lapsed lease may have been taken over meanwhile).
+SETTLE_SCRIPT = ("if (ctx._source.attempt == params.attempt) { ctx._source.putAll(params.fields) } "
+                 "else { ctx.op = 'noop' }")
+
+
 def _settle(engine: SearchEngine, index: str, claim: Claim, fields: dict[str, Any]) -> bool:
     """Write the claim's outcome, unless another attempt has taken it over."""
-    stored = _read(engine, index, claim.identifier)
-    if stored is None or stored[0].get("attempt") != claim.attempt:
-        return False
+    script = {"lang": "painless", "source": SETTLE_SCRIPT, "params": {"attempt": claim.attempt, "fields": fields}}
     try:
-        engine.request("POST", f"/{index}/_update/{claim.identifier}", {"doc": fields},
-                       params={"if_seq_no": stored[1], "if_primary_term": stored[2]})
-    except Conflict:
+        # A renewal racing the final write must not make it fail (the message is out).
+        answer = engine.request("POST", f"/{index}/_update/{claim.identifier}", {"script": script},
+                                params={"retry_on_conflict": "5"})
+    except NotFound:
         return False
-    return True
+    return answer.get("result") == "updated"
 
 
 @contextmanager

@@ -37,6 +37,7 @@ class Outcome(StrEnum):
     FAILED = "failed"  # out of retries; a dead letter holds it
     BOUNCED = "bounced"  # 5xx for the recipient: marked bouncing
     SKIPPED_BOUNCING = "skipped_bouncing"
+    NO_LONGER_WANTED = "no_longer_wanted"  # unsubscribed, bouncing or off the rule since it was queued
     ALREADY_DELIVERED = "already_delivered"  # another attempt sent (or is sending) it
     REALERT_SUPPRESSED = "realert_suppressed"
     WAITING_FOR_LEASE = "waiting_for_lease"  # an earlier attempt of the same message may still be sending

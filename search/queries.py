@@ -564,3 +564,13 @@ def percolate_articles_page(documents: Sequence[dict[str, Any]], size: int,
     if after is not None:
         body["search_after"] = [after]
     return body
+
+
+# What a rule can look at (rule_filter_query): the text fields, the filter fields
+# and relevance. Percolating only these spares the engine the clustering vectors.
+PERCOLATED_FIELDS = frozenset({"id", "title", "lead", "body", "relevance", *RULE_FILTER_FIELDS.values()})
+
+
+def percolated_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an article document that rules match on."""
+    return {name: value for name, value in document.items() if name in PERCOLATED_FIELDS}

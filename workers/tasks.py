@@ -35,7 +35,7 @@ from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
 from search.documents import bulk_index, mark_duplicates
 from search.indexes import ARTICLES, RULES
-from search.queries import percolate_articles_page
+from search.queries import percolate_articles_page, percolated_document
 from workers import stages
 from workers.base import StageTask
 from workers.batches import BatchRef, BatchStore
@@ -185,7 +185,8 @@ def match_alerts(ref: BatchRef) -> list[str]:
     candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
     delivery_ids: list[str] = []
     if candidates:
-        hits = _percolated_rules(settings.index_name(RULES), [a.to_document() for a in candidates])
+        hits = _percolated_rules(settings.index_name(RULES),
+                                 [percolated_document(a.to_document()) for a in candidates])
         # A story is named after the article that opened it (workers.clustering).
         opened = {a.story_id for a in candidates if a.story_id == new_story_id(a.id)}
         notices = percolated_firings(hits, candidates, opened, utc_now())
@@ -235,10 +236,12 @@ def deliver(self: Any, rule: dict[str, Any], article: dict[str, Any], subscriber
     firing = Firing(typed_rule, alerted, occasion.get("group_key") or alerted.story_id or alerted.id,
                     parse_timestamp(occasion.get("fired_at")) or utc_now(), occasion.get("summary", ""),
                     occasion.get("details") or {})
+    journal = RedisDeliveryLog(redis_client(), settings)
     if not still_wanted(engine(), settings, typed_rule, subscriber):
         count("alerts.no_longer_wanted")  # unsubscribed, bouncing or left the rule since it was queued
+        journal.record(LogEntry(Outcome.NO_LONGER_WANTED.value, typed_rule.id, typed_rule.name, subscriber,
+                                firing.group_key, article_id=alerted.id))
         return "no_longer_wanted"
-    journal = RedisDeliveryLog(redis_client(), settings)
     hooks = DeliveryHooks(journal, SubscriberBounces(redis_client(), engine(), settings), self.request.id)
     try:
         outcome = deliver_firing(engine(), settings, firing, subscriber, hooks=hooks)

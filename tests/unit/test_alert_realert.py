@@ -1,8 +1,8 @@
 """Realert on top of the exactly-once claim, and which percolated rules fire.
 
 The claim logic runs against a tiny in-memory document store that answers the
-document calls delivery makes (create, get, compare-and-set put and update,
-delete) the way the engine does; tests/integration/test_alert_delivery.py runs
+document calls delivery makes (create, get, compare-and-set put, the
+attempt-conditional update script, delete) the way the engine does; tests/integration/test_alert_delivery.py runs
 it on the real one."""
 
 from __future__ import annotations
@@ -61,7 +61,14 @@ class DocumentStore(SearchEngine):
         if method == "DELETE":
             del self.documents[key]
             return {"result": "deleted"}
-        return self._write(key, {**self.documents[key], **(body or {})["doc"]}, params)
+        update = dict(body or {})
+        if "script" in update:  # only the conditional update delivery sends
+            script_params: dict[str, Any] = update["script"]["params"]
+            if self.documents[key].get("attempt") != script_params["attempt"]:
+                return {"result": "noop"}
+            self._write(key, {**self.documents[key], **script_params["fields"]}, None)
+            return {"result": "updated"}
+        return self._write(key, {**self.documents[key], **update["doc"]}, params)
 
     def _send_ndjson(self, path: str, payload: str, params: Mapping[str, str]) -> dict[str, Any]:
         raise NotImplementedError
