@@ -206,6 +206,10 @@ class CrawlerService(scrapy.Spider):
             step()
         except redis.RedisError as failure:
             log.error("crawler: Redis unavailable (%s); trying again", failure)
+        except Exception:
+            # A failure escaping a LoopingCall stops it for good, and the crawler
+            # would stay up taking nothing; log it and let the next turn try.
+            log.exception("crawler: %s failed", getattr(step, "__name__", step))
 
     def _refill(self) -> None:
         for lease in self.queue.take(self.max_jobs - len(self.jobs)):
@@ -241,6 +245,11 @@ class CrawlerService(scrapy.Spider):
 
     async def _open(self, job: CrawlJob) -> None:
         async for request in job.spider.start():
+            if job.lease.taken_from:
+                # The crawler before may have stored the feed's new ETag and died
+                # before handing its articles over: a conditional GET would then
+                # get a 304 and never see them. The seen-set skips what did arrive.
+                request.meta["conditional"] = False
             self._track(job, request)
             assert self.crawler.engine is not None
             self.crawler.engine.crawl(request)
