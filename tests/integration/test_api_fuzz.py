@@ -51,6 +51,7 @@ def _fuzz_operation(operation: Any, mode: GenerationMode, api_url: str, headers:
             return
         answer = case.call(base_url=api_url, headers=headers, timeout=30)
         counts["api_cases"] += 1
+        counts[f"status_{answer.status_code // 100}xx"] += 1
         if answer.status_code >= 500:
             counts["api_5xx"] += 1
             failures.append(f"{case.method} {case.path} {case.formatted_path} {case.query} -> {answer.status_code}: "
@@ -77,8 +78,10 @@ def test_no_operation_answers_5xx(settings: Settings, engine: SearchEngine, api_
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz_operation(operation, mode, api_url, api_headers, counts, failures)
         _fuzz_operation(operation, GenerationMode.POSITIVE, api_url, {}, counts, failures)  # signed out
-    record_figures("api_fuzz", counts)
-    print(f"api fuzz: {len(operations)} operations, {counts['api_cases']} requests, {counts['api_5xx']} 5xx")
+    record_figures("api_fuzz", Counter({key: counts[key] for key in ("api_cases", "api_5xx")}))
+    print(f"api fuzz: {len(operations)} operations, {counts['api_cases']} requests, {counts['api_5xx']} 5xx, "
+          f"by class {sorted((key, value) for key, value in counts.items() if key.startswith('status_'))}")
+    assert counts["status_2xx"] > 0, "no request was answered: signed out, or the app is not serving"
     assert not failures, "\n".join(failures[:20])
 
 
