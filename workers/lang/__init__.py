@@ -49,7 +49,8 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 
 def has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
+    # Plain ASCII, most English text, is told apart in C without the pattern.
+    return not text.isascii() and _CJK.search(text) is not None
 
 
 def spaced(text: str) -> str:
