@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from search.timelines import StoryTimeline, TimelineEntry
-from search.web import TEMPLATES
+from search.templating import TEMPLATES
 
 
 def test_story_page_names_the_languages_of_its_coverage() -> None:
