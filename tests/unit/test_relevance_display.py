@@ -10,8 +10,8 @@ from alerts.rules import AlertRule
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.service import SearchHit
+from search.templating import TEMPLATES
 from search.timelines import StoryTimeline, TimelineEntry
-from search.web import TEMPLATES
 from search.workspace import StoryHit, WorkspacePage
 
 EVIDENCE = ["who: a state or state-linked group (APT29)", "what: espionage (espionage)",
