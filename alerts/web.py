@@ -71,6 +71,18 @@ async def form_fields(request: Request) -> dict[str, list[str]]:
 FormFields = Annotated[dict[str, list[str]], Depends(form_fields)]
 
 
+def subscriber_address(address: str) -> str:
+    """The address in the path, normalised; a 404 for anything that is not an
+    email address, since no subscriber can have it."""
+    try:
+        return normalise_address(address)
+    except ValueError as failure:
+        raise HTTPException(status_code=404, detail=str(failure)) from failure
+
+
+SubscriberAddress = Annotated[str, Depends(subscriber_address)]
+
+
 class SubscriberRequest(BaseModel):
     address: str = Field(max_length=254)
     timezone: str = "UTC"
@@ -132,28 +144,29 @@ def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEng
         return record.model_dump(mode="json")
 
     @router.get("/api/v1/subscribers/{address}", tags=["subscribers"])
-    def api_show(address: str, _: Admin) -> dict[str, Any]:
+    def api_show(address: SubscriberAddress, _: Admin) -> dict[str, Any]:
         return described(address)
 
     @router.post("/api/v1/subscribers/{address}/confirm", tags=["subscribers"])
-    def api_confirm(address: str, _: Admin) -> dict[str, Any]:
+    def api_confirm(address: SubscriberAddress, _: Admin) -> dict[str, Any]:
         try:
             return confirm(engine(), settings, address).model_dump(mode="json")
         except UnknownSubscriber as failure:
             raise HTTPException(status_code=404, detail=str(failure)) from failure
 
     @router.delete("/api/v1/subscribers/{address}", tags=["subscribers"])
-    def api_remove(address: str, _: Admin) -> dict[str, bool]:
+    def api_remove(address: SubscriberAddress, _: Admin) -> dict[str, bool]:
         return {"removed": remove_subscriber(engine(), settings, address)}
 
     @router.put("/api/v1/subscribers/{address}/subscriptions/{rule_name}", tags=["subscribers"])
-    def api_subscribe(address: str, rule_name: str, request: SubscriptionRequest, _: Admin) -> dict[str, Any]:
+    def api_subscribe(address: SubscriberAddress, rule_name: str, request: SubscriptionRequest,
+                      _: Admin) -> dict[str, Any]:
         subscription = subscribe(engine(), settings, address, known_rule(rule_name), request.mode, request.digest,
                                  request.mute_until, request.quiet_hours)
         return subscription.model_dump(mode="json")
 
     @router.delete("/api/v1/subscribers/{address}/subscriptions/{rule_name}", tags=["subscribers"])
-    def api_unsubscribe(address: str, rule_name: str, _: Admin) -> dict[str, Any]:
+    def api_unsubscribe(address: SubscriberAddress, rule_name: str, _: Admin) -> dict[str, Any]:
         rule = known_rule(rule_name)
         return leave_rule(engine(), settings, address, rule.id, rule.name).model_dump(mode="json")
 
