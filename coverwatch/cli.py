@@ -270,9 +270,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _deliveries(args: argparse.Namespace) -> int:
     """The delivery log, newest first: each attempt to send an alert and its outcome."""
-    import redis
-
     from alerts.delivery_log import RedisDeliveryLog
+    from coverwatch.connections import redis_client_for
     from coverwatch.models import parse_timestamp
 
     settings = get_settings()
@@ -282,7 +281,7 @@ def _deliveries(args: argparse.Namespace) -> int:
         if since is None:
             print(f"error: --since {args.since!r} is not an ISO date", file=sys.stderr)
             return 2
-    log = RedisDeliveryLog(redis.Redis.from_url(settings.redis_url), settings)
+    log = RedisDeliveryLog(redis_client_for(settings), settings)
     entries = log.read(since, args.rule, args.subscriber, args.limit)
     for entry in entries:
         if args.json:
@@ -454,11 +453,12 @@ def _users(args: argparse.Namespace) -> int:
     """Accounts of the analyst pages and API (search/accounts.py); the first admin is made here."""
     import redis
 
+    from coverwatch.connections import redis_client_for
     from search.accounts import AccountError, AccountStore
     from search.credentials import Role, new_secret
 
     settings = get_settings()
-    store = AccountStore(redis.Redis.from_url(settings.redis_url), settings)
+    store = AccountStore(redis_client_for(settings), settings)
     try:
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else new_secret(12)

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
 
 DEMO_PREFIX = "demo"
@@ -39,13 +40,12 @@ def internet_reachable(host: str = "feeds.feedburner.com", timeout: float = 3.0)
 
 def reset_deployment(settings: Settings) -> None:
     """Forget everything stored under this prefix (indices, Redis keys, queues)."""
-    import redis
 
     from search.engine import connect
     from search.indexes import drop_indices
 
     drop_indices(connect(settings.search_url), settings)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis_client_for(settings)
     for pattern in (f"{settings.index_prefix}:*", f"{settings.index_prefix}.*"):
         keys = list(client.scan_iter(match=pattern, count=1000))
         for start in range(0, len(keys), 500):
@@ -54,13 +54,12 @@ def reset_deployment(settings: Settings) -> None:
 
 def create_demo_admin(settings: Settings) -> str:
     """The demo's first admin (every page needs a login); returns its new password."""
-    import redis
 
     from search.accounts import AccountStore
     from search.credentials import Role, new_secret
 
     password = new_secret(12)
-    AccountStore(redis.Redis.from_url(settings.redis_url), settings).add_user(
+    AccountStore(redis_client_for(settings), settings).add_user(
         DEMO_ADMIN, Role.ADMIN, password, DEMO_SUBSCRIBER)
     return password
 

@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-import redis
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from coverwatch.connections import redis_client_for
 from coverwatch.netpolicy import NetPolicy
 from coverwatch.settings import get_settings
 from crawlers.seen import Validators
@@ -33,7 +33,7 @@ class ConditionalGetMiddleware:
         if not crawler.settings.getbool("COVERWATCH_CONDITIONAL_GET", True):
             raise NotConfigured("conditional GET disabled")
         settings = get_settings()
-        return cls(Validators(redis.Redis.from_url(settings.redis_url), settings), crawler)
+        return cls(Validators(redis_client_for(settings), settings), crawler)
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional"):

@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Query
 
 from alerts.rules_api import alert_router
 from alerts.web import subscribers_router
+from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
 from search.accounts_api import accounts_router
 from search.api_v1 import v1_router
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     def redis_connection() -> redis.Redis:
         """One client (and connection pool) for the app, opened on first use."""
         if not redis_clients:
-            redis_clients.append(redis.Redis.from_url(settings.redis_url))
+            redis_clients.append(redis_client_for(settings))
         return redis_clients[0]
 
     # Nothing but search/credentials.py's public paths without a login (see search/auth.py

@@ -32,6 +32,7 @@ from typing import Any, cast
 
 import redis
 
+from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,7 @@ class WorkerLife(threading.Thread):
         super().__init__(name="coverwatch-worker-life", daemon=True)
         self.settings = settings
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.client = redis.Redis.from_url(settings.redis_url)
+        self.client = redis_client_for(settings)
         self.stopping = threading.Event()
         beat(self.client, settings, self.worker_id)
 

@@ -7,6 +7,7 @@ from typing import cast
 
 import redis
 
+from coverwatch.connections import redis_client_for
 from coverwatch.settings import get_settings
 from search.engine import SearchEngine, connect
 from search.indexes import ensure_indices
@@ -22,7 +23,7 @@ def engine() -> SearchEngine:
 
 @lru_cache(maxsize=1)
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().redis_url)
+    return redis_client_for(get_settings())
 
 
 def count(name: str, amount: int = 1) -> None:
