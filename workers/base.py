@@ -16,7 +16,7 @@ from coverwatch.logs import install_celery_logging
 from coverwatch.metrics import stamp_enqueue_time
 from coverwatch.settings import get_settings
 from search.engine import EngineError, EngineUnavailable
-from workers.batches import BatchMissing, BatchStore
+from workers.batches import BatchMissing, BatchStore, through_outage
 from workers.resources import count, redis_client
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ RETRYABLE = (EngineUnavailable, EngineError, redis.ConnectionError, redis.Timeou
 class StageTask(Task):  # type: ignore[misc]
     autoretry_for = RETRYABLE
     retry_backoff = 2
-    retry_backoff_max = 300
+    # At most a minute between attempts: a stage waiting out an engine restart
+    # goes on within a minute of its return, not five.
+    retry_backoff_max = 60
     retry_jitter = True
-    # With full jitter, eight retries wait about four minutes in all (six, about one):
-    # long enough for a search engine or broker restart on a busy machine.
-    max_retries = 8
+    # With full jitter, ten retries wait about three minutes in all (six waited about
+    # one): long enough for a search engine or broker restart on a busy machine.
+    max_retries = 10
     acks_late = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -48,13 +50,14 @@ class StageTask(Task):  # type: ignore[misc]
         consumed = args[0] if args else None
         if not batches.is_ref(consumed):
             return super().__call__(*args, **kwargs)
-        done, output = batches.handed_on(self.name, consumed)
+        # Outside the task's body Celery retries nothing: these two ride out a Redis restart.
+        done, output = through_outage(lambda: batches.handed_on(self.name, consumed), "check for a repeat")
         if done:
             count(f"task.{self.name}.repeat_skipped")
             log.info("task %s already handed on %s; repeat is a no-op", self.name, consumed)
             return output
         output = super().__call__(*args, **kwargs)
-        batches.hand_on(self.name, consumed, output)
+        through_outage(lambda: batches.hand_on(self.name, consumed, output), "record the output")
         return output
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:

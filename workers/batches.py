@@ -22,13 +22,18 @@ batch and carried to its output, so a dead letter from any stage knows them.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 import zlib
-from typing import Any, TypeGuard, cast
+from collections.abc import Callable
+from typing import Any, TypeGuard, TypeVar, cast
 
 import redis
 
 from coverwatch.settings import Settings
+
+log = logging.getLogger(__name__)
 
 BatchRef = str
 # Long enough for a backlog behind a stopped worker fleet to survive a weekend.
@@ -38,6 +43,30 @@ BATCH_TTL_SECONDS = 7 * 24 * 3600
 DROPPED_BATCH_LINGER_SECONDS = 900
 # Longer than the broker's visibility timeout, the latest a repeat can arrive.
 HANDED_ON_TTL_SECONDS = 24 * 3600
+
+
+# How long a batch operation waits for Redis to come back before it gives up.
+BROKER_OUTAGE_SECONDS = 60.0
+
+Answer = TypeVar("Answer")
+
+
+def through_outage(operation: Callable[[], Answer], what: str, seconds: float = BROKER_OUTAGE_SECONDS) -> Answer:
+    """Run a Redis operation that is safe to repeat, again and again while Redis
+    refuses connections (a restart), for up to ``seconds``. Outside a task's body
+    a connection error is not retried by Celery: the message is acknowledged and
+    its batch is lost."""
+    deadline = time.monotonic() + seconds
+    pause = 0.2
+    while True:
+        try:
+            return operation()
+        except (redis.ConnectionError, redis.TimeoutError) as failure:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("Redis unavailable (%s), %s again in %.1fs: %s", what, what, pause, failure)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 class BatchMissing(LookupError):

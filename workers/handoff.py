@@ -14,33 +14,18 @@ from workers.celery_app import app
 log = logging.getLogger(__name__)
 
 
-# How long a hand-over waits for the broker to come back before it gives up.
-BROKER_OUTAGE_SECONDS = 60.0
-
-
 def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) -> str:
     """Store the batch and queue its pipeline. A crawl hands over while the
     broker restarts: the store is retried until it answers again (the publish
     rides out the outage through the app's publish retry policy)."""
-    import redis
-
     from coverwatch.settings import get_settings
-    from workers.batches import BatchStore
+    from workers.batches import BatchStore, through_outage
     from workers.resources import redis_client
     from workers.tasks import pipeline_for
 
-    deadline = time.monotonic() + BROKER_OUTAGE_SECONDS
-    pause = 0.2
-    while True:
-        try:
-            ref = BatchStore(redis_client(), get_settings()).put(list(batch), keep_off_topic=keep_off_topic)
-            break
-        except (redis.ConnectionError, redis.TimeoutError) as failure:
-            if time.monotonic() + pause > deadline:
-                raise
-            log.warning("broker unavailable while handing over %d articles, retrying: %s", len(batch), failure)
-            time.sleep(pause)
-            pause = min(pause * 2, 5.0)
+    store = BatchStore(redis_client(), get_settings())
+    ref = through_outage(lambda: store.put(list(batch), keep_off_topic=keep_off_topic),
+                         f"hand over {len(batch)} articles")
     result = pipeline_for(ref, keep_off_topic).apply_async()
     return str(result.id)
 

@@ -180,3 +180,36 @@ def test_a_hand_over_waits_for_a_restarting_broker(monkeypatch: pytest.MonkeyPat
     batches = BatchStore(client, _settings())
     assert keep_off_topic and batches.get(ref) == [RECORD] and batches.keeps_off_topic(ref)
     assert _RestartingRedis.refusals == 0
+
+
+class _RestartingOnExists(fakeredis.FakeRedis):
+    """Refuses its next few EXISTS, the first command of recording a stage's output."""
+
+    refusals = 0
+
+    def exists(self, *names: Any) -> Any:
+        if _RestartingOnExists.refusals:
+            _RestartingOnExists.refusals -= 1
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return super().exists(*names)
+
+
+def test_a_stage_records_its_output_through_a_redis_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Celery retries only the task's body: a connection error while recording
+    the output was a failed task, acknowledged, its batch gone."""
+    import workers.base
+    import workers.resources
+    import workers.tasks
+    from workers.tasks import ingest
+
+    client = _RestartingOnExists()
+    for module in (workers.base, workers.resources, workers.tasks):
+        monkeypatch.setattr(module, "redis_client", lambda: client)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    batches = BatchStore(client, _settings())
+    consumed = batches.put([RECORD])
+    _RestartingOnExists.refusals = 2
+    outcome = ingest.apply(args=(consumed,))
+    assert outcome.successful(), outcome.result
+    assert batches.handed_on("workers.ingest", consumed) == (True, outcome.get())
+    assert client.get(consumed) is None and _RestartingOnExists.refusals == 0
