@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
@@ -21,5 +22,14 @@ def _signed_in(request: Request) -> dict[str, Any]:
     return {"principal": getattr(request.state, "principal", None)}
 
 
+_ENGLISH_NAMES = Locale("en").languages
+
+
+def language_name(code: str) -> str:
+    """A language code as analysts read it ("nl" is "Dutch"); unknown codes as they are."""
+    return str(_ENGLISH_NAMES.get(code, code))
+
+
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[_signed_in])
 TEMPLATES.env.filters["web_href"] = web_href
+TEMPLATES.env.filters["language_name"] = language_name

@@ -115,7 +115,7 @@ def test_analyst_narrows_by_two_facets_and_reads_a_story_timeline(
         "broke it", "followed", "followed", "followed"]
     assert [text.split("·")[1].split()[:2] for text in page.locator("#timeline .when").all_inner_texts()] == [
         ["harbour-wire", "first"], ["lowlands-daily", "+6"], ["kanaal-nieuws", "+30"], ["packet-review", "+3"]]
-    assert "English (3 outlets), nl (1 outlet)" in page.inner_text("#story-spread")
+    assert "English (3 outlets), Dutch (1 outlet)" in page.inner_text("#story-spread")
     page.screenshot(path=str(screenshots / "workspace-story-timeline.png"), full_page=True)
 
 
