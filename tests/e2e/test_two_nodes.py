@@ -122,7 +122,7 @@ def test_the_run_completes_with_one_engine_node_killed(
                  "COVERWATCH_OUTBOX_DIR": str(outbox)}
     previous = {name: os.environ.get(name) for name in overrides}
     os.environ.update(overrides)
-    get_settings.cache_clear()
+    _forget_connections()
     deployment = get_settings()
     engine = connect(keep.search_url)
     workers = []
@@ -171,7 +171,17 @@ def test_the_run_completes_with_one_engine_node_killed(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        get_settings.cache_clear()
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    """This process's cached settings and clients name the deployment they were
+    made for; the run switches deployments, so they are made again."""
+    from workers import resources
+
+    get_settings.cache_clear()
+    resources.engine.cache_clear()
+    resources.redis_client.cache_clear()
 
 
 def _wait_for_indexed(engine: SearchEngine, index: str, at_least: int, timeout: float = 180) -> None:
