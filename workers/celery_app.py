@@ -46,6 +46,11 @@ def make_app() -> Celery:
         # Celery drops a message whose retry cannot be published (Reject, requeue=False).
         task_publish_retry_policy={"max_retries": 40, "interval_start": 0, "interval_step": 0.5,
                                    "interval_max": 2},
+        # Storing a stage's result comes before its chain goes on: a failed store would
+        # end the chain there, so it too waits for the broker (up to a minute or so).
+        result_backend_always_retry=True,
+        result_backend_max_retries=20,
+        result_backend_max_sleep_between_retries_ms=5000,
         broker_transport_options={"visibility_timeout": 3600, **connection.broker_transport_options},
         task_default_queue=settings.queue_name("ingest"),
         task_routes=(route_to_stage_queue,),
