@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 class ConditionalGetMiddleware:
     """Send If-None-Match / If-Modified-Since for requests marked ``conditional``
-    and remember the validators of each 200 answer; a 304 reaches the spider,
-    which counts it and moves on."""
+    and stage the validators of each 200 answer for the source's run (see
+    crawlers/seen.py); a 304 reaches the spider, which counts it and moves on."""
 
     def __init__(self, validators: Validators, crawler: Crawler) -> None:
         self.validators = validators
@@ -48,8 +48,14 @@ class ConditionalGetMiddleware:
         if request.meta.get("conditional") and response.status == 200:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
-            self.validators.store(request.url, etag.decode("latin-1") if etag else None,
-                                  modified.decode("latin-1") if modified else None)
+            etag_text = etag.decode("latin-1") if etag else None
+            modified_text = modified.decode("latin-1") if modified else None
+            source = request.meta.get("coverwatch_source")
+            if source:
+                # Committed by the hand-off pipeline once the run's articles are handed over.
+                self.validators.stage(str(source), request.url, etag_text, modified_text)
+            else:
+                self.validators.store(request.url, etag_text, modified_text)
         return response
 
 

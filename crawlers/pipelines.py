@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawlers.items import ArticleItem
-from crawlers.seen import SeenUrls
+from crawlers.seen import SeenUrls, Validators
 from workers.handoff import submit_batch
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class HandOffPipeline:
         self.seen_as: dict[str, list[str]] = {}
         self.submitted: list[str] = []
         self._seen: SeenUrls | None = None
+        self.failed: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HandOffPipeline:
@@ -38,6 +40,7 @@ class HandOffPipeline:
             raise NotConfigured("COVERWATCH_BATCH_SIZE must be positive")
         pipeline = cls(batch_size, crawler)
         crawler.signals.connect(pipeline.source_finished, signal=SOURCE_FINISHED)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
@@ -48,8 +51,23 @@ class HandOffPipeline:
             self._flush(name)
         return item
 
-    def source_finished(self, source_name: str) -> None:
+    def source_finished(self, source_name: str, reason: str = "finished") -> None:
         self._flush(source_name)
+        self._vouch(source_name, reason)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """The end of a one-source crawl: close_spider has flushed every buffer by now."""
+        source = getattr(spider, "source", None)
+        if source is not None:
+            self._vouch(source.name, reason)
+
+    def _vouch(self, source_name: str, reason: str) -> None:
+        """Commit the run's feed validators only when it ran to its end and every
+        article it found was handed over; otherwise the next run fetches the
+        feeds again instead of being told nothing changed."""
+        if reason != "finished" or source_name in self.failed:
+            return
+        self._validators().commit(source_name)
 
     def close_spider(self) -> None:
         for name in list(self.buffers):
@@ -75,12 +93,22 @@ class HandOffPipeline:
             self._seen = SeenUrls(redis_client(), get_settings())
         return self._seen
 
+    def _validators(self) -> Validators:
+        from coverwatch.settings import get_settings
+        from workers.resources import redis_client
+
+        return Validators(redis_client(), get_settings())
+
     def _flush(self, source_name: str) -> None:
         batch = self.buffers.pop(source_name, [])
         seen_as = self.seen_as.pop(source_name, [])
         if not batch:
             return
-        batch_id = submit_batch(batch, keep_off_topic=self._keeps_off_topic(source_name))
+        try:
+            batch_id = submit_batch(batch, keep_off_topic=self._keeps_off_topic(source_name))
+        except Exception:
+            self.failed.add(source_name)
+            raise
         self.submitted.append(batch_id)
         # Seen only once handed over: a crawl that dies before this point fetches
         # these pages again next time instead of skipping articles nobody stored.

@@ -318,7 +318,7 @@ class CrawlerService(scrapy.Spider):
         name = job.source.name
         self.jobs.pop(name, None)
         try:
-            self.crawler.signals.send_catch_log(SOURCE_FINISHED, source_name=name)
+            self.crawler.signals.send_catch_log(SOURCE_FINISHED, source_name=name, reason=reason)
             report = self._take_report(name, reason)
             if reason == TIME_LIMIT:
                 # Counted as an error, so a run cut off before it read anything

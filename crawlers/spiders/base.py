@@ -64,7 +64,8 @@ class SourceSpider(scrapy.Spider):
         """A feed, sitemap or listing page: fetched conditionally, 304 allowed."""
         return scrapy.Request(url, callback=callback, errback=self.fetch_failed, dont_filter=True,
                               cb_kwargs={"role": self.source.kind.value},
-                              meta={"conditional": True, "handle_httpstatus_list": [304], **meta})
+                              meta={"conditional": True, "handle_httpstatus_list": [304],
+                                    "coverwatch_source": self.source.name, **meta})
 
     def not_modified(self, response: Response) -> bool:
         if response.status == 304:
