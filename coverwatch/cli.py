@@ -18,6 +18,8 @@ from coverwatch.settings import get_settings
 
 if TYPE_CHECKING:
     from alerts.rule_model import AlertRule
+    from coverwatch.settings import Settings
+    from crawlers.sources import Source
     from search.engine import SearchEngine
 
 Handler = Callable[[argparse.Namespace], int]
@@ -53,15 +55,24 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _crawl(args: argparse.Namespace) -> int:
-    from crawlers.run import SKIPPED_RUNNING, reports_json, run_crawl
+def _sources_of(args: argparse.Namespace, settings: Settings) -> list[Source] | None:
+    """The sources of ``--sources`` or the settings' file; None (the error
+    printed) when the file does not load."""
     from crawlers.sources import SourceFileError, load_sources
 
-    settings = get_settings()
     try:
-        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
+        return load_sources(Path(args.sources) if args.sources else settings.sources_file)
     except SourceFileError as failure:
         print(f"error: {failure}", file=sys.stderr)
+        return None
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from crawlers.run import SKIPPED_RUNNING, reports_json, run_crawl
+
+    settings = get_settings()
+    sources = _sources_of(args, settings)
+    if sources is None:
         return 2
     if args.source:
         unknown = sorted(set(args.source) - {source.name for source in sources})
@@ -94,13 +105,10 @@ def _crawl(args: argparse.Namespace) -> int:
 def _sources_check(args: argparse.Namespace) -> int:
     """Fetch each source's addresses once; exit 1 when any source has none that answers."""
     from crawlers.source_check import check_sources, dead_sources
-    from crawlers.sources import SourceFileError, load_sources
 
     settings = get_settings()
-    try:
-        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
-    except SourceFileError as failure:
-        print(f"error: {failure}", file=sys.stderr)
+    sources = _sources_of(args, settings)
+    if sources is None:
         return 2
     if args.name:
         sources = [source for source in sources if source.name in set(args.name)]
@@ -123,7 +131,6 @@ def _crawler(args: argparse.Namespace) -> int:
 
 def _sources(args: argparse.Namespace) -> int:
     from crawlers.health import SourceStates
-    from crawlers.sources import SourceFileError, load_sources
     from workers.resources import redis_client
 
     if args.action == "check":
@@ -135,10 +142,8 @@ def _sources(args: argparse.Namespace) -> int:
             states.enable(name)
             print(f"{name}: enabled")
         return 0
-    try:
-        sources = load_sources(Path(args.sources) if args.sources else settings.sources_file)
-    except SourceFileError as failure:
-        print(f"error: {failure}", file=sys.stderr)
+    sources = _sources_of(args, settings)
+    if sources is None:
         return 2
     print(f"{'source':<22} {'kind':<8} {'status':<9} {'last success':<20} {'found':>5} {'new':>4} "
           f"{'errors':>6}  {'next run':<20} note")
