@@ -30,6 +30,7 @@ from alerts.subscribers import get_subscribers, may_receive
 from alerts.transports import MailTransport, TransportError, transport_for
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings
+from search import queries
 from search.engine import Conflict, SearchEngine
 from search.indexes import DELIVERIES, DIGEST_ENTRIES
 
@@ -148,21 +149,16 @@ def group_digest(entries: Iterable[DigestEntry], already_sent: Collection[str], 
 
 
 def _due_entries(engine: SearchEngine, settings: Settings, now: datetime) -> list[DigestEntry]:
-    answer = engine.request("POST", f"/{settings.index_name(DIGEST_ENTRIES)}/_search", {
-        "query": {"bool": {"filter": [{"term": {"status": "pending"}},
-                                      {"range": {"due_at": {"lte": now.isoformat()}}}]}},
-        "size": DUE_BATCH, "sort": [{"due_at": "asc"}]})
+    answer = engine.request("POST", f"/{settings.index_name(DIGEST_ENTRIES)}/_search",
+                            queries.digest_entries_due(now.isoformat(), DUE_BATCH))
     return [DigestEntry.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
 
 
 def _sent_immediately(engine: SearchEngine, settings: Settings, entries: list[DigestEntry]) -> set[str]:
     keys = sorted({key for entry in entries for key in (entry.group_key, entry.story_key)})
     recipients = sorted({spelling for entry in entries for spelling in (entry.address, entry.recipient)})
-    answer = engine.request("POST", f"/{settings.index_name(DELIVERIES)}/_search", {
-        "query": {"bool": {"filter": [{"terms": {"subscriber": recipients}}, {"terms": {"group_key": keys}},
-                                      {"terms": {"status": DELIVERED}}],
-                           "must_not": [{"term": {"rule_id": DIGEST_RULE}}]}},
-        "size": len(keys), "_source": ["group_key"]})
+    answer = engine.request("POST", f"/{settings.index_name(DELIVERIES)}/_search",
+                            queries.delivered_to(recipients, keys, DELIVERED, DIGEST_RULE))
     return {hit["_source"]["group_key"] for hit in answer["hits"]["hits"]}
 
 

@@ -28,6 +28,7 @@ from alerts.targets import email_address
 from alerts.transports import MailTransport, transport_for
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings, get_settings
+from search import queries
 from search.documents import get_document, get_documents
 from search.engine import NotFound, SearchEngine, connect
 from search.indexes import SUBSCRIBERS, SUBSCRIPTIONS
@@ -122,7 +123,7 @@ def get_subscribers(engine: SearchEngine, settings: Settings, addresses: list[st
 
 def list_subscribers(engine: SearchEngine, settings: Settings) -> list[Subscriber]:
     answer = engine.request("POST", f"/{settings.index_name(SUBSCRIBERS)}/_search",
-                            {"query": {"match_all": {}}, "size": LIST_LIMIT, "sort": [{"address": "asc"}]})
+                            queries.subscribers_by_address(LIST_LIMIT))
     return [Subscriber.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
 
 
@@ -244,6 +245,6 @@ def remove_subscriber(engine: SearchEngine, settings: Settings, address: str) ->
                        params={"refresh": "true"})
         removed = True
     engine.request("POST", f"/{settings.index_name(SUBSCRIPTIONS)}/_delete_by_query",
-                   {"query": {"term": {"address": normalise_address(address)}}},
+                   queries.subscriptions_of_address(normalise_address(address)),
                    params={"refresh": "true", "conflicts": "proceed"})
     return removed

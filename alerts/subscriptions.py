@@ -32,6 +32,7 @@ from alerts.subscribers import Subscriber, get_subscribers, may_receive, normali
 from alerts.targets import email_address
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings
+from search import queries
 from search.documents import get_document
 from search.engine import SearchEngine
 from search.indexes import RULES, SUBSCRIPTIONS
@@ -89,7 +90,7 @@ def _search(engine: SearchEngine, settings: Settings, field: str, values: Sequen
     if not values:
         return []
     answer = engine.request("POST", f"/{settings.index_name(SUBSCRIPTIONS)}/_search",
-                            {"query": {"terms": {field: list(values)}}, "size": LIST_LIMIT})
+                            queries.subscriptions_where(field, values, LIST_LIMIT))
     return [Subscription.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
 
 

@@ -579,3 +579,34 @@ PERCOLATED_FIELDS = frozenset({"id", "title", "lead", "body", "relevance", *RULE
 def percolated_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """The part of an article document that rules match on."""
     return {name: value for name, value in document.items() if name in PERCOLATED_FIELDS}
+
+
+# --- subscribers and digests (alerts/subscribers.py, subscriptions.py, digests.py run these) ---
+
+def subscribers_by_address(size: int) -> dict[str, Any]:
+    return {"query": {"match_all": {}}, "size": size, "sort": [{"address": "asc"}]}
+
+
+def subscriptions_of_address(address: str) -> dict[str, Any]:
+    return {"query": {"term": {"address": address}}}
+
+
+def subscriptions_where(field: str, values: Sequence[str], size: int) -> dict[str, Any]:
+    return {"query": {"terms": {field: list(values)}}, "size": size}
+
+
+def digest_entries_due(now: str, size: int) -> dict[str, Any]:
+    """Pending digest entries whose digest is due by ``now``, oldest first."""
+    return {"query": {"bool": {"filter": [{"term": {"status": "pending"}}, {"range": {"due_at": {"lte": now}}}]}},
+            "size": size, "sort": [{"due_at": "asc"}]}
+
+
+def delivered_to(recipients: Sequence[str], group_keys: Sequence[str], statuses: Sequence[str],
+                 leave_out_rule: str) -> dict[str, Any]:
+    """Which of these stories (or articles) already reached these recipients,
+    other than through the rule ``leave_out_rule``: only their group keys."""
+    return {"query": {"bool": {"filter": [{"terms": {"subscriber": list(recipients)}},
+                                          {"terms": {"group_key": list(group_keys)}},
+                                          {"terms": {"status": list(statuses)}}],
+                               "must_not": [{"term": {"rule_id": leave_out_rule}}]}},
+            "size": len(group_keys), "_source": ["group_key"]}
