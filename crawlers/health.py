@@ -12,6 +12,7 @@ state itself is one Redis hash per source, shared by CLI, workers and API."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import redis
+from redis.exceptions import LockError
 
 from coverwatch.settings import Settings
 from crawlers.schedule import parse_schedule
@@ -172,3 +174,17 @@ class SourceStates:
         """Never two runs of one source at once, whichever process starts them."""
         return self._client.lock(self._settings.redis_key("lock", "crawl", name), timeout=seconds,
                                  blocking=False)
+
+    def lock_holder(self, lock: Any) -> str | None:
+        """The token of whoever holds ``lock`` now, or None when it is free."""
+        token = self._client.get(lock.name)
+        return token.decode() if isinstance(token, bytes) else None
+
+
+def break_lock(lock: Any, holder: str) -> None:
+    """Release a lock a dead crawl took: redis-py releases only with the
+    holder's token, so the token is borrowed for the release."""
+    lock.local.token = holder.encode()
+    with contextlib.suppress(LockError):
+        lock.release()
+    lock.local.token = None

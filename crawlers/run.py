@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 from dataclasses import asdict, dataclass, field
@@ -13,9 +14,12 @@ from redis.exceptions import LockError
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from coverwatch.settings import Settings
+from crawlers.health import break_lock
 from crawlers.settings import scrapy_settings
 from crawlers.sources import Source
 from crawlers.spiders import SPIDERS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,6 +76,34 @@ def lock_holder() -> str:
     return f"cli:{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_is_gone(holder: str, host: str | None = None) -> bool:
+    """Was the lock taken by a ``coverwatch crawl`` on this host whose process
+    has exited (killed, or the machine restarted)? Holders elsewhere, and live
+    processes, are left to the lock's expiry."""
+    kind, _, rest = holder.partition(":")
+    holder_host, _, pid = rest.rpartition(":")
+    if kind != "cli" or holder_host != (host or socket.gethostname()) or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _take(lock: Any, states: Any) -> bool:
+    if lock.acquire(token=lock_holder()):
+        return True
+    holder = states.lock_holder(lock)
+    if holder is None or not holder_is_gone(holder):
+        return False
+    log.warning("crawl lock %s was held by %s, which has exited: taken over", lock.name, holder)
+    break_lock(lock, holder)
+    return bool(lock.acquire(token=lock_holder()))
+
+
 def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
     """Crawl every source once, concurrently, in one Scrapy process. Only one
     call per process: Twisted's reactor cannot be restarted. A source another
@@ -81,9 +113,10 @@ def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
 
     states = SourceStates(redis_client(), settings)
     # The time limit in seconds is how long one source's crawl may take: the lock
-    # outlives it a little, so a killed crawl's lock expires on its own.
+    # outlives it a little, so a killed crawl's lock expires on its own (at once,
+    # when the killed crawl ran on this host: see holder_is_gone).
     locks = {source.name: states.crawl_lock(source.name, settings.crawl_time_limit + 60) for source in sources}
-    held = {name for name, lock in locks.items() if lock.acquire(token=lock_holder())}
+    held = {name for name, lock in locks.items() if _take(lock, states)}
     # The CLI configures logging once; Scrapy's own root handler would print twice.
     process = CrawlerProcess({**scrapy_settings(settings), "LOG_INSTALL_ROOT_HANDLER": False,
                               "CLOSESPIDER_TIMEOUT": settings.crawl_time_limit})

@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 from coverwatch.settings import Settings, get_settings
 from crawlers.crawl_queue import HEARTBEAT_SECONDS, CrawlQueue, Lease
 from crawlers.dispatch import DueIndex
-from crawlers.health import SourceStates
+from crawlers.health import SourceStates, break_lock
 from crawlers.pipelines import SOURCE_FINISHED
 from crawlers.run import SourceReport, report_from_stats
 from crawlers.settings import scrapy_settings
@@ -230,7 +230,7 @@ class CrawlerService(scrapy.Spider):
             return
         lock = self.states.crawl_lock(source.name, self.product_settings.crawl_time_limit + 60)
         if lease.taken_from and lease.taken_from != "stuck":
-            _break_lock(lock, lease.taken_from)
+            break_lock(lock, lease.taken_from)  # each crawler takes locks with its consumer name
         if not lock.acquire(token=self.queue.consumer):
             count("crawls.skipped_running")
             self.queue.done(lease.entry_id)
@@ -351,15 +351,6 @@ class CrawlerService(scrapy.Spider):
         for key in [key for key in figures if key.startswith(prefix)]:
             del figures[key]
         return report
-
-
-def _break_lock(lock: Any, holder: str) -> None:
-    """Release a lock a dead crawler took: redis-py releases only with the
-    holder's token, and each crawler takes locks with its consumer name."""
-    lock.local.token = holder.encode()
-    with contextlib.suppress(LockError):
-        lock.release()
-    lock.local.token = None
 
 
 def warm_up() -> None:
