@@ -610,3 +610,11 @@ def delivered_to(recipients: Sequence[str], group_keys: Sequence[str], statuses:
                                           {"terms": {"status": list(statuses)}}],
                                "must_not": [{"term": {"rule_id": leave_out_rule}}]}},
             "size": len(group_keys), "_source": ["group_key"]}
+
+
+# --- export (workers/archive.py runs this) ----------------------------------------------------
+
+def articles_crawled_since(since: str | None, fields: Sequence[str], page_size: int = 1000) -> dict[str, Any]:
+    """Every article (crawled on or after ``since`` when given) in index order, for a scroll."""
+    filters = [{"range": {"crawled_at": {"gte": since}}}] if since else []
+    return {"size": page_size, "sort": ["_doc"], "_source": list(fields), "query": {"bool": {"filter": filters}}}

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from coverwatch.settings import Settings
+from search import queries
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
 
@@ -52,16 +53,10 @@ def read_backfill(lines: Iterable[str]) -> BackfillRead:
     return result
 
 
-def export_query(since: date | None) -> dict[str, Any]:
-    filters = [{"range": {"crawled_at": {"gte": since.isoformat()}}}] if since else []
-    return {"size": 1000, "sort": ["_doc"], "_source": list(EXPORT_FIELDS),
-            "query": {"bool": {"filter": filters}}}
-
-
 def iter_export(engine: SearchEngine, settings: Settings, since: date | None) -> Iterator[dict[str, Any]]:
     """Every indexed article (duplicates included), via the scroll API."""
-    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", export_query(since),
-                            params={"scroll": "2m"})
+    body = queries.articles_crawled_since(since.isoformat() if since else None, EXPORT_FIELDS)
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", body, params={"scroll": "2m"})
     scroll_id = answer.get("_scroll_id")
     try:
         while answer["hits"]["hits"]:
