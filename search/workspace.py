@@ -91,7 +91,10 @@ def story_hits(hits: Sequence[Mapping[str, Any]], stories: Mapping[str, Mapping[
         coverage = hit.get("inner_hits", {}).get("coverage", {}).get("hits", {})
         article = search_hit(hit)
         if not article.story_id:
-            entries += [StoryHit(search_hit(inner)) for inner in coverage.get("hits", [])] or [StoryHit(article)]
+            # The inner hits carry no highlight (queries.workspace_search), so the
+            # collapsed group's own top hit stands for itself, highlighted.
+            entries += [StoryHit(article if inner.get("_id") == article.id else search_hit(inner))
+                        for inner in coverage.get("hits", [])] or [StoryHit(article)]
             continue
         story = stories.get(article.story_id, {})
         matched = sorted({inner["_source"].get("source", "") for inner in coverage.get("hits", [])}
