@@ -4,10 +4,15 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from coverwatch.settings import PROJECT_ROOT
+from coverwatch.settings import PROJECT_ROOT, Settings, get_settings
+from search.engine import SearchEngine
+from search.indexes import ensure_indices
 
 
 def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240,
@@ -33,3 +38,22 @@ def run_cli(*arguments: str, timeout: float = 600) -> str:
                               text=True, env={**os.environ}, cwd=PROJECT_ROOT, timeout=timeout, check=False)
     assert finished.returncode == 0, finished.stderr[-4000:]
     return finished.stdout
+
+
+@contextmanager
+def own_deployment(engine: SearchEngine, label: str) -> Iterator[Settings]:
+    """A prefix of its own (indices, queues, Redis keys) for one case, so the
+    run's shared workers take none of its messages; forgotten afterwards."""
+    from coverwatch.demo import reset_deployment
+
+    previous = os.environ["COVERWATCH_INDEX_PREFIX"]
+    os.environ["COVERWATCH_INDEX_PREFIX"] = f"{label}-{uuid.uuid4().hex[:8]}"
+    get_settings.cache_clear()
+    own = get_settings()
+    ensure_indices(engine, own)
+    try:
+        yield own
+    finally:
+        reset_deployment(own)
+        os.environ["COVERWATCH_INDEX_PREFIX"] = previous
+        get_settings.cache_clear()

@@ -9,7 +9,6 @@ import importlib
 import os
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,10 @@ from typing import Any
 import pytest
 
 from coverwatch.models import Article
-from coverwatch.settings import Settings, get_settings
+from coverwatch.settings import Settings
 from search.engine import SearchEngine
-from search.indexes import ARTICLES, ensure_indices, refresh
+from search.indexes import ARTICLES, refresh
+from tests.e2e.conftest import own_deployment
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +30,8 @@ RECOVERY_BOUND_SECONDS = 120
 def deployment(engine: SearchEngine) -> Iterator[Settings]:
     """A deployment of its own for the duration of one case: the run's shared
     workers take none of its messages, so the victim is alone until it dies."""
-    from coverwatch.demo import reset_deployment
-
-    previous = os.environ["COVERWATCH_INDEX_PREFIX"]
-    os.environ["COVERWATCH_INDEX_PREFIX"] = f"recovery-{uuid.uuid4().hex[:8]}"
-    get_settings.cache_clear()
-    own = get_settings()
-    ensure_indices(engine, own)
-    try:
+    with own_deployment(engine, "recovery") as own:
         yield own
-    finally:
-        reset_deployment(own)
-        os.environ["COVERWATCH_INDEX_PREFIX"] = previous
-        get_settings.cache_clear()
 
 
 def _articles(stage: str) -> list[dict[str, Any]]:
