@@ -65,14 +65,19 @@ def story_filters(
     return {name: values for name, values in terms.items() if values}
 
 
+def reachable_engine(search_engine: Callable[[], SearchEngine]) -> SearchEngine:
+    """The engine for one API call; a 503, not a 500, when it does not answer."""
+    try:
+        return search_engine()
+    except EngineUnavailable as failure:
+        raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
+
+
 def v1_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["analyst API v1"])
 
     def engine() -> SearchEngine:
-        try:
-            return search_engine()
-        except EngineUnavailable as failure:
-            raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
+        return reachable_engine(search_engine)
 
     @router.get("/search", summary="Faceted, actor-aware search; one hit per story")
     def api_search(request: Annotated[SearchRequest, Depends(search_request)]) -> WorkspacePage:

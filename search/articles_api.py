@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from coverwatch.settings import Settings
-from search.api_v1 import search_request
+from search.api_v1 import reachable_engine, search_request
 from search.articles import (
     ArticleNotFound,
     ArticlePage,
@@ -22,7 +22,7 @@ from search.articles import (
     similar_to,
 )
 from search.auth import SignedIn
-from search.engine import EngineUnavailable, SearchEngine
+from search.engine import SearchEngine
 from search.export import csv_lines, jsonl_lines
 from search.service import InvalidQuery, SearchHit
 from search.workspace import SearchRequest
@@ -35,10 +35,7 @@ def articles_router(settings: Settings, search_engine: Callable[[], SearchEngine
     router = APIRouter(prefix="/api/v1", tags=["articles"])
 
     def engine() -> SearchEngine:
-        try:
-            return search_engine()
-        except EngineUnavailable as failure:
-            raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
+        return reachable_engine(search_engine)
 
     @router.get("/articles", summary="Matching articles one by one, any depth: pass next_cursor back as cursor")
     def list_articles(request: Searched, principal: SignedIn,
