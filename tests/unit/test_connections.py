@@ -3,13 +3,11 @@ TLS and Sentinel for the app's clients and for Celery. Local defaults unchanged.
 
 from __future__ import annotations
 
-import json
 import ssl
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import redis
@@ -19,6 +17,7 @@ from coverwatch.connections import celery_connection, parse_sentinels, redis_cli
 from coverwatch.settings import Settings, get_settings
 from search.engine import ElasticsearchEngine, EngineUnavailable, OpenSearchEngine, detect_distribution
 from search.engine_options import EngineOptions, split_hosts
+from tests.fixtures.engine_root import EngineRoot
 
 # A port nothing listens on: connection refused at once.
 DEAD_NODE = "http://127.0.0.1:1"
@@ -87,26 +86,9 @@ def test_each_client_gets_every_node() -> None:
         elastic.close()
 
 
-class _EngineRoot(BaseHTTPRequestHandler):
-    authorizations: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).authorizations.append(self.headers.get("Authorization", ""))
-        body = json.dumps({"version": {"distribution": "opensearch", "number": "2.19.4"}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Elastic-Product", "Elasticsearch")  # the Elasticsearch client insists on it
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture()
 def live_node() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EngineRoot)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EngineRoot)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -116,7 +98,7 @@ def live_node() -> Iterator[str]:
 def test_detection_passes_over_a_dead_node_and_sends_credentials(live_node: str) -> None:
     options = EngineOptions(hosts=(DEAD_NODE, live_node), basic_auth=("reader", "pw"))
     assert detect_distribution(DEAD_NODE, timeout=2, options=options) == ("opensearch", "2.19.4")
-    assert _EngineRoot.authorizations[-1] == options.headers()["Authorization"]
+    assert EngineRoot.authorizations[-1] == options.headers()["Authorization"]
     with pytest.raises(EngineUnavailable, match=r"127\.0\.0\.1:1"):
         detect_distribution(DEAD_NODE, timeout=2, options=EngineOptions(hosts=(DEAD_NODE,)))
 

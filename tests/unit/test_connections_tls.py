@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import json
 import ssl
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from cryptography import x509
@@ -21,6 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from search.engine import ElasticsearchEngine, EngineUnavailable, OpenSearchEngine, detect_distribution
 from search.engine_options import EngineOptions
+from tests.fixtures.engine_root import EngineRoot
 
 
 def _name(common_name: str) -> x509.Name:
@@ -55,23 +54,6 @@ def _certificates(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-class _EngineRoot(BaseHTTPRequestHandler):
-    authorizations: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).authorizations.append(self.headers.get("Authorization", ""))
-        body = json.dumps({"version": {"distribution": "opensearch", "number": "2.19.4"}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Elastic-Product", "Elasticsearch")  # the Elasticsearch client insists on it
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that refuses our certificate drops the handshake: expected here."""
@@ -82,7 +64,7 @@ def tls_node(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     ca_file, certificate, key = _certificates(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate, key)
-    server = _QuietServer(("127.0.0.1", 0), _EngineRoot)
+    server = _QuietServer(("127.0.0.1", 0), EngineRoot)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"https://127.0.0.1:{server.server_address[1]}", ca_file
@@ -115,4 +97,4 @@ def test_each_official_client_speaks_tls_with_the_ca_and_credentials(
         assert engine.request("GET", "/")["version"]["number"] == "2.19.4"
     finally:
         engine.close()
-    assert _EngineRoot.authorizations[-1] == options.headers()["Authorization"]
+    assert EngineRoot.authorizations[-1] == options.headers()["Authorization"]
