@@ -69,9 +69,27 @@ def article_search(
     }
 
 
-def rule_query(query_string: str) -> dict[str, Any]:
+_RULE_TEXT_FIELDS = ["title", "lead", "body"]
+
+
+def rule_text_fields(query_string: str, languages: Sequence[str] = ()) -> list[str]:
+    """The article fields a rule's query string is matched on: as for search, a
+    query in CJK script on the character-pair fields (the English analyser would
+    split it into single characters and match almost anything), and the German or
+    Russian fields when the query is written in their letters or the rule is
+    limited to that language, so "Cyberangriffe" finds "Cyberangriff" there."""
+    if _CJK.search(query_string):
+        return [f"{name}.cjk" for name in _RULE_TEXT_FIELDS]
+    fields = list(_RULE_TEXT_FIELDS)
+    for suffix, letters in _LANGUAGE_FIELDS.items():
+        if suffix in languages or letters.search(query_string):
+            fields += [f"{name}.{suffix}" for name in _RULE_TEXT_FIELDS]
+    return fields
+
+
+def rule_query(query_string: str, languages: Sequence[str] = ()) -> dict[str, Any]:
     """The stored percolator query for an alert rule's query string."""
-    return {"query_string": {"query": query_string, "fields": ["title", "lead", "body"],
+    return {"query_string": {"query": query_string, "fields": rule_text_fields(query_string, languages),
                              "default_operator": "AND"}}
 
 
@@ -129,7 +147,7 @@ def rule_filter_query(
     """A rule's whole matching condition: its query string (if any) and its
     structured filters, every filter required, values within one filter OR-ed.
     ``terms`` is keyed by the rule field names of ``RULE_FILTER_FIELDS``."""
-    must = [rule_query(query_string)] if query_string.strip() else []
+    must = [rule_query(query_string, terms.get("languages", ()))] if query_string.strip() else []
     filters: list[dict[str, Any]] = [
         {"terms": {RULE_FILTER_FIELDS[name]: list(values)}} for name, values in sorted(terms.items()) if values]
     if min_relevance is not None:
