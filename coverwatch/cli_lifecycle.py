@@ -52,8 +52,8 @@ def _reindex(args: argparse.Namespace) -> int:
     from search.lifecycle import upgrade_mapping
 
     settings = get_settings()
-    target = upgrade_mapping(connect(settings.search_url), settings, args.kind)
-    print(f"{settings.index_name(args.kind)} -> {target}")
+    targets = upgrade_mapping(connect(settings.search_url), settings, args.kind)
+    print(f"{settings.index_name(args.kind)} -> {', '.join(targets)}")
     return 0
 
 

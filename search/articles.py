@@ -13,6 +13,7 @@ from typing import Any
 
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import Taxonomy, default_taxonomy
+from search.article_indices import stored_in
 from search.documents import get_document
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
@@ -128,5 +129,7 @@ def get_article(engine: SearchEngine, settings: Settings, article_id: str) -> di
 def similar_to(engine: SearchEngine, settings: Settings, article_id: str, size: int = 10) -> list[SearchHit]:
     """Originals that read like the article, best first; :class:`ArticleNotFound` for an unknown id."""
     get_article(engine, settings, article_id)
-    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", similar_articles(article_id, size))
+    alias = settings.index_name(ARTICLES)
+    holder = stored_in(engine, alias, [article_id]).get(article_id)
+    answer = engine.request("POST", f"/{alias}/_search", similar_articles(article_id, size, holder))
     return [search_hit(hit) for hit in answer["hits"]["hits"]]

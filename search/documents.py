@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from coverwatch.settings import Settings
-from search.engine import NotFound, SearchEngine
+from search.article_indices import place, stored_in
+from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES
 
 
@@ -41,19 +42,38 @@ def bulk_index(
 ) -> BulkOutcome:
     """Index documents by their ``id`` (index = create or overwrite, so a retry
     writes the same document again rather than a second one)."""
+    return bulk_index_each(engine, [(index, document) for document in documents], refresh=refresh)
+
+
+def bulk_index_each(engine: SearchEngine, placed: Sequence[tuple[str, dict[str, Any]]],
+                    refresh: bool = False) -> BulkOutcome:
+    """Index each document into the index named beside it (monthly article
+    indices: search/article_indices.place), by its ``id`` as bulk_index does."""
     actions: list[dict[str, Any]] = []
-    for document in documents:
+    for index, document in placed:
         actions.append({"index": {"_index": index, "_id": document["id"]}})
         actions.append(document)
     return _run_bulk(engine, actions, refresh=refresh)
 
 
+def index_articles(engine: SearchEngine, settings: Settings, documents: Sequence[dict[str, Any]],
+                   refresh: bool = False) -> BulkOutcome:
+    """Write article documents, each to its month's index (or where it is stored)."""
+    return bulk_index_each(engine, list(zip(place(engine, settings, documents), documents, strict=True)),
+                           refresh=refresh)
+
+
 def mark_duplicates(engine: SearchEngine, index: str, originals: dict[str, str]) -> BulkOutcome:
     """Set ``duplicate_of`` on documents already stored ({copy id: original id}).
     A copy not stored yet is skipped: its own index step reads the registry."""
+    # Updated where each copy is stored: an alias over several indices (monthly
+    # articles) takes no update by id.
+    stored = stored_in(engine, index, sorted(originals))
     actions: list[dict[str, Any]] = []
     for copy_id, original_id in originals.items():
-        actions.append({"update": {"_index": index, "_id": copy_id}})
+        if copy_id not in stored:
+            continue
+        actions.append({"update": {"_index": stored[copy_id], "_id": copy_id}})
         actions.append({"doc": {"duplicate_of": original_id}})
     return _run_bulk(engine, actions, skip_missing=True)
 
@@ -62,7 +82,21 @@ def get_documents(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[
     if not ids:
         return {}
     answer = engine.request("POST", f"/{index}/_mget", {"ids": list(ids)})
+    if any(_several_indices(doc.get("error")) for doc in answer["docs"]):
+        return _documents_by_search(engine, index, ids)
     return {doc["_id"]: doc["_source"] for doc in answer["docs"] if doc.get("found")}
+
+
+def _several_indices(error: Any) -> bool:
+    """Is this the engine's refusal of a by-id read through an alias over several
+    indices? Those are read by an ids search instead (the pipeline refreshes its
+    writes, so a search sees what a get would)."""
+    return "more than one ind" in str(error)
+
+
+def _documents_by_search(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    answer = engine.request("POST", f"/{index}/_search", {"size": len(ids), "query": {"ids": {"values": list(ids)}}})
+    return {hit["_id"]: hit["_source"] for hit in answer["hits"]["hits"]}
 
 
 def get_document(engine: SearchEngine, index: str, doc_id: str) -> dict[str, Any] | None:
@@ -72,6 +106,10 @@ def get_document(engine: SearchEngine, index: str, doc_id: str) -> dict[str, Any
         answer = engine.request("GET", f"/{index}/_doc/{quote(doc_id, safe='')}")
     except NotFound:
         return None
+    except EngineError as refusal:
+        if not _several_indices(refusal):
+            raise
+        return _documents_by_search(engine, index, [doc_id]).get(doc_id)
     source: dict[str, Any] = answer["_source"]
     return source
 

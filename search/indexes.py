@@ -1,14 +1,17 @@
 """Index templates, aliases and the versioned indices behind them.
 
 Every name carries the deployment's prefix. Analysts and workers address the
-alias (``<prefix>-articles``); the concrete index (``<prefix>-articles-v1``) can
-be rebuilt and swapped in by :func:`search.lifecycle.upgrade_mapping`.
+alias (``<prefix>-articles``); the concrete indices behind it
+(``<prefix>-stories-v1``; for articles one per month, ``<prefix>-articles-v1-2026.12``,
+see search/article_indices.py) can be rebuilt and swapped in by
+:func:`search.lifecycle.upgrade_mapping`.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 from coverwatch.settings import Settings
@@ -186,6 +189,14 @@ def concrete_index(settings: Settings, kind: str, version: int = SCHEMA_VERSION)
     return f"{settings.index_name(kind)}-v{version}"
 
 
+def first_index(settings: Settings, kind: str) -> str:
+    """The index a new deployment starts with: articles by month of writing
+    (search/article_indices.py), every other kind one index per schema version."""
+    if kind != ARTICLES:
+        return concrete_index(settings, kind)
+    return f"{concrete_index(settings, kind)}-{datetime.now(UTC):%Y.%m}"
+
+
 def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
     """Apply every template and create each alias with its first index (idempotent)."""
     for kind in PROPERTIES_BY_KIND:
@@ -195,7 +206,7 @@ def ensure_indices(engine: SearchEngine, settings: Settings) -> None:
         try:
             engine.request("GET", f"/_alias/{alias}")
         except NotFound:
-            engine.request("PUT", f"/{concrete_index(settings, kind)}",
+            engine.request("PUT", f"/{first_index(settings, kind)}",
                            {"aliases": {alias: {"is_write_index": True}}})
             continue
         # An index made by an older release gets fields added since (additions are

@@ -17,6 +17,7 @@ from typing import Any
 
 from coverwatch.settings import Settings
 from search import queries
+from search.article_indices import member_month, member_version
 from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES, PROPERTIES_BY_KIND, STORIES, concrete_index
 
@@ -125,43 +126,76 @@ def apply_retention(engine: SearchEngine, settings: Settings, now: datetime,
     if keep_days is None:
         return None
     cutoff = retention_cutoff(now, keep_days)
+    whole_months = _drop_past_months(engine, settings, cutoff)
     articles = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_delete_by_query",
                               queries.older_than("event_time", cutoff.isoformat()),
                               params={"refresh": "true", "conflicts": "proceed"})
     stories = engine.request("POST", f"/{settings.index_name(STORIES)}/_delete_by_query",
                              queries.older_than("last_update", cutoff.isoformat()),
                              params={"refresh": "true", "conflicts": "proceed"})
-    outcome = RetentionOutcome(cutoff, int(articles.get("deleted", 0)), int(stories.get("deleted", 0)))
+    outcome = RetentionOutcome(cutoff, whole_months + int(articles.get("deleted", 0)),
+                               int(stories.get("deleted", 0)))
     log.info("retention %d days: deleted %d article(s) and %d story(ies) older than %s",
              keep_days, outcome.articles_deleted, outcome.stories_deleted, cutoff.isoformat())
     return outcome
 
 
-def upgrade_mapping(engine: SearchEngine, settings: Settings, kind: str) -> str:
-    """Rebuild ``kind`` from the current template into a new index and swap the
-    alias in one atomic step. Searches keep answering from the old index until
-    the swap; writes to it are blocked meanwhile, so a worker's write fails and
-    is retried (on the new index after the swap) instead of being lost in an
-    index that is about to be retired."""
+def _drop_past_months(engine: SearchEngine, settings: Settings, cutoff: datetime) -> int:
+    """Delete the monthly article indices that end before ``cutoff``, whole (far
+    cheaper than deleting their articles one by one); returns the articles they held."""
+    first_kept = f"{cutoff.year:04d}.{cutoff.month:02d}"
+    alias = settings.index_name(ARTICLES)
+    try:
+        members = engine.request("GET", f"/_alias/{alias}")
+    except NotFound:
+        return 0
+    # The write index stays even when its month is past: the alias must keep one.
+    past = sorted(name for name, entry in members.items() if (member_month(name) or first_kept) < first_kept
+                  and not entry["aliases"][alias].get("is_write_index"))
+    held = 0
+    for name in past:
+        held += int(engine.request("GET", f"/{name}/_count")["count"])
+        engine.request("DELETE", f"/{name}")
+        log.info("retention: dropped %s, a month wholly before %s", name, cutoff.date().isoformat())
+    return held
+
+
+def upgrade_mapping(engine: SearchEngine, settings: Settings, kind: str) -> list[str]:
+    """Rebuild ``kind`` from the current template into new indices and swap the
+    alias in one atomic step. Searches keep answering from the old indices until
+    the swap; writes to them are blocked meanwhile, so a worker's write fails and
+    is retried (on the new indices after the swap) instead of being lost in an
+    index that is about to be retired. Monthly article indices are copied month
+    for month; the newest target takes over as the write index. Returns the
+    new indices."""
     alias = settings.index_name(kind)
-    current = sorted(engine.request("GET", f"/_alias/{alias}"))
-    newest = max(int(name.rsplit("-v", 1)[1]) for name in current)
-    target = concrete_index(settings, kind, newest + 1)
+    members = {name: bool(entry["aliases"][alias].get("is_write_index"))
+               for name, entry in engine.request("GET", f"/_alias/{alias}").items()}
+    current = sorted(members)
+    version = max(member_version(name) or 0 for name in current) + 1
+    sources: dict[str, list[str]] = {}
+    for name in current:
+        month = member_month(name)
+        sources.setdefault(f"{concrete_index(settings, kind, version)}{f'-{month}' if month else ''}", []).append(name)
+    writer = next((target for target, names in sources.items() if any(members[n] for n in names)), max(sources))
     _block_writes(engine, current, blocked=True)
     try:
-        engine.request("PUT", f"/{target}", {})
-        engine.request("POST", "/_reindex", {"source": {"index": alias}, "dest": {"index": target}},
-                       params={"refresh": "true", "wait_for_completion": "true"})
+        for target, names in sorted(sources.items()):
+            engine.request("PUT", f"/{target}", {})
+            engine.request("POST", "/_reindex", {"source": {"index": names}, "dest": {"index": target}},
+                           params={"refresh": "true", "wait_for_completion": "true"})
     except EngineError:
         _block_writes(engine, current, blocked=False)
-        with suppress(NotFound):
-            engine.request("DELETE", f"/{target}")
+        for target in sources:
+            with suppress(NotFound):
+                engine.request("DELETE", f"/{target}")
         raise
     actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in current]
-    actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
+    actions += [{"add": {"index": target, "alias": alias, "is_write_index": target == writer}}
+                for target in sorted(sources)]
     engine.request("POST", "/_aliases", {"actions": actions})
-    log.info("%s now points at %s (was %s)", alias, target, ", ".join(current))
-    return target
+    log.info("%s now points at %s (was %s)", alias, ", ".join(sorted(sources)), ", ".join(current))
+    return sorted(sources)
 
 
 def _block_writes(engine: SearchEngine, indices: list[str], blocked: bool) -> None:

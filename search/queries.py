@@ -563,12 +563,15 @@ def article_listing(
     return body
 
 
-def similar_articles(article_id: str, size: int = 10) -> dict[str, Any]:
-    """Originals whose title and body read like the article's (more_like_this), best first."""
+def similar_articles(article_id: str, size: int = 10, index: str | None = None) -> dict[str, Any]:
+    """Originals whose title and body read like the article's (more_like_this), best
+    first. ``index`` is the concrete index holding the article: behind an alias over
+    monthly indices the engine cannot look an id up by itself."""
+    like: dict[str, str] = {"_id": article_id} if index is None else {"_index": index, "_id": article_id}
     return {
         "size": size,
         "query": {"bool": {
-            "must": [{"more_like_this": {"fields": ["title", "body"], "like": [{"_id": article_id}],
+            "must": [{"more_like_this": {"fields": ["title", "body"], "like": [like],
                                          "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 40,
                                          "minimum_should_match": "25%"}}],
             # Its own copies say nothing new; the article itself is left out by more_like_this.

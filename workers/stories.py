@@ -183,7 +183,7 @@ def adopt_early_copies(articles: Sequence[Article], engine: SearchEngine, settin
         wanted = story_of[hit["_source"]["duplicate_of"]]
         if hit["_source"].get("story_id") != wanted:
             touched.update(s for s in (hit["_source"].get("story_id"), wanted) if s)
-            actions += [{"update": {"_index": index, "_id": hit["_id"]}}, {"doc": {"story_id": wanted}}]
+            actions += [{"update": {"_index": hit["_index"], "_id": hit["_id"]}}, {"doc": {"story_id": wanted}}]
     if actions:
         engine.bulk(actions, refresh=True)
     return sorted(touched)

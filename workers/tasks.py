@@ -33,7 +33,7 @@ from coverwatch.metrics import ALERT_LATENCY, PIPELINE_LAG, MetricStore, seconds
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import default_taxonomy
-from search.documents import bulk_index, mark_duplicates
+from search.documents import index_articles, mark_duplicates
 from search.indexes import ARTICLES, RULES
 from search.queries import percolate_articles_page, percolated_document
 from workers import stages
@@ -153,8 +153,8 @@ def cluster(ref: BatchRef) -> BatchRef:
     vectorise(articles)
     with cluster_lock(redis_client(), settings):
         assignments = assign_stories(articles, engine(), settings)
-        outcome = bulk_index(engine(), settings.index_name(ARTICLES),
-                             [article.to_document() for article in articles], refresh=True)
+        outcome = index_articles(engine(), settings, [article.to_document() for article in articles],
+                                 refresh=True)
         adopted = adopt_early_copies(articles, engine(), settings)
     for article_id, reason in outcome.failed.items():
         log.error("engine refused article %s: %s", article_id, reason)

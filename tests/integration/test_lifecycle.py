@@ -12,9 +12,9 @@ import pytest
 
 from coverwatch.models import Article
 from coverwatch.settings import Settings
-from search.documents import bulk_index
+from search.documents import bulk_index, index_articles
 from search.engine import EngineError, SearchEngine
-from search.indexes import ARTICLES, STORIES, drop_indices, ensure_indices, refresh
+from search.indexes import ARTICLES, STORIES, drop_indices, ensure_indices, first_index, refresh
 from search.lifecycle import (
     apply_retention,
     create_snapshot,
@@ -56,7 +56,7 @@ def test_a_restore_puts_back_what_the_snapshot_held(engine: SearchEngine, own: S
     bulk_index(engine, index, [a.to_document() for a in kept], refresh=True)
     name = f"before-{uuid.uuid4().hex[:6]}"
     info = create_snapshot(engine, own, name)
-    assert info.state == "SUCCESS" and f"{index}-v1" in info.indices
+    assert info.state == "SUCCESS" and first_index(own, ARTICLES) in info.indices
     assert name in [snapshot.name for snapshot in list_snapshots(engine, own)]
 
     later = _articles(5, NOW, "later")
@@ -65,7 +65,7 @@ def test_a_restore_puts_back_what_the_snapshot_held(engine: SearchEngine, own: S
     assert _count(engine, own) == 16
 
     restored = restore_snapshot(engine, own, name)
-    assert f"{index}-v1" in restored
+    assert first_index(own, ARTICLES) in restored
     engine.request("GET", "/_cluster/health", params={"wait_for_status": "yellow"})
     assert _count(engine, own) == 12
     answer = engine.request("POST", f"/{index}/_search", {"size": 50, "_source": False,
@@ -80,7 +80,10 @@ def test_retention_deletes_only_articles_older_than_the_cutoff(engine: SearchEng
     index = own.index_name(ARTICLES)
     old = _articles(4, NOW - timedelta(days=400), "old")
     recent = _articles(6, NOW - timedelta(days=10), "recent")
-    bulk_index(engine, index, [a.to_document() for a in old + recent], refresh=True)
+    # Written as the pipeline writes them: the old ones fill a month of their own.
+    index_articles(engine, own, [a.to_document() for a in old + recent], refresh=True)
+    old_month = f"{index}-v1-{old[0].published_at:%Y.%m}"
+    assert old_month in engine.request("GET", f"/_alias/{index}")
     engine.request("PUT", f"/{own.index_name(STORIES)}/_doc/old-story",
                    {"id": "old-story", "title": "old", "last_update": (NOW - timedelta(days=390)).isoformat()},
                    params={"refresh": "true"})
@@ -91,12 +94,16 @@ def test_retention_deletes_only_articles_older_than_the_cutoff(engine: SearchEng
     assert outcome is not None
     assert (outcome.articles_deleted, outcome.stories_deleted) == (4, 1)
     assert _count(engine, own) == 6
+    # The past month went as a whole index; the alias keeps the rest.
+    assert old_month not in engine.request("GET", f"/_alias/{index}")
 
 
 def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngine, own: Settings) -> None:
     index = own.index_name(ARTICLES)
-    bulk_index(engine, index, [a.to_document() for a in _articles(300, NOW - timedelta(days=5), "swap")],
-               refresh=True)
+    index_articles(engine, own, [a.to_document() for a in _articles(300, NOW - timedelta(days=5), "swap")],
+                   refresh=True)
+    months = sorted(engine.request("GET", f"/_alias/{index}"))
+    assert f"{index}-v1-2026.11" in months
     seen: list[int] = []
     failures: list[BaseException] = []
     done = threading.Event()
@@ -114,16 +121,20 @@ def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngi
     searcher = threading.Thread(target=search_until_done)
     searcher.start()
     try:
-        target = upgrade_mapping(engine, own, ARTICLES)
+        targets = upgrade_mapping(engine, own, ARTICLES)
     finally:
         done.set()
         searcher.join(timeout=30)
-    assert target == f"{index}-v2"
-    assert list(engine.request("GET", f"/_alias/{index}")) == [target]
+    assert targets == [name.replace("-v1-", "-v2-") for name in months]  # month for month
+    assert sorted(engine.request("GET", f"/_alias/{index}")) == targets
     assert failures == []
     assert len(seen) > 3 and set(seen) == {300}  # every search, before, during and after, saw all
     # The retired index refuses writes, so nothing can be written where no one reads.
     with pytest.raises(EngineError):
-        engine.request("PUT", f"/{index}-v1/_doc/late", {"id": "late"})
+        engine.request("PUT", f"/{index}-v1-2026.11/_doc/late", {"id": "late"})
     bulk_index(engine, index, [a.to_document() for a in _articles(1, NOW, "after")], refresh=True)
     assert _count(engine, own) == 301
+    # A month first written after the upgrade is made at the upgraded version.
+    index_articles(engine, own, [a.to_document() for a in _articles(1, datetime(2027, 1, 5, tzinfo=UTC), "jan")],
+                   refresh=True)
+    assert f"{index}-v2-2027.01" in engine.request("GET", f"/_alias/{index}")
