@@ -30,14 +30,14 @@ def _alive_crawlers(redis_client: redis.Redis, settings: Settings) -> set[bytes]
 
 @contextmanager
 def crawler_process(log: Path, redis_client: redis.Redis, settings: Settings,
-                    time_limit: int = TIME_LIMIT) -> Iterator[subprocess.Popen[bytes]]:
+                    time_limit: int = TIME_LIMIT, jobs: int = 50) -> Iterator[subprocess.Popen[bytes]]:
     """A ``coverwatch crawler`` process, yielded once it heartbeats (its imports
     and warm-up done), so timings in the tests start at its first job."""
     env = {**os.environ, "COVERWATCH_ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8",
            "COVERWATCH_CRAWL_TIME_LIMIT": str(time_limit)}
     before = _alive_crawlers(redis_client, settings)
     with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "crawler", "--jobs", "50"],
+        process = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "crawler", "--jobs", str(jobs)],
                                    env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
         eventually(lambda: bool(_alive_crawlers(redis_client, settings) - before), 60, "the crawler to start")

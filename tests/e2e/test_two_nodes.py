@@ -1,7 +1,8 @@
 """The pipeline on a two-node OpenSearch cluster (two launcher processes, one
 cluster name, a replica of every shard) with two Celery workers that know both
-nodes; one engine node is killed in the middle of the run, and the run still
-completes: every article indexed once with its story, every alert sent once.
+nodes and two crawler processes sharing the crawl queue; one engine node is
+killed in the middle of the run, and the run still completes: every article,
+handed over or crawled, indexed once with its story, every alert sent once.
 
 Two manager-eligible nodes keep a voting configuration of one, so only the
 node outside it can be lost without losing the cluster (a third
@@ -13,19 +14,28 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import signal
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from coverwatch.connections import redis_client_for
 from coverwatch.models import Article
 from coverwatch.settings import Settings, get_settings
+from coverwatch.urls import article_id, canonicalize_url
+from crawlers.demo_site.server import SiteServer
+from crawlers.dispatch import dispatch_due
 from search.engine import SearchEngine, connect
+from tests.e2e.crawler_process import crawler_process, eventually
+from tests.e2e.pages import TURLA, VOLT, article_page, rss
 from tests.fixtures.story_corpus import build_corpus
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +108,36 @@ def _articles() -> list[dict[str, Any]]:
     return records + [dict(record) for record in incidents]
 
 
+CRAWLED_OUTLETS = [f"two-nodes-outlet-{n}" for n in range(8)]
+STORIES_PER_OUTLET = 2
+
+
+def _crawled_site(site: SiteServer, folder: Path) -> Path:
+    """Feeds of eight outlets on the local site, two articles each (of one
+    incident, so they form stories), and the sources file that lists them."""
+    entries = []
+    for outlet in CRAWLED_OUTLETS:
+        links = []
+        for number in range(STORIES_PER_OUTLET):
+            path = f"/{outlet}/report-{number}.html"
+            paragraphs = [f"{outlet} correspondents report, in dispatch {number}, on the ministry intrusion.",
+                          *(TURLA if number % 2 == 0 else VOLT)]
+            site.pages[path] = article_page(f"{outlet}: {paragraphs[1][:60]}", paragraphs)
+            links.append((f"{outlet} report {number}", path))
+        site.pages[f"/{outlet}/feed.xml"] = rss(site.base_url, links)
+        entries.append(f"  - name: {outlet}\n    urls: {site.base_url}/{outlet}/feed.xml\n"
+                       "    schedule: every 1h\n    keep_off_topic: true\n")
+    sources = folder / "sources.yml"
+    sources.write_text("sources:\n" + "".join(entries))
+    return sources
+
+
+def _crawled_indexed(engine: SearchEngine, index: str) -> int:
+    engine.request("POST", f"/{index}/_refresh")
+    answer = engine.request("POST", f"/{index}/_count", {"query": {"terms": {"source": CRAWLED_OUTLETS}}})
+    return int(answer["count"])
+
+
 def test_the_run_completes_with_one_engine_node_killed(
         two_nodes: list[Settings], tmp_path: Path) -> None:
     from alerts.rule_model import AlertRule
@@ -134,20 +174,37 @@ def test_the_run_completes_with_one_engine_node_killed(
         workers = [start_worker(deployment, tmp_path / f"worker-{n}.log", concurrency=1,
                                 extra_env=overrides, name=f"two-nodes-{n}") for n in range(2)]
         records = _articles()
-        began = time.monotonic()
-        chains = [submit_batch(records[i:i + 20], keep_off_topic=True) for i in range(0, len(records), 20)]
-        _wait_for_indexed(engine, deployment.index_name(ARTICLES), at_least=40)
-        print(f"node killed {time.monotonic() - began:.0f}s into the run")
-        node_pid = int(opensearch.pid_file(lose).read_text())
-        os.killpg(node_pid, signal.SIGKILL)
-        figures = wait_for_batches(chains, timeout=300, progress_every=20)
-        print(f"run done {time.monotonic() - began:.0f}s after it began")
+        crawler_logs = [tmp_path / f"crawler-{n}.log" for n in range(2)]
+        broker = redis_client_for(deployment)
+        with ExitStack() as running:
+            site = running.enter_context(SiteServer({}))
+            sources = _crawled_site(site, tmp_path)
+            # Three sources at a time each, so neither crawler can take all eight.
+            for log in crawler_logs:
+                running.enter_context(crawler_process(log, broker, deployment, time_limit=60, jobs=3))
+            began = time.monotonic()
+            assert sorted(dispatch_due(sources, broker, deployment, datetime.now(UTC))) == sorted(CRAWLED_OUTLETS)
+            chains = [submit_batch(records[i:i + 20], keep_off_topic=True) for i in range(0, len(records), 20)]
+            _wait_for_indexed(engine, deployment.index_name(ARTICLES), at_least=40)
+            print(f"node killed {time.monotonic() - began:.0f}s into the run")
+            node_pid = int(opensearch.pid_file(lose).read_text())
+            os.killpg(node_pid, signal.SIGKILL)
+            figures = wait_for_batches(chains, timeout=300, progress_every=20)
+            crawled = len(CRAWLED_OUTLETS) * STORIES_PER_OUTLET
+            eventually(lambda: _crawled_indexed(engine, deployment.index_name(ARTICLES)) >= crawled, 240,
+                       "the crawled articles")
+            print(f"run done {time.monotonic() - began:.0f}s after it began")
+        # Both crawlers took part: each logged sources it ran to the end with new articles.
+        ran = [set(re.findall(r"source (two-nodes-outlet-\d+): finished", log.read_text())) for log in crawler_logs]
+        assert all(ran) and set().union(*ran) == set(CRAWLED_OUTLETS), ran
+        crawled_ids = {article_id(canonicalize_url(f"{site.base_url}/{outlet}/report-{number}.html"))
+                       for outlet in CRAWLED_OUTLETS for number in range(STORIES_PER_OUTLET)}
 
         assert figures["batches_failed"] == 0 and figures["batches_ok"] == len(chains), figures
         health = engine.request("GET", "/_cluster/health")
         assert health["number_of_nodes"] == 1 and health["status"] in {"yellow", "green"}, health
         refresh(engine, deployment, ARTICLES)
-        ids = sorted({Article.model_validate(record).id for record in records})
+        ids = sorted({Article.model_validate(record).id for record in records} | crawled_ids)
         answer = engine.request("POST", f"/{deployment.index_name(ARTICLES)}/_search",
                                 {"query": {"match_all": {}}, "size": len(ids) + 50,
                                  "_source": ["story_id"]})
