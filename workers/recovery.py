@@ -11,10 +11,12 @@ every few seconds, returns to their queues the tags whose owner's heartbeat
 has expired, through kombu's own restore (the same transaction that the
 visibility timeout would run), under a lock so that two recoverers never
 return one tag twice. A stage lock the dead worker held (the cluster lock) is
-broken once it has kept the same holder for a while after the death was noticed,
-instead of blocking every other worker until its timeout. RabbitMQ would redeliver on disconnect by itself, but it
-is one more server to install; this keeps the default broker and works the
-same in production, where the visibility timeout stays above the longest task.
+broken at once when its token names the dead worker's process (ProcessLock), and
+otherwise once it has kept the same holder for a while after the death was
+noticed, instead of blocking every other worker until its timeout. RabbitMQ
+would redeliver on disconnect by itself, but it is one more server to install;
+this keeps the default broker and works the same in production, where the
+visibility timeout stays above the longest task.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
+import redis.lock
 
 from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
@@ -53,6 +56,30 @@ UNCLAIMED_GRACE_SECONDS = 120.0
 # it still has the same holder this long after the death was noticed: a live
 # holder lets go within seconds, a dead one only when the lock's timeout runs out.
 STALE_LOCK_SECONDS = 20.0
+
+
+class ProcessLock(redis.lock.Lock):
+    """A Redis lock whose token names the process holding it (``host:pid:ppid|nonce``):
+    when that process's worker is found dead, recovery breaks the lock at once
+    instead of waiting to see the same holder for STALE_LOCK_SECONDS."""
+
+    def acquire(self, sleep: float | None = None, blocking: bool | None = None,
+                blocking_timeout: float | None = None, token: str | None = None) -> bool:
+        if token is None:
+            token = f"{socket.gethostname()}:{os.getpid()}:{os.getppid()}|{uuid.uuid4().hex}"
+        return bool(super().acquire(sleep=sleep, blocking=blocking, blocking_timeout=blocking_timeout,
+                                    token=token))
+
+
+def held_by_one_of(token: str, workers: Collection[str]) -> bool:
+    """Was a ProcessLock token taken by one of these workers (``host:pid:nonce``),
+    in its main process or in one of its pool's children?"""
+    holder, separator, _nonce = token.partition("|")
+    if not separator or holder.count(":") < 2:
+        return False  # a plain lock: nothing says who holds it
+    host, pid, parent = holder.rsplit(":", 2)
+    return any(worker.rsplit(":", 2)[0] == host and worker.rsplit(":", 2)[1] in (pid, parent)
+               for worker in workers if worker.count(":") >= 2)
 
 
 @dataclass(frozen=True)
@@ -223,7 +250,8 @@ def recover(client: redis.Redis, settings: Settings, restore_by_tag: Any) -> lis
             restore_by_tag(tag)
             stage = owners[tag].stage if tag in owners else "unclaimed"
             returned.append((tag, stage))
-        _suspect_locks(client, settings, {stage for _, stage in returned}, now)
+        _suspect_locks(client, settings, {stage for _, stage in returned},
+                       {owners[tag].worker for tag, _ in returned if tag in owners}, now)
         _break_stale_locks(client, settings, now)
         if returned:
             _count_returned(client, settings, [stage for _, stage in returned])
@@ -248,14 +276,17 @@ def _suspects_key(settings: Settings) -> str:
     return settings.redis_key("stale-lock-suspects")
 
 
-def _suspect_locks(client: redis.Redis, settings: Settings, dead_stages: Collection[str], now: float) -> None:
-    """A dead worker held a message of these stages: note who holds their locks now."""
+def _suspect_locks(client: redis.Redis, settings: Settings, dead_stages: Collection[str],
+                   dead_workers: Collection[str], now: float) -> None:
+    """A dead worker held a message of these stages: note who holds their locks
+    now. A lock whose token names one of the dead workers is due at once."""
     for stage, name in _stage_lock_names(client, settings).items():
         if stage not in dead_stages:
             continue
         token = cast(bytes | None, client.get(name))
         if token is not None:
-            client.hset(_suspects_key(settings), name, json.dumps({"token": _text(token), "since": now}))
+            since = now - STALE_LOCK_SECONDS if held_by_one_of(_text(token), dead_workers) else now
+            client.hset(_suspects_key(settings), name, json.dumps({"token": _text(token), "since": since}))
 
 
 # Delete a lock only while it still holds the suspected token.
@@ -277,8 +308,7 @@ def _break_stale_locks(client: redis.Redis, settings: Settings, now: float) -> N
         elif now - float(suspect["since"]) >= STALE_LOCK_SECONDS:
             if client.eval(_BREAK_IF_HELD_BY, 1, name, suspect["token"]):
                 client.hincrby(settings.redis_key("counters"), "recovery.locks_broken", 1)
-                log.warning("broke lock %s: still held %.0fs after its holder died", name,
-                            now - float(suspect["since"]))
+                log.warning("broke lock %s of a dead worker (held by %s)", name, suspect["token"])
             client.hdel(_suspects_key(settings), name)
 
 

@@ -34,6 +34,7 @@ from workers.clustering import (
     salient_names,
     stories_to_merge,
 )
+from workers.recovery import ProcessLock
 from workers.story_evidence import evidence_keys
 
 CANDIDATES_PER_ARTICLE = 25
@@ -47,7 +48,8 @@ _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "pu
 
 
 def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
-    return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600)
+    return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600,
+                       lock_class=ProcessLock)
 
 
 def _item(article_id: str, vector: dict[str, float], published: datetime, values: Mapping[str, Any]) -> ClusterItem:

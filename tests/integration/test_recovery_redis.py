@@ -106,3 +106,34 @@ def test_an_input_dropped_before_the_output_was_recorded_is_still_there(
     batches.drop(consumed)  # the stage died right after dropping its input
     output = ingest.apply(args=(consumed,)).get()
     assert len(batches.get(output)) == 1
+
+
+def test_a_stage_lock_of_a_dead_worker_is_broken_in_the_same_round(
+        redis_client: redis.Redis, idle: Settings) -> None:
+    from workers.stories import cluster_lock
+
+    queue = idle.queue_name("cluster")
+    app.send_task("workers.cluster", args=["batch-locked"], queue=queue)
+    lock = cluster_lock(redis_client, idle)
+    with app.connection_for_read() as connection:
+        channel = connection.channel()
+        tag = channel.basic_get(queue, no_ack=False).delivery_tag
+        # The dead worker's pool child took the lock: its token names the parent.
+        record_owner(redis_client, idle, tag, "crashed-host:31337:feedface", queue)
+        assert lock.acquire(token="crashed-host:31338:31337|deadbeef")
+        with app.connection_for_write() as recoverer:
+            assert recover(redis_client, idle, recoverer.default_channel.qos.restore_by_tag) == [(tag, "cluster")]
+        assert not redis_client.exists(lock.name)  # not left to its 300 s timeout
+        counters = cast(dict[bytes, bytes], redis_client.hgetall(idle.redis_key("counters")))
+        assert counters[b"recovery.locks_broken"] == b"1"
+
+        # A lock whose token names nobody (a plain holder) is only suspected this round.
+        app.send_task("workers.cluster", args=["batch-plain"], queue=queue)
+        tag = channel.basic_get(queue, no_ack=False).delivery_tag
+        record_owner(redis_client, idle, tag, "crashed-host:4000:cafe", queue)
+        assert lock.acquire(token="plain-token")
+        with app.connection_for_write() as recoverer:
+            recover(redis_client, idle, recoverer.default_channel.qos.restore_by_tag)
+        assert redis_client.get(lock.name) == b"plain-token"
+        redis_client.delete(lock.name)
+        channel.close()

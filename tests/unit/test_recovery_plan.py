@@ -40,3 +40,14 @@ def test_a_claimed_tag_of_a_live_worker_stays_however_old() -> None:
 def test_in_flight_groups_by_stage_with_the_oldest_age() -> None:
     flights = in_flight_by_stage([("cluster", NOW - 30), ("cluster", NOW - 4), ("ingest", NOW - 2)], NOW)
     assert flights == {"cluster": InFlight(2, 30.0), "ingest": InFlight(1, 2.0)}
+
+
+def test_a_process_lock_token_names_its_worker_or_the_pool_parent() -> None:
+    from workers.recovery import held_by_one_of
+
+    dead = ["node-a:4242:1f2e3d"]
+    assert held_by_one_of("node-a:4242:1|c0ffee", dead)  # taken in the worker's main process
+    assert held_by_one_of("node-a:5151:4242|c0ffee", dead)  # taken in one of its pool's children
+    assert not held_by_one_of("node-b:5151:4242|c0ffee", dead)  # the same pids on another host
+    assert not held_by_one_of("node-a:5151:777|c0ffee", dead)
+    assert not held_by_one_of("2f9c6a0e5b7d4c1e", dead)  # a plain redis-py token says nothing
