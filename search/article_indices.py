@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from coverwatch.settings import Settings
+from search import queries
 from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES, SCHEMA_VERSION
 
@@ -64,8 +65,7 @@ def stored_in(engine: SearchEngine, alias: str, ids: Sequence[str]) -> dict[str,
     """Which index behind ``alias`` holds each of ``ids`` (those stored)."""
     if not ids:
         return {}
-    answer = engine.request("POST", f"/{alias}/_search",
-                            {"size": len(ids), "_source": False, "query": {"ids": {"values": list(ids)}}})
+    answer = engine.request("POST", f"/{alias}/_search", queries.documents_by_id(ids, with_source=False))
     return {hit["_id"]: hit["_index"] for hit in answer["hits"]["hits"]}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from coverwatch.settings import Settings
+from search import queries
 from search.article_indices import place, stored_in
 from search.engine import EngineError, NotFound, SearchEngine
 from search.indexes import ARTICLES
@@ -95,7 +96,7 @@ def _several_indices(error: Any) -> bool:
 
 
 def _documents_by_search(engine: SearchEngine, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    answer = engine.request("POST", f"/{index}/_search", {"size": len(ids), "query": {"ids": {"values": list(ids)}}})
+    answer = engine.request("POST", f"/{index}/_search", queries.documents_by_id(ids))
     return {hit["_id"]: hit["_source"] for hit in answer["hits"]["hits"]}
 
 

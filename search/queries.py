@@ -232,6 +232,15 @@ def story_candidates(article_id: str, terms: Sequence[str], actors: Sequence[str
     }
 
 
+def documents_by_id(ids: Sequence[str], with_source: bool = True) -> dict[str, Any]:
+    """The documents with these ids, wherever behind an alias they are stored
+    (each hit names its index); without their source, only where they are."""
+    body: dict[str, Any] = {"size": len(ids), "query": {"ids": {"values": list(ids)}}}
+    if not with_source:
+        body["_source"] = False
+    return body
+
+
 def copies_of(original_ids: Sequence[str], size: int = 1000) -> dict[str, Any]:
     return {"size": size, "_source": ["story_id", "duplicate_of"],
             "query": {"terms": {"duplicate_of": sorted(original_ids)}}}
