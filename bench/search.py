@@ -6,7 +6,8 @@ copies) into indices of a bench prefix, then times, interleaved in one run:
 the workspace search (facets, highlight, collapse per story, coverage
 histogram, alias expansion) through search/workspace.py, a story page through
 search/timelines.py, and a bare ``match`` query on the same words. The bench
-indices are deleted at the end. The last line is JSON.
+indices are deleted at the end unless ``--keep`` (then ``--no-load`` times them
+again; ``--load-only`` loads a large corpus in chunks). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Corpus:
         size = min(int(chance.paretovariate(1.3)), 12)
         story_id = f"bench-story-{number}"
         headline = f"{actor.names[0]} {self.text(6)}"
-        articles = []
+        articles: list[dict[str, Any]] = []
         for index in range(size):
             outlet, country = chance.choices(self.outlets, self.outlet_weights)[0]
             published = first + timedelta(minutes=index * chance.randrange(5, 600))
@@ -97,7 +98,10 @@ class Corpus:
         return story, articles
 
 
-def load(engine: Any, settings: Any, corpus: Corpus, target: int, batch: int = 2000) -> tuple[int, list[str], float]:
+def load(engine: Any, settings: Any, corpus: Corpus, target: int, batch: int = 2000,
+         skip: int = 0) -> tuple[int, list[str], float]:
+    """Load articles up to ``target`` in all; the first ``skip`` (an earlier
+    chunk's, the generator being deterministic) are generated but not sent."""
     from search.indexes import ARTICLES, STORIES
 
     articles_index, stories_index = settings.index_name(ARTICLES), settings.index_name(STORIES)
@@ -112,21 +116,62 @@ def load(engine: Any, settings: Any, corpus: Corpus, target: int, batch: int = 2
         number += 1
         articles = articles[:target - loaded]
         story_ids.append(story["id"])
-        actions += [{"index": {"_index": stories_index, "_id": story["id"]}}, story]
-        for article in articles:
-            actions += [{"index": {"_index": articles_index, "_id": article["id"]}}, article]
+        fresh = articles[max(skip - loaded, 0):]
         loaded += len(articles)
+        if not fresh:
+            continue
+        actions += [{"index": {"_index": stories_index, "_id": story["id"]}}, story]
+        for article in fresh:
+            actions += [{"index": {"_index": articles_index, "_id": article["id"]}}, article]
         if len(actions) >= 2 * batch or loaded >= target:
             answer = engine.bulk(actions)
             if answer.get("errors"):
                 raise RuntimeError(f"bulk load failed: {json.dumps(answer['items'][:2])[:500]}")
             actions = []
             if number % 20000 < 300:
-                print(f"  {loaded} articles loaded, {loaded / (time.perf_counter() - started):.0f}/s", flush=True)
+                rate = (loaded - skip) / (time.perf_counter() - started)
+                print(f"  {loaded} articles loaded, {rate:.0f}/s", flush=True)
     for index in (articles_index, stories_index):
         engine.request("PUT", f"/{index}/_settings", {"index": {"refresh_interval": "1s"}})
         engine.request("POST", f"/{index}/_refresh")
     return loaded, story_ids, time.perf_counter() - started
+
+
+def loaded_count(engine: Any, index: str) -> int:
+    answer = engine.request("POST", f"/{index}/_search", {"size": 0, "track_total_hits": True})
+    return int(answer["hits"]["total"]["value"])
+
+
+def query_mix(corpus: Corpus, chance: random.Random, count: int) -> list[Any]:
+    """``count`` different workspace requests, as analysts vary them: a word, or
+    an actor's alias and a word, some with a victim or sector chosen, some newest
+    first. No request comes twice, so no cache of the engine answers one it saw."""
+    from search.workspace import SearchRequest
+
+    # The 60 commonest words are function words the English analyser drops.
+    words, weights = corpus.words[60:1000], corpus.word_weights[60:1000]
+    requests: dict[tuple[str, str, str], Any] = {}
+    turn = 0
+    while len(requests) < count:
+        actor = chance.choices(corpus.actors, corpus.actor_weights)[0]
+        word = chance.choices(words, weights)[0]
+        query = f"{chance.choice(actor.names)} {word}" if turn % 2 else word
+        terms: dict[str, list[str]] = {}
+        if turn % 3 == 0:
+            terms["victim"] = [chance.choice(COUNTRIES)]
+        if turn % 4 == 0:
+            terms["sector"] = [chance.choice(SECTORS)]
+        sort = "relevance" if turn % 5 else "newest"
+        turn += 1
+        requests.setdefault((query, json.dumps(terms, sort_keys=True), sort),
+                            SearchRequest(query=query, terms=terms, sort=sort))
+    return list(requests.values())
+
+
+def request_cache_hits(engine: Any, index: str) -> int:
+    """Hits of the engine's shard request cache on ``index`` so far."""
+    answer = engine.request("GET", f"/{index}/_stats/request_cache")
+    return int(answer["_all"]["total"]["request_cache"]["hit_count"])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -141,24 +186,32 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="leave the bench indices (to rerun --no-load)")
     parser.add_argument("--no-load", action="store_true", help="time the indices a --keep run left")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load up to --docs (going on from what an earlier --load-only left) and keep "
+                             "the indices, without timing: a large corpus in chunks, each under the bench lock")
+    parser.add_argument("--prefix", default="bench-search", help="index prefix of the bench indices")
     args = parser.parse_args()
 
     from coverwatch.settings import Settings
     from search.engine import connect
-    from search.indexes import ARTICLES, drop_indices, ensure_indices
+    from search.indexes import ARTICLES, STORIES, drop_indices, ensure_indices
     from search.timelines import story_timeline
-    from search.workspace import SearchRequest, faceted_search
+    from search.workspace import faceted_search
 
-    settings = Settings(index_prefix="bench-search")
+    settings = Settings(index_prefix=args.prefix)
     engine = connect(settings.search_url)
     corpus = Corpus(args.seed)
     try:
+        if args.load_only:
+            ensure_indices(engine, settings)
+            present = loaded_count(engine, settings.index_name(ARTICLES))
+            loaded, _, load_seconds = load(engine, settings, corpus, args.docs, skip=present)
+            print(json.dumps({"docs": loaded, "added": loaded - present, "load_s": round(load_seconds, 1)}))
+            return
         if args.no_load:
-            answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
-                                    {"size": 0, "track_total_hits": True,
-                                     "aggs": {"stories": {"terms": {"field": "story_id", "size": 5000}}}})
-            loaded, load_seconds = int(answer["hits"]["total"]["value"]), 0.0
-            story_ids = [bucket["key"] for bucket in answer["aggregations"]["stories"]["buckets"]]
+            loaded, load_seconds = loaded_count(engine, settings.index_name(ARTICLES)), 0.0
+            # Stories are numbered as generated, and every one was loaded.
+            story_ids = [f"bench-story-{n}" for n in range(loaded_count(engine, settings.index_name(STORIES)))]
         else:
             drop_indices(engine, settings)
             ensure_indices(engine, settings)
@@ -168,16 +221,12 @@ def main() -> None:
         workspace_ms: list[float] = []
         bare_ms: list[float] = []
         story_ms: list[float] = []
-        for turn in range(args.queries + 20):  # the first 20 of each warm the caches and are not counted
-            actor = chance.choices(corpus.actors, corpus.actor_weights)[0]
-            word = chance.choices(corpus.words[:400], corpus.word_weights[:400])[0]
-            query = f"{chance.choice(actor.names)} {word}" if turn % 2 else word
-            terms: dict[str, list[str]] = {}
-            if turn % 3 == 0:
-                terms["victim"] = [chance.choice(COUNTRIES)]
-            if turn % 4 == 0:
-                terms["sector"] = [chance.choice(SECTORS)]
-            request = SearchRequest(query=query, terms=terms, sort="relevance" if turn % 5 else "newest")
+        # A run before this one (--keep) may have left answers to the same mix in the cache.
+        engine.request("POST", f"/{settings.index_name(ARTICLES)}/_cache/clear", params={"request": "true"})
+        cache_hits = request_cache_hits(engine, settings.index_name(ARTICLES))
+        # The first 20 of each warm the caches and are not counted.
+        for turn, request in enumerate(query_mix(corpus, chance, args.queries + 20)):
+            query = request.query
             started = time.perf_counter()
             faceted_search(engine, settings, request)
             workspace = (time.perf_counter() - started) * 1000
@@ -192,6 +241,7 @@ def main() -> None:
                 workspace_ms.append(workspace)
                 bare_ms.append(bare)
                 story_ms.append(story)
+        cache_hits = request_cache_hits(engine, settings.index_name(ARTICLES)) - cache_hits
         figures = {
             "docs": loaded,
             "load_s": round(load_seconds, 1),
@@ -201,12 +251,13 @@ def main() -> None:
             "bare_p95_ms": round(percentile(bare_ms, 0.95), 1),
             "ratio_vs_bare": round(percentile(workspace_ms, 0.95) / percentile(bare_ms, 0.95), 2),
             "story_p95_ms": round(percentile(story_ms, 0.95), 1),
+            "request_cache_hits": cache_hits,
         }
         print(f"workspace search p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms; bare match p95 "
               f"{figures['bare_p95_ms']} ms; story page p95 {figures['story_p95_ms']} ms ({args.queries} each)")
         print(json.dumps(figures))
     finally:
-        if not args.keep:
+        if not (args.keep or args.load_only):
             drop_indices(engine, settings)
         engine.close()
 

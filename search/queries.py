@@ -319,8 +319,6 @@ STORY_SORTS: dict[str, list[Any]] = {
 MARK_START, MARK_END = "\u0002", "\u0003"
 MARKED_HIGHLIGHT: dict[str, Any] = {**HIGHLIGHT, "pre_tags": [MARK_START], "post_tags": [MARK_END]}
 HIT_EXCLUDES = ["body", "cluster_terms", "cluster_weights", "cluster_features", "cluster_names", "cluster_years"]
-COVERAGE_FIELDS = ["id", "title", "url", "canonical_url", "source", "published_at", "story_id", "lead",
-                   "relevance", "relevance_band"]
 COVERAGE_BARS = 40
 
 
@@ -341,7 +339,21 @@ def date_range(field: str, since: str | None, until: str | None) -> list[dict[st
     return [{"range": {field: bounds}}] if bounds else []
 
 
-def workspace_search(
+def _workspace_query(query_string: str, *, since: str | None, until: str | None, include_duplicates: bool,
+                     filters: Sequence[dict[str, Any]] = (),
+                     must_not: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """What the workspace matches: the (alias-expanded) query string over the
+    article text, a date range, originals only unless asked, and ``filters``."""
+    must: list[dict[str, Any]] = (
+        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
+                           "default_operator": "AND"}}]
+        if query_string.strip() else [{"match_all": {}}])
+    excluded = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
+    return {"bool": {"must": must, "filter": date_range("event_time", since, until) + list(filters),
+                     "must_not": excluded + list(must_not)}}
+
+
+def workspace_hits(
     query_string: str,
     terms: Mapping[str, Sequence[str]],
     *,
@@ -351,18 +363,39 @@ def workspace_search(
     page: int = 1,
     size: int = 20,
     include_duplicates: bool = False,
-    facet_size: int = 12,
-    coverage_size: int = 10,
 ) -> dict[str, Any]:
-    """Faceted analyst search: one hit per story (the rest of its matching
-    coverage as inner hits), facet counts that ignore their own facet's choice,
-    and coverage over time. ``query_string`` is already alias-expanded;
-    ``terms`` is keyed by the names in ``FACET_FIELDS``."""
-    must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
-                           "default_operator": "AND"}}]
-        if query_string.strip() else [{"match_all": {}}])
-    must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
+    """One page of the analyst search, one hit per story (the best-matching
+    article), highlighted. ``query_string`` is already alias-expanded; ``terms``
+    is keyed by the names in ``FACET_FIELDS``. The counts come from
+    :func:`workspace_facets`, and each story's other matching outlets from
+    :func:`story_coverage`: inner hits here ran one more query per hit, the
+    largest part of the search (bench/search.py)."""
+    return {
+        "from": max(page - 1, 0) * size,
+        "size": size,
+        "track_total_hits": False,
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                  filters=facet_filters(terms)),
+        "collapse": {"field": "story_id"},
+        "highlight": MARKED_HIGHLIGHT,
+        "sort": SEARCH_SORTS[sort],
+        "_source": {"excludes": HIT_EXCLUDES},
+    }
+
+
+def workspace_facets(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    include_duplicates: bool = False,
+    facet_size: int = 12,
+) -> dict[str, Any]:
+    """The counts beside a workspace page, without hits (so the engine runs it
+    beside :func:`workspace_hits`): each facet counted without its own facet's
+    choice, and, under ``coverage``, the articles matching every choice (the
+    total), their stories and their spread over time."""
     aggs: dict[str, Any] = {
         f"facet_{name}": {"filter": {"bool": {"filter": facet_filters(terms, leave_out=name)}},
                           "aggs": {"values": {"terms": {"field": field, "size": facet_size}}}}
@@ -375,22 +408,55 @@ def workspace_search(
             "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
         }}
     return {
-        "from": max(page - 1, 0) * size,
+        "size": 0,
+        "track_total_hits": False,
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates),
+        "aggs": aggs,
+    }
+
+
+def story_coverage(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    story_ids: Sequence[str],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    include_duplicates: bool = False,
+    outlet_size: int = 10,
+) -> dict[str, Any]:
+    """For the stories on one workspace page: how many of their articles match
+    the search and from which outlets (most matching articles first)."""
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                  filters=[*facet_filters(terms), {"terms": {"story_id": sorted(story_ids)}}]),
+        "aggs": {"stories": {"terms": {"field": "story_id", "size": max(len(story_ids), 1)},
+                             "aggs": {"outlets": {"terms": {"field": "source", "size": outlet_size}}}}},
+    }
+
+
+def unclustered_hits(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    include_duplicates: bool = False,
+    size: int = 10,
+) -> dict[str, Any]:
+    """The matching articles in no story, which the page's collapse folds into
+    one hit: each is shown on its own, highlighted, in the page's order."""
+    return {
         "size": size,
-        "track_total_hits": True,
-        "query": {"bool": {"must": must, "filter": date_range("event_time", since, until), "must_not": must_not}},
-        # Facet choices narrow the hits after the facets are counted (see aggs).
-        "post_filter": {"bool": {"filter": facet_filters(terms)}},
-        # The inner hits only name the other outlets that matched (and, for the
-        # rare articles without a story, stand in for them): a few fields and no
-        # highlight, which cost more than the rest of the search (bench/search.py).
-        "collapse": {"field": "story_id", "inner_hits": {
-            "name": "coverage", "size": coverage_size, "sort": [{"event_time": {"order": "asc"}}],
-            "_source": {"includes": COVERAGE_FIELDS}}},
+        "track_total_hits": False,
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                  filters=facet_filters(terms), must_not=[{"exists": {"field": "story_id"}}]),
         "highlight": MARKED_HIGHLIGHT,
         "sort": SEARCH_SORTS[sort],
         "_source": {"excludes": HIT_EXCLUDES},
-        "aggs": aggs,
     }
 
 

@@ -12,7 +12,7 @@ from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from search.documents import get_documents
 from search.engine import EngineError, SearchEngine
 from search.indexes import ARTICLES, STORIES
-from search.queries import FACET_FIELDS, workspace_search
+from search.queries import FACET_FIELDS, story_coverage, unclustered_hits, workspace_facets, workspace_hits
 from search.query_syntax import AliasExpansion, QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.service import InvalidQuery, SearchHit, search_hit
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
@@ -83,27 +83,41 @@ class WorkspacePage:
     alias_notes: list[str] = field(default_factory=list)  # "Fancy Bear = APT28: also searched …"
 
 
-def story_hits(hits: Sequence[Mapping[str, Any]], stories: Mapping[str, Mapping[str, Any]]) -> list[StoryHit]:
-    """One entry per story hit; the group of articles without a story (the engine
-    collapses them together) is spread back into one entry each."""
+@dataclass(frozen=True)
+class MatchedCoverage:
+    """How much of one story the search matched: articles, and their outlets."""
+
+    articles: int
+    outlets: tuple[str, ...] = ()
+
+
+def read_story_coverage(aggregations: Mapping[str, Any]) -> dict[str, MatchedCoverage]:
+    """The per-story counts of :func:`search.queries.story_coverage`, by story id."""
+    return {str(bucket["key"]): MatchedCoverage(
+                int(bucket["doc_count"]),
+                tuple(str(outlet["key"]) for outlet in bucket.get("outlets", {}).get("buckets", [])))
+            for bucket in aggregations.get("stories", {}).get("buckets", [])}
+
+
+def story_hits(hits: Sequence[Mapping[str, Any]], stories: Mapping[str, Mapping[str, Any]],
+               matched: Mapping[str, MatchedCoverage],
+               unclustered: Sequence[Mapping[str, Any]] = ()) -> list[StoryHit]:
+    """One entry per story hit. The hit the engine collapsed every article
+    without a story into is spread back into one entry each (``unclustered``)."""
     entries: list[StoryHit] = []
     for hit in hits:
-        coverage = hit.get("inner_hits", {}).get("coverage", {}).get("hits", {})
         article = search_hit(hit)
         if not article.story_id:
-            # The inner hits carry no highlight (queries.workspace_search), so the
-            # collapsed group's own top hit stands for itself, highlighted.
-            entries += [StoryHit(article if inner.get("_id") == article.id else search_hit(inner))
-                        for inner in coverage.get("hits", [])] or [StoryHit(article)]
+            entries.append(StoryHit(article))
+            entries += [StoryHit(search_hit(other)) for other in unclustered if other.get("_id") != article.id]
             continue
         story = stories.get(article.story_id, {})
-        matched = sorted({inner["_source"].get("source", "") for inner in coverage.get("hits", [])}
-                         - {article.source, ""})
-        outlets = set(story.get("outlets") or matched) - {article.source}
+        found = matched.get(article.story_id, MatchedCoverage(1))
+        others = sorted(set(found.outlets) - {article.source, ""})
+        outlets = set(story.get("outlets") or others) - {article.source}
         entries.append(StoryHit(
-            article, story_title=story.get("title"),
-            matching_articles=int(coverage.get("total", {}).get("value", 1)),
-            more_outlets=len(outlets), other_outlets=matched))
+            article, story_title=story.get("title"), matching_articles=found.articles,
+            more_outlets=len(outlets), other_outlets=others))
     return entries
 
 
@@ -132,20 +146,35 @@ def read_coverage(aggregation: Mapping[str, Any]) -> tuple[list[CoverageBar], st
     return bars, str(over_time.get("interval", ""))
 
 
+def _refused(failure: EngineError, query: str) -> Exception:
+    if failure.status == 400:
+        return InvalidQuery(f"cannot parse the query {query!r}; check quotes, brackets and AND/OR/NOT")
+    return failure
+
+
 def search_engine_query(engine: SearchEngine, index: str, body: Mapping[str, Any], query: str) -> dict[str, Any]:
     """Run one search; the engine's refusal of the query string becomes :class:`InvalidQuery`."""
     try:
         return engine.request("POST", f"/{index}/_search", body)
     except EngineError as failure:
-        if failure.status == 400:
-            raise InvalidQuery(f"cannot parse the query {query!r}; check quotes, brackets "
-                               "and AND/OR/NOT") from failure
-        raise
+        raise _refused(failure, query) from failure
+
+
+def search_engine_queries(engine: SearchEngine, searches: Sequence[tuple[str, Mapping[str, Any]]],
+                          query: str) -> list[dict[str, Any]]:
+    """Run several searches in one request, which the engine runs side by side;
+    a refused one raises as :func:`search_engine_query` does."""
+    answers = engine.msearch(searches)
+    for answer in answers:
+        if "error" in answer:
+            raise _refused(EngineError(int(answer.get("status", 500)), answer["error"]), query)
+    return answers
 
 
 def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequest,
                    taxonomy: Taxonomy | None = None) -> WorkspacePage:
-    """Actor-aware, faceted search with one hit per story."""
+    """Actor-aware, faceted search with one hit per story: the page of hits and
+    the counts in one round trip, then the matching coverage of the page's stories."""
     taxonomy = taxonomy or default_taxonomy()
     try:
         check_syntax(request.query)
@@ -153,20 +182,34 @@ def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequ
     except QuerySyntaxError as failure:
         raise InvalidQuery(f"cannot parse the query {request.query!r}: {failure}") from failure
     terms = normalise_terms(request.terms, taxonomy)
-    body = workspace_search(expanded.query_string, terms, since=request.since, until=request.until,
-                            sort=request.sort, page=request.page, size=request.size,
-                            include_duplicates=request.include_duplicates)
-    answer = search_engine_query(engine, settings.index_name(ARTICLES), body, request.query)
-    hits = answer["hits"]["hits"]
+    searched = expanded.query_string
+    since, until, copies = request.since, request.until, request.include_duplicates
+    articles = settings.index_name(ARTICLES)
+    page, counts = search_engine_queries(engine, [
+        (articles, workspace_hits(searched, terms, since=since, until=until, include_duplicates=copies,
+                                  sort=request.sort, page=request.page, size=request.size)),
+        (articles, workspace_facets(searched, terms, since=since, until=until, include_duplicates=copies))],
+        request.query)
+    hits = page["hits"]["hits"]
     story_ids = sorted({hit["_source"]["story_id"] for hit in hits if hit["_source"].get("story_id")})
+    follow_up: list[tuple[str, Mapping[str, Any]]] = []
+    if story_ids:
+        follow_up.append((articles, story_coverage(searched, terms, story_ids, since=since, until=until,
+                                                       include_duplicates=copies)))
+    if len(story_ids) < len(hits):
+        follow_up.append((articles, unclustered_hits(searched, terms, since=since, until=until,
+                                                         include_duplicates=copies, sort=request.sort)))
+    answers = search_engine_queries(engine, follow_up, request.query)
+    matched = read_story_coverage(answers[0].get("aggregations", {})) if story_ids else {}
+    unclustered = answers[-1]["hits"]["hits"] if len(story_ids) < len(hits) else []
     stories = get_documents(engine, settings.index_name(STORIES), story_ids)
-    aggregations = answer.get("aggregations", {})
+    aggregations = counts.get("aggregations", {})
     coverage = aggregations.get("coverage", {})
     bars, interval = read_coverage(coverage)
     groups = int(coverage.get("stories", {}).get("value", 0)) + int(coverage.get("unclustered", {}).get("doc_count", 0))
     return WorkspacePage(
-        query=request.query, searched=expanded.query_string, total=int(answer["hits"]["total"]["value"]),
+        query=request.query, searched=searched, total=int(coverage.get("doc_count", 0)),
         groups=groups, page=request.page, size=request.size, sort=request.sort, terms=terms,
-        hits=story_hits(hits, stories), facets=read_facets(aggregations, terms, taxonomy),
+        hits=story_hits(hits, stories, matched, unclustered), facets=read_facets(aggregations, terms, taxonomy),
         coverage=bars, coverage_interval=interval, expansions=list(expanded.expansions),
         alias_notes=[expansion.note for expansion in expanded.expansions])

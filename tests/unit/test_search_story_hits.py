@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from coverwatch.taxonomy import Actor, Taxonomy
-from search.workspace import read_coverage, read_facets, story_hits
+from search.workspace import MatchedCoverage, read_coverage, read_facets, read_story_coverage, story_hits
 
 
-def _hit(article_id: str, source: str, story: str | None, inner: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"_id": article_id, "_source": {"title": article_id, "source": source, "story_id": story},
-            "inner_hits": {"coverage": {"hits": {
-                "total": {"value": len(inner)},
-                "hits": [{"_id": i, "_source": {"title": i, "source": s, "story_id": story}} for i, s in inner]}}}}
+def _hit(article_id: str, source: str, story: str | None) -> dict[str, Any]:
+    return {"_id": article_id, "_source": {"title": article_id, "source": source, "story_id": story}}
 
 
 def test_a_story_hit_counts_the_other_outlets_of_its_story() -> None:
-    hit = _hit("a", "wire", "s1", [("a", "wire"), ("b", "daily"), ("c", "wire")])
-    [entry] = story_hits([hit], {"s1": {"title": "The story", "outlets": ["wire", "daily", "radio", "blog"]}})
+    matched = {"s1": MatchedCoverage(3, ("wire", "daily"))}
+    [entry] = story_hits([_hit("a", "wire", "s1")],
+                         {"s1": {"title": "The story", "outlets": ["wire", "daily", "radio", "blog"]}}, matched)
     assert entry.article.id == "a"
     assert entry.story_title == "The story"
     assert entry.matching_articles == 3
@@ -26,14 +24,26 @@ def test_a_story_hit_counts_the_other_outlets_of_its_story() -> None:
 
 
 def test_without_a_story_document_the_matching_outlets_count() -> None:
-    [entry] = story_hits([_hit("a", "wire", "s1", [("a", "wire"), ("b", "daily")])], {})
-    assert entry.more_outlets == 1
+    [entry] = story_hits([_hit("a", "wire", "s1")], {}, {"s1": MatchedCoverage(2, ("daily", "wire"))})
+    assert (entry.more_outlets, entry.matching_articles) == (1, 2)
+    [alone] = story_hits([_hit("b", "wire", "s2")], {}, {})
+    assert (alone.more_outlets, alone.matching_articles, alone.other_outlets) == (0, 1, [])
 
 
 def test_articles_outside_any_story_are_spread_back_into_one_entry_each() -> None:
-    hits = [_hit("x", "blog", None, [("x", "blog"), ("y", "radio")]), _hit("a", "wire", "s1", [("a", "wire")])]
-    entries = story_hits(hits, {})
+    hits = [_hit("x", "blog", None), _hit("a", "wire", "s1")]
+    unclustered = [_hit("y", "radio", None), _hit("x", "blog", None)]
+    entries = story_hits(hits, {}, {}, unclustered)
     assert [(e.article.id, e.more_outlets) for e in entries] == [("x", 0), ("y", 0), ("a", 0)]
+
+
+def test_story_coverage_buckets_become_counts_and_outlets_by_story() -> None:
+    matched = read_story_coverage({"stories": {"buckets": [
+        {"key": "s1", "doc_count": 5, "outlets": {"buckets": [{"key": "wire", "doc_count": 4},
+                                                              {"key": "daily", "doc_count": 1}]}},
+        {"key": "s2", "doc_count": 1, "outlets": {"buckets": [{"key": "blog", "doc_count": 1}]}}]}})
+    assert matched == {"s1": MatchedCoverage(5, ("wire", "daily")), "s2": MatchedCoverage(1, ("blog",))}
+    assert read_story_coverage({}) == {}
 
 
 def test_facets_are_labelled_and_a_choice_with_no_articles_left_stays_undoable() -> None:
