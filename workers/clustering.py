@@ -82,8 +82,23 @@ def terms(text: str) -> list[str]:
     their overlapping character pairs instead (as the engine's ``cjk`` analyser)."""
     if has_cjk(text):
         return _cjk_terms(text)
-    found = (_normal(t) for t in _TOKEN.findall(text))
-    return [t for t in found if len(t) > 1 and t not in STOPWORDS]
+    if _LOWERED_BY_CONTEXT.search(text):
+        found = (_normal(t) for t in _TOKEN.findall(text))
+        return [t for t in found if len(t) > 1 and t not in STOPWORDS]
+    # Lower-cased once for the whole text: each character then lowers alone, to one
+    # character of its own class, so the words and their normal forms are the same.
+    lowered = text.lower()
+    if "’" in lowered:
+        lowered = lowered.replace("’", "'")
+    tokens = _TOKEN.findall(lowered)
+    if "'s" in lowered:
+        tokens = [token[:-2] if token.endswith("'s") else token for token in tokens]
+    return [token for token in tokens if len(token) > 1 and token not in STOPWORDS]
+
+
+# The two characters whose lower case depends on more than themselves: the capital
+# sigma (final or not, by its neighbours) and the dotted capital I (two characters).
+_LOWERED_BY_CONTEXT = re.compile("[\u03a3\u0130]")
 
 
 _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
