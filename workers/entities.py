@@ -381,7 +381,7 @@ def _sector_index() -> PhraseIndex[str]:
 
 
 def sectors(text: str) -> list[str]:
-    found = {sector for sector, _, _ in _sector_index().find(text)}
+    found = set(_sector_index().values(text))
     return [name for name in SECTOR_PHRASES if name in found]
 
 

@@ -58,7 +58,19 @@ class PhraseIndex(Generic[V]):
 
     def find(self, sentence: str) -> list[tuple[V, int, int]]:
         """Longest match at each position, left to right: (value, start, end)."""
-        keys = _word_keys(sentence)
+        matches = self._matches(_word_keys(sentence))
+        if not matches:
+            return []
+        spans = _word_spans(sentence)
+        return [(value, spans[first][0], spans[first + words - 1][1]) for value, first, words in matches]
+
+    def values(self, text: str) -> list[V]:
+        """The values ``find`` would give, without where they are: the words'
+        positions are then never worked out (for a whole article, most of the cost)."""
+        return [value for value, _, _ in self._matches(_word_keys(text))]
+
+    def _matches(self, keys: tuple[str, ...]) -> list[tuple[V, int, int]]:
+        """(value, first word, number of words) of the longest match at each position."""
         found: list[tuple[V, int, int]] = []
         prefixes, values, total = self._prefixes, self._values, len(keys)
         resume = 0  # the first word after the last match
@@ -79,8 +91,7 @@ class PhraseIndex(Generic[V]):
                 if joined in values:
                     best, best_key = length, joined
             if best:
-                spans = _word_spans(sentence)
-                found.append((values[best_key], spans[position][0], spans[position + best - 1][1]))
+                found.append((values[best_key], position, best))
                 resume = position + best
         return found
 

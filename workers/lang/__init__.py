@@ -65,8 +65,12 @@ def detect_language(text: str, declared: str | None = None) -> str:
     function words. A declared language the script agrees with is kept: the page or
     the source usually knows best, but sources default to English."""
     sample = text[:3000]
-    letters = len(_WORDS.findall(sample)) or 1
-    cjk = len(_CJK.findall(sample))
+    found_words = _WORDS.findall(sample)
+    letters = len(found_words) or 1
+    # Plain ASCII has neither CJK nor Cyrillic; Latin letters are counted only when
+    # one of those is there to be weighed against them (the count is most of the cost).
+    plain = sample.isascii()
+    cjk = 0 if plain else len(_CJK.findall(sample))
     # A CJK character says about as much as a Latin word: an English report quoting a
     # name in kanji stays English, a Japanese one full of product names stays Japanese.
     if cjk and cjk >= len(_LATIN_LETTER.findall(sample)) / 4:
@@ -75,13 +79,14 @@ def detect_language(text: str, declared: str | None = None) -> str:
         if _HANGUL.search(sample):
             return "ko"
         return "zh"
-    if len(_CYRILLIC.findall(sample)) > len(_LATIN_LETTER.findall(sample)):
+    cyrillic = 0 if plain else len(_CYRILLIC.findall(sample))
+    if cyrillic and cyrillic > len(_LATIN_LETTER.findall(sample)):
         return declared if declared in ("ru", "uk", "bg", "sr", "be") else "ru"
     if declared and declared not in ("en", "de"):
         return declared
-    words = [word.casefold() for word in _WORDS.findall(sample)]
-    german = sum(1 for word in words if word in _GERMAN_WORDS) + (_GERMAN_LETTERS.search(sample) is not None)
-    english = sum(1 for word in words if word in _ENGLISH_WORDS)
+    words = list(map(str.casefold, found_words))
+    german = sum(map(_GERMAN_WORDS.__contains__, words)) + (_GERMAN_LETTERS.search(sample) is not None)
+    english = sum(map(_ENGLISH_WORDS.__contains__, words))
     if german > english and german >= max(2, letters // 50):
         return "de"
     if english > german:
