@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import chain, compress
 
 from wordfreq import available_languages, zipf_frequency
@@ -141,10 +141,14 @@ def salient_names(title: str, body: str, language: str = "en") -> frozenset[str]
     Japanese and Korean text a name in Latin script is rare enough to count once."""
     seen: Counter[str] = Counter()
     for sentence in _SENTENCE.split(spaced(f"{title}\n{body}")):
-        for position, word in enumerate(sentence.split()):
-            word = word.strip(_EDGE)
-            if position and word[:1].isupper():
-                seen[_normal(word)] += 1
+        for word in sentence.split()[1:]:  # the first word opens the sentence
+            # Most words are lower case: only the others, and those with punctuation
+            # in front, are stripped and looked at again.
+            first = word[:1]
+            if first.isupper() or first in _EDGE:
+                word = word.strip(_EDGE)
+                if word[:1].isupper():
+                    seen[_normal(word)] += 1
     headline = set(terms(title))
     needed = 1 if language in _CHARACTER_PAIR_LANGUAGES else 2
     return frozenset(name for name, count in seen.items()
@@ -158,6 +162,20 @@ def mentioned_years(title: str, body: str) -> frozenset[str]:
     return frozenset(_YEAR.findall(spaced(f"{title}\n{body}")))
 
 
+# background_idf's answers by language, read by plain look-up: an article has hundreds
+# of distinct words, and a cached call costs several times a dictionary read.
+_IDF_TABLE_SIZE = 400_000
+
+
+@cache
+def _idf_table(language: str) -> dict[str, float]:
+    return {}
+
+
+def _heaviest_first(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
+
+
 def article_vector(title: str, lead: str, body: str, language: str = "en",
                    limit: int = TOP_TERMS) -> dict[str, float]:
     """The article's heaviest TF-IDF terms, L2-normalised, heaviest first.
@@ -165,8 +183,14 @@ def article_vector(title: str, lead: str, body: str, language: str = "en",
     counts: Counter[str] = Counter(terms(f"{lead}\n{body}"))
     for term in terms(title):
         counts[term] += TITLE_WEIGHT
-    weights = {term: (1 + math.log(count)) * background_idf(term, language) for term, count in counts.items()}
-    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    idf = _idf_table(language)
+    missing = [term for term in counts if term not in idf]
+    if missing:
+        if len(idf) > _IDF_TABLE_SIZE:
+            idf.clear()
+        idf.update((term, background_idf(term, language)) for term in missing)
+    weights = {term: (1 + math.log(count)) * idf[term] for term, count in counts.items()}
+    best = sorted(weights.items(), key=_heaviest_first)[:limit]
     norm = math.sqrt(sum(value * value for _, value in best)) or 1.0
     return {term: round(value / norm, 5) for term, value in best}
 
