@@ -82,8 +82,13 @@ class BatchStore:
         return isinstance(value, str) and value.startswith(self._prefix + ":")
 
     def put(self, batch: list[dict[str, Any]], keep_off_topic: bool = False) -> BatchRef:
+        return self.put_json(json.dumps(batch, separators=(",", ":")).encode("utf-8"), keep_off_topic)
+
+    def put_json(self, array: bytes, keep_off_topic: bool = False) -> BatchRef:
+        """Store a batch already written as a JSON array (the stages write their
+        articles with pydantic's serialiser, which skips the dicts in between)."""
         ref = f"{self._prefix}:{uuid.uuid4().hex}"
-        payload = zlib.compress(json.dumps(batch, separators=(",", ":")).encode("utf-8"), 1)
+        payload = zlib.compress(array, 1)
         with self._client.pipeline(transaction=True) as writes:
             writes.set(ref, payload, ex=BATCH_TTL_SECONDS)
             if keep_off_topic:
@@ -96,15 +101,19 @@ class BatchStore:
         return bool(self._client.exists(self._keeps_off_topic_key(ref)))
 
     def get(self, ref: BatchRef) -> list[dict[str, Any]]:
+        batch = json.loads(self.get_json(ref))
+        if not isinstance(batch, list):
+            raise TypeError(f"batch {ref} holds {type(batch).__name__}, not a list of records")
+        return batch
+
+    def get_json(self, ref: BatchRef) -> bytes:
+        """The batch as the JSON array it was stored as."""
         if not isinstance(ref, str):
             raise TypeError(f"a batch is passed by its key, not as {type(ref).__name__}")
         raw = cast(bytes | None, self._client.get(ref))
         if raw is None:
             raise BatchMissing(f"batch {ref} is gone (expired or already consumed)")
-        batch = json.loads(zlib.decompress(raw))
-        if not isinstance(batch, list):
-            raise TypeError(f"batch {ref} holds {type(batch).__name__}, not a list of records")
-        return batch
+        return zlib.decompress(raw)
 
     def drop(self, ref: BatchRef) -> None:
         """``ref`` is no longer needed: it expires soon (``forget`` deletes it now)."""

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from celery import chain
+from pydantic import TypeAdapter
 
 from alerts.bounces import SubscriberBounces
 from alerts.delivery import (
@@ -65,8 +66,13 @@ def _batches() -> BatchStore:
     return BatchStore(redis_client(), get_settings())
 
 
+# Batches are read and written as JSON by pydantic itself: no dicts in between
+# (about half the cost of a stage's load and hand-on).
+_ARTICLES = TypeAdapter(list[Article])
+
+
 def _load(ref: BatchRef) -> list[Article]:
-    articles = [Article.model_validate(record) for record in _batches().get(ref)]
+    articles = _ARTICLES.validate_json(_batches().get_json(ref))
     note_articles(article.id for article in articles)  # every log line of the stage names them
     return articles
 
@@ -74,7 +80,7 @@ def _load(ref: BatchRef) -> list[Article]:
 def _pass_on(articles: list[Article], consumed: BatchRef) -> BatchRef:
     """Store the stage's output for the next stage. The input is let go by the
     task base (``StageTask``), in one transaction with the record of this output."""
-    return _batches().put([article.model_dump(mode="json") for article in articles])
+    return _batches().put_json(_ARTICLES.dump_json(articles))
 
 
 def metric_store() -> MetricStore:
