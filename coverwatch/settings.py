@@ -109,8 +109,8 @@ class Settings(BaseSettings):
     # alert; from possible up it is indexed and searchable but never alerts; below
     # possible it is dropped unless its source keeps off-topic articles. The
     # operating point and its figures are in bench/relevance_dev.py.
-    relevance_on_topic: float = Field(default=0.45, ge=0.0, le=1.0)
-    relevance_possible: float = Field(default=0.06, ge=0.0, le=1.0)
+    relevance_on_topic: float = Field(default=0.38, ge=0.0, le=1.0)
+    relevance_possible: float = Field(default=0.08, ge=0.0, le=1.0)
 
     @property
     def redis_port(self) -> int:

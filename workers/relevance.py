@@ -107,10 +107,9 @@ def article_features(lead: Sequence[SentenceCues], body: Sequence[SentenceCues])
     patch = sum(1 for c in every if c.patch)
     return {
         "state_in_lead": float(any(c.state and not (c.negated or c.hypothetical) for c in lead)),
-        "implied_state_in_lead": float(any((c.implied_state or c.unlinked_actor) and not c.state for c in lead)),
+        "implied_state_in_lead": float(any(_implied_only(c) for c in lead)),
         "state_sentences": math.log1p(len(firm_state)),
-        "implied_state_sentences": math.log1p(sum(1 for c in every if (c.implied_state or c.unlinked_actor)
-                                                  and not c.state and not c.negated)),
+        "implied_state_sentences": math.log1p(sum(1 for c in every if _implied_only(c) and not c.negated)),
         "state_tool_sentences": _count(every, "state_tools"),
         "espionage_in_lead": float(any(c.espionage for c in lead)),
         "espionage_sentences": _count(every, "espionage"),
@@ -124,7 +123,21 @@ def article_features(lead: Sequence[SentenceCues], body: Sequence[SentenceCues])
         "patch_in_lead": float(any(c.patch for c in lead)),
         "patch_share": _share(patch, len(every)),
         "state_share": _share(len(state_ish), len(state_ish) + crime + patch),
+        "state_in_title": float(any(c.in_title and _names_state(c) for c in lead)),
+        "title_crime_or_patch": float(any(c.in_title and (c.crime or c.criminal_actor or c.patch) for c in lead)
+                                      and not any(c.in_title and (_names_state(c) or c.espionage) for c in lead)),
     }
+
+
+def _implied_only(cues: SentenceCues) -> bool:
+    """A nationality or an untied group as the actor, with no state named and no
+    gang or fraudster beside it ("Russian-speaking hackers, a gang that sold cards"
+    names a criminal, not a state)."""
+    return bool(cues.implied_state or cues.unlinked_actor) and not (cues.state or cues.criminal_actor)
+
+
+def _names_state(cues: SentenceCues) -> bool:
+    return (cues.any_state or bool(cues.unlinked_actor)) and not (cues.negated or cues.hypothetical)
 
 
 def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor],
@@ -133,16 +146,22 @@ def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor],
     language with a profile (workers/lang) is read with its own vocabulary."""
     native = profile(language)
     if native is not None:
-        head = [*native_sentences(title, language), *native_sentences(lead, language)]
+        headline = list(native_sentences(title, language))
+        head = [*headline, *native_sentences(lead, language)]
         rest = list(native_sentences(body, language))
         head += rest[:LEAD_BODY_SENTENCES]
-        return ([native_sentence_cues(s, actors, native) for s in head],
-                [native_sentence_cues(s, actors, native) for s in rest[LEAD_BODY_SENTENCES:]])
-    head = [*split_sentences(title), *split_sentences(lead)]
-    rest = list(split_sentences(body))
-    head += rest[:LEAD_BODY_SENTENCES]
-    return ([sentence_cues(s, actors) for s in head],
-            [sentence_cues(s, actors) for s in rest[LEAD_BODY_SENTENCES:]])
+        lead_cues = [native_sentence_cues(s, actors, native) for s in head]
+        body_cues = [native_sentence_cues(s, actors, native) for s in rest[LEAD_BODY_SENTENCES:]]
+    else:
+        headline = list(split_sentences(title))
+        head = [*headline, *split_sentences(lead)]
+        rest = list(split_sentences(body))
+        head += rest[:LEAD_BODY_SENTENCES]
+        lead_cues = [sentence_cues(s, actors) for s in head]
+        body_cues = [sentence_cues(s, actors) for s in rest[LEAD_BODY_SENTENCES:]]
+    for cues in lead_cues[:len(headline)]:
+        cues.in_title = True
+    return lead_cues, body_cues
 
 
 def is_dropped(band: str | None) -> bool:

@@ -88,7 +88,8 @@ STATE_WORDS = Cue(
     r"government[- ](?:backed|sponsored|linked)", r"state (?:hackers|actors?|spies|agents?)",
     r"military intelligence", r"intelligence (?:agenc(?:y|ies)|services?|officers?|operatives?)",
     r"spy agenc(?:y|ies)", r"foreign intelligence", r"Ministry of State Security", r"People's Liberation Army",
-    r"Reconnaissance General Bureau", r"Revolutionary Guards?")
+    r"Reconnaissance General Bureau", r"Revolutionary Guards?", r"government (?:hackers|spies)",
+    r"sponsored by (?:a|the|that|one) (?:state|government|country|nation)")
 STATE_AGENCIES = Cue(r"FSB", r"GRU", r"SVR", r"MSS", r"PLA", r"IRGC", r"MOIS", r"RGB", case_sensitive=True)
 # A state's own hacking programmes and their leaks.
 STATE_TOOLS = Cue(r"Vault ?7", r"Shadow Brokers", r"Equation Group", r"NSA", r"CIA", r"GCHQ", r"Tailored Access",
@@ -108,7 +109,13 @@ CRIME = Cue(
     r"crime (?:gang|group|family|ring|forums?)", r"dark ?web", r"underground (?:forums?|markets?)", r"bitcoins?",
     r"carding", r"card (?:data|numbers|details|skimm\w+)", r"skimm\w+", r"banking trojans?", r"botnets?", r"DDoS",
     r"financially motivated", r"for profit", r"money", r"payment cards?", r"crypto-?mining", r"insiders?",
-    r"former (?:employee|contractor)s?", r"disgruntled", r"exploit kits?", r"as-a-service")
+    r"former (?:employee|contractor)s?", r"disgruntled", r"exploit kits?", r"as-a-service", r"blackmail\w*",
+    r"crimeware", r"for sale", r"black market")
+# Who did it, when it was not a state: a gang, a fraudster, an insider.
+CRIMINAL_ACTOR = Cue(
+    r"cybercriminals?", r"cyber criminals?", r"criminals?", r"gangs?", r"crime (?:gang|group|ring|family|syndicate)s?",
+    r"fraudsters?", r"scammers?", r"carders?", r"crooks?", r"thieves", r"extortionists?", r"insiders?",
+    r"former (?:employee|contractor)s?", r"ransomware (?:group|operators?|crew|affiliates?)")
 PATCH = Cue(
     r"patch\w*", r"fix(?:es|ed)?", r"vulnerabilit(?:y|ies)", r"flaws?", r"bugs?", r"CVE-\d{4}-\d+",
     r"security updates?", r"updates?", r"bug bounty", r"disclos\w+", r"researchers? (?:found|discovered)")
@@ -122,6 +129,7 @@ FIRM = Cue(
 _MAYBE = r"\s+(?:well\s+|also\s+|even\s+|possibly\s+)?(?:be|have been|come)"
 HYPOTHETICAL = Cue(
     *(modal + _MAYBE for modal in ("could", "might", "may", "would")), r"possibly", r"potentially", r"whether",
+    *(opening + r" (?:also )?possible" for opening in ("it is", "it's", "it’s", "it was", "it seems")),
     r"speculat\w*", r"if", r"imagine", r"theoretically", r"possibility", r"can(?:not|'t) rule out",
     r"not (?:yet )?(?:clear|known)")
 _STATE_ACTOR = r"(?:state[- ]sponsored|state[- ]backed|nation[- ]state|government[- ]backed|state actors?|a state)"
@@ -133,7 +141,7 @@ NEGATION = re.compile(
     rf"unlikely to (?:be|have been)\s+(?:\w+\s+){{0,2}}{_STATE_ACTOR}|rather than (?:\w+\s+){{0,2}}(?:espionage|"
     rf"intelligence[- ]gathering|{_STATE_ACTOR}))", re.IGNORECASE)
 # "Russia-based" alone is where a card shop sits; next to a threat noun it is allowed below.
-_LINK_SUFFIX = r"(?:-|\s)(?:backed|sponsored|linked|tied|aligned|affiliated|nexus)"
+_LINK_SUFFIX = r"(?:-|\s)(?:backed|sponsored|linked|tied|aligned|affiliated|nexus|links?)"
 # Plural "hackers": "a Spanish hacker" is one person, mostly a researcher or a thief.
 _THREAT_NOUN = (r"(?:state\s+|government\s+|military\s+|intelligence\s+)?(?:hackers|spies|cyber ?spies|"
                 r"hacking (?:groups?|units?|teams?|campaign)|threat actors?|operatives|APT ?\d*|cyber ?espionage|"
@@ -177,11 +185,12 @@ def _country_forms() -> frozenset[str]:
 
 _PROPER = r"((?:[A-Z][\w.']*\s)?[A-Z][\w.']*)"
 TIED_COUNTRY = CountryCue(re.compile(rf"{_PROPER}{_LINK_SUFFIX}\b"),
-                          ("backed", "sponsored", "linked", "tied", "aligned", "affiliated", "nexus"))
+                          ("backed", "sponsored", "link", "tied", "aligned", "affiliated", "nexus"))
 IMPLIED_COUNTRY = CountryCue(re.compile(rf"{_PROPER}(?:-based)?\s+{_THREAT_NOUN}\b"),
                              ("hackers", "spies", "hacking", "actor", "operatives", "apt", "espionage", "attackers",
                               "agents"))
-_CULPRIT_WORDS = ("blamed on", "attributed to", "linked to", "tied to", "backed by", "sponsored by", "on behalf of",
+_CULPRIT_WORDS = ("blamed on", "attributed to", "linked to", "tied to", "link to", "links to", "ties to",
+                  "backed by", "sponsored by", "on behalf of",
                   "working for", "directed by", "ordered by")
 CULPRIT_COUNTRY = CountryCue(
     re.compile(rf"\b(?:{'|'.join(_CULPRIT_WORDS)})\s+(?:the\s+)?{_PROPER}"), _CULPRIT_WORDS, whole=False)
@@ -198,10 +207,13 @@ class SentenceCues:
     espionage: list[str] = field(default_factory=list)
     operation: list[str] = field(default_factory=list)
     crime: list[str] = field(default_factory=list)
+    criminal_actor: list[str] = field(default_factory=list)
     patch: list[str] = field(default_factory=list)
     firm: bool = False
     hypothetical: bool = False
     negated: bool = False
+    # Set by the article reader: the headline says what the article is mainly about.
+    in_title: bool = False
 
     @property
     def any_state(self) -> bool:
@@ -237,6 +249,7 @@ def sentence_cues(sentence: str, actors: Sequence[Actor]) -> SentenceCues:
     cues.espionage = ESPIONAGE.found(sentence, folded) + APT_NAMES.found(sentence, folded)
     cues.operation = OPERATION.found(sentence, folded)
     cues.crime = CRIME.found(sentence, folded)
+    cues.criminal_actor = CRIMINAL_ACTOR.found(sentence, folded)
     cues.patch = PATCH.found(sentence, folded)
     if cues.any_state or cues.espionage:
         cues.firm = FIRM.search(sentence, folded)

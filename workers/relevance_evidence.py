@@ -25,6 +25,8 @@ FEATURE_LABELS: dict[str, str] = {
     "patch_in_lead": "a vulnerability or patch in the headline or lead",
     "patch_share": "share of sentences about vulnerabilities and patches",
     "state_share": "state sentences against crime and patch sentences",
+    "state_in_title": "a state or state-linked group in the headline",
+    "title_crime_or_patch": "the headline is about crime or a patch, with no state in it",
 }
 SHOWN_FEATURES = 5
 SHOWN_WORDS = 4
