@@ -367,7 +367,7 @@ def workspace_hits(
     """One page of the analyst search, one hit per story (the best-matching
     article), highlighted. ``query_string`` is already alias-expanded; ``terms``
     is keyed by the names in ``FACET_FIELDS``. The counts come from
-    :func:`workspace_facets`, and each story's other matching outlets from
+    :func:`workspace_counts`, and each story's other matching outlets from
     :func:`story_coverage`: inner hits here ran one more query per hit, the
     largest part of the search (bench/search.py)."""
     return {
@@ -383,7 +383,47 @@ def workspace_hits(
     }
 
 
-def workspace_facets(
+def workspace_candidates(
+    query_string: str,
+    terms: Mapping[str, Sequence[str]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    size: int = 60,
+    include_duplicates: bool = False,
+) -> dict[str, Any]:
+    """The best-matching articles in the page's order, only their ids and
+    stories (doc values: no stored field is unpacked), to be grouped by story
+    in Python. Without collapse the engine can skip articles that cannot make
+    the top ``size`` (a collapse scores every match)."""
+    return {
+        "size": size,
+        "track_total_hits": False,
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                  filters=facet_filters(terms)),
+        "sort": SEARCH_SORTS[sort],
+        "stored_fields": "_none_",
+        "docvalue_fields": ["id", "story_id"],
+    }
+
+
+def page_articles(query_string: str, article_ids: Sequence[str]) -> dict[str, Any]:
+    """The articles chosen for one page, whole and highlighted for the query."""
+    must: list[dict[str, Any]] = (
+        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
+                           "default_operator": "AND"}}]
+        if query_string.strip() else [{"match_all": {}}])
+    return {
+        "size": len(article_ids),
+        "track_total_hits": False,
+        "query": {"bool": {"must": must, "filter": [{"ids": {"values": list(article_ids)}}]}},
+        "highlight": MARKED_HIGHLIGHT,
+        "_source": {"excludes": HIT_EXCLUDES},
+    }
+
+
+def workspace_counts(
     query_string: str,
     terms: Mapping[str, Sequence[str]],
     *,
@@ -391,28 +431,32 @@ def workspace_facets(
     until: str | None = None,
     include_duplicates: bool = False,
     facet_size: int = 12,
-) -> dict[str, Any]:
-    """The counts beside a workspace page, without hits (so the engine runs it
-    beside :func:`workspace_hits`): each facet counted without its own facet's
-    choice, and, under ``coverage``, the articles matching every choice (the
-    total), their stories and their spread over time."""
-    aggs: dict[str, Any] = {
-        f"facet_{name}": {"filter": {"bool": {"filter": facet_filters(terms, leave_out=name)}},
-                          "aggs": {"values": {"terms": {"field": field, "size": facet_size}}}}
-        for name, field in FACET_FIELDS.items()}
-    aggs["coverage"] = {
-        "filter": {"bool": {"filter": facet_filters(terms)}},
-        "aggs": {
-            "stories": {"cardinality": {"field": "story_id"}},
-            "unclustered": {"missing": {"field": "story_id"}},
-            "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
-        }}
-    return {
-        "size": 0,
-        "track_total_hits": False,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates),
-        "aggs": aggs,
-    }
+) -> list[dict[str, Any]]:
+    """The counts beside a workspace page as size-0 searches the engine runs
+    side by side with :func:`workspace_hits`. The first matches every choice and
+    counts the total, the stories, coverage over time and each facet without a
+    choice; then one search per chosen facet counts it without its own choice
+    (so its alternatives stay countable). Filter aggregations would do this in
+    one search, but each builds its filter over the whole index for every
+    segment, the largest cost of the page at 500,000 articles (bench/search.py)."""
+    def scoped(filters: list[dict[str, Any]]) -> dict[str, Any]:
+        return _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                filters=filters)
+
+    def facet(name: str) -> dict[str, Any]:
+        return {"terms": {"field": FACET_FIELDS[name], "size": facet_size}}
+
+    chosen = sorted(name for name, values in terms.items() if values)
+    aggs: dict[str, Any] = {f"facet_{name}": facet(name) for name in FACET_FIELDS if name not in chosen}
+    aggs.update({
+        "stories": {"cardinality": {"field": "story_id"}},
+        "unclustered": {"missing": {"field": "story_id"}},
+        "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
+    })
+    counts = [{"size": 0, "track_total_hits": True, "query": scoped(facet_filters(terms)), "aggs": aggs}]
+    counts += [{"size": 0, "track_total_hits": False, "query": scoped(facet_filters(terms, leave_out=name)),
+                "aggs": {f"facet_{name}": facet(name)}} for name in chosen]
+    return counts
 
 
 def story_coverage(

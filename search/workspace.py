@@ -12,7 +12,15 @@ from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from search.documents import get_documents
 from search.engine import EngineError, SearchEngine
 from search.indexes import ARTICLES, STORIES
-from search.queries import FACET_FIELDS, story_coverage, unclustered_hits, workspace_facets, workspace_hits
+from search.queries import (
+    FACET_FIELDS,
+    page_articles,
+    story_coverage,
+    unclustered_hits,
+    workspace_candidates,
+    workspace_counts,
+    workspace_hits,
+)
 from search.query_syntax import AliasExpansion, QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.service import InvalidQuery, SearchHit, search_hit
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
@@ -31,6 +39,11 @@ class SearchRequest:
     page: int = 1
     size: int = 20
     include_duplicates: bool = False
+
+
+# Articles ranked per page entry before grouping them by story: a story rarely
+# has more than two articles matching one search among the best ones.
+CANDIDATES_PER_ENTRY = 3
 
 
 @dataclass
@@ -121,13 +134,37 @@ def story_hits(hits: Sequence[Mapping[str, Any]], stories: Mapping[str, Mapping[
     return entries
 
 
+def page_groups(candidates: Sequence[Mapping[str, Any]], page: int, size: int,
+                exhausted: bool) -> list[tuple[str, str | None]] | None:
+    """The page's entries from :func:`search.queries.workspace_candidates` hits,
+    in order: the best article of each story, and each article in no story on
+    its own, as (article id, story id). None when the candidates name too few
+    stories to fill the page and more may match (``exhausted`` says none do)."""
+    groups: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for candidate in candidates:
+        fields = candidate.get("fields", {})
+        article_id = str((fields.get("id") or [candidate.get("_id", "")])[0])
+        story_id = (fields.get("story_id") or [None])[0]
+        if story_id is not None and story_id in seen:
+            continue
+        if story_id is not None:
+            seen.add(story_id)
+        groups.append((article_id, story_id))
+    first = max(page - 1, 0) * size
+    if len(groups) < first + size and not exhausted:
+        return None
+    return groups[first:first + size]
+
+
 def read_facets(aggregations: Mapping[str, Any], terms: Mapping[str, Sequence[str]],
                 taxonomy: Taxonomy | None = None) -> list[Facet]:
-    """Facet counts in the order of ``FACET_FIELDS``; a chosen value the engine
-    did not count (no article left) is still listed, with 0, so it can be undone."""
+    """Facet counts (``facet_<name>`` terms aggregations) in the order of
+    ``FACET_FIELDS``; a chosen value the engine did not count (no article left)
+    is still listed, with 0, so it can be undone."""
     facets = []
     for name in FACET_FIELDS:
-        buckets = aggregations.get(f"facet_{name}", {}).get("values", {}).get("buckets", [])
+        buckets = aggregations.get(f"facet_{name}", {}).get("buckets", [])
         chosen = set(terms.get(name, ()))
         values = [FacetValue(str(bucket["key"]), facet_label(name, str(bucket["key"]), taxonomy),
                              int(bucket["doc_count"]), str(bucket["key"]) in chosen) for bucket in buckets]
@@ -171,6 +208,29 @@ def search_engine_queries(engine: SearchEngine, searches: Sequence[tuple[str, Ma
     return answers
 
 
+def _collapsed_page(engine: SearchEngine, articles: str, searched: str, terms: Mapping[str, Sequence[str]],
+                    request: SearchRequest) -> tuple[list[dict[str, Any]], list[str], dict[str, MatchedCoverage],
+                                                     list[dict[str, Any]]]:
+    """One hit per story collapsed by the engine, for when ranking articles did
+    not find enough stories: the hits, their stories' matching coverage and, if
+    the page has the articles in no story (folded into one hit), those."""
+    scope: dict[str, Any] = {"since": request.since, "until": request.until,
+                             "include_duplicates": request.include_duplicates}
+    [page] = search_engine_queries(engine, [(articles, workspace_hits(
+        searched, terms, sort=request.sort, page=request.page, size=request.size, **scope))], request.query)
+    hits: list[dict[str, Any]] = page["hits"]["hits"]
+    story_ids = sorted({hit["_source"]["story_id"] for hit in hits if hit["_source"].get("story_id")})
+    follow_up: list[tuple[str, Mapping[str, Any]]] = []
+    if story_ids:
+        follow_up.append((articles, story_coverage(searched, terms, story_ids, **scope)))
+    if len(story_ids) < len(hits):
+        follow_up.append((articles, unclustered_hits(searched, terms, sort=request.sort, **scope)))
+    answers = search_engine_queries(engine, follow_up, request.query)
+    matched = read_story_coverage(answers[0].get("aggregations", {})) if story_ids else {}
+    unclustered: list[dict[str, Any]] = answers[-1]["hits"]["hits"] if len(story_ids) < len(hits) else []
+    return hits, story_ids, matched, unclustered
+
+
 def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequest,
                    taxonomy: Taxonomy | None = None) -> WorkspacePage:
     """Actor-aware, faceted search with one hit per story: the page of hits and
@@ -185,30 +245,40 @@ def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequ
     searched = expanded.query_string
     since, until, copies = request.since, request.until, request.include_duplicates
     articles = settings.index_name(ARTICLES)
-    page, counts = search_engine_queries(engine, [
-        (articles, workspace_hits(searched, terms, since=since, until=until, include_duplicates=copies,
-                                  sort=request.sort, page=request.page, size=request.size)),
-        (articles, workspace_facets(searched, terms, since=since, until=until, include_duplicates=copies))],
+    wanted = CANDIDATES_PER_ENTRY * max(request.page, 1) * request.size
+    ranked, totals, *chosen = search_engine_queries(engine, [
+        (articles, workspace_candidates(searched, terms, since=since, until=until, include_duplicates=copies,
+                                        sort=request.sort, size=wanted)),
+        *[(articles, counts) for counts in workspace_counts(searched, terms, since=since, until=until,
+                                                             include_duplicates=copies)]],
         request.query)
-    hits = page["hits"]["hits"]
-    story_ids = sorted({hit["_source"]["story_id"] for hit in hits if hit["_source"].get("story_id")})
-    follow_up: list[tuple[str, Mapping[str, Any]]] = []
-    if story_ids:
-        follow_up.append((articles, story_coverage(searched, terms, story_ids, since=since, until=until,
+    candidates = ranked["hits"]["hits"]
+    entries = page_groups(candidates, request.page, request.size, exhausted=len(candidates) < wanted)
+    unclustered: list[dict[str, Any]] = []
+    if entries is None:  # stories with many matching articles: the engine collapses them
+        hits, story_ids, matched, unclustered = _collapsed_page(engine, articles, searched, terms, request)
+    elif not entries:
+        hits, story_ids, matched = [], [], {}
+    else:
+        story_ids = sorted({story for _, story in entries if story})
+        follow_up: list[tuple[str, Mapping[str, Any]]] = [
+            (articles, page_articles(searched, [article for article, _ in entries]))]
+        if story_ids:
+            follow_up.append((articles, story_coverage(searched, terms, story_ids, since=since, until=until,
                                                        include_duplicates=copies)))
-    if len(story_ids) < len(hits):
-        follow_up.append((articles, unclustered_hits(searched, terms, since=since, until=until,
-                                                         include_duplicates=copies, sort=request.sort)))
-    answers = search_engine_queries(engine, follow_up, request.query)
-    matched = read_story_coverage(answers[0].get("aggregations", {})) if story_ids else {}
-    unclustered = answers[-1]["hits"]["hits"] if len(story_ids) < len(hits) else []
+        answers = search_engine_queries(engine, follow_up, request.query)
+        by_id = {hit["_id"]: hit for hit in answers[0]["hits"]["hits"]}
+        hits = [by_id[article] for article, _ in entries if article in by_id]
+        matched = read_story_coverage(answers[-1].get("aggregations", {})) if story_ids else {}
     stories = get_documents(engine, settings.index_name(STORIES), story_ids)
-    aggregations = counts.get("aggregations", {})
-    coverage = aggregations.get("coverage", {})
-    bars, interval = read_coverage(coverage)
-    groups = int(coverage.get("stories", {}).get("value", 0)) + int(coverage.get("unclustered", {}).get("doc_count", 0))
+    aggregations = dict(totals.get("aggregations", {}))
+    for facet in chosen:
+        aggregations.update(facet.get("aggregations", {}))
+    bars, interval = read_coverage(aggregations)
+    groups = int(aggregations.get("stories", {}).get("value", 0)) + int(
+        aggregations.get("unclustered", {}).get("doc_count", 0))
     return WorkspacePage(
-        query=request.query, searched=searched, total=int(coverage.get("doc_count", 0)),
+        query=request.query, searched=searched, total=int(totals["hits"]["total"]["value"]),
         groups=groups, page=request.page, size=request.size, sort=request.sort, terms=terms,
         hits=story_hits(hits, stories, matched, unclustered), facets=read_facets(aggregations, terms, taxonomy),
         coverage=bars, coverage_interval=interval, expansions=list(expanded.expansions),

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from coverwatch.taxonomy import Actor, Taxonomy
-from search.workspace import MatchedCoverage, read_coverage, read_facets, read_story_coverage, story_hits
+from search.workspace import (
+    MatchedCoverage,
+    page_groups,
+    read_coverage,
+    read_facets,
+    read_story_coverage,
+    story_hits,
+)
 
 
 def _hit(article_id: str, source: str, story: str | None) -> dict[str, Any]:
@@ -37,6 +44,21 @@ def test_articles_outside_any_story_are_spread_back_into_one_entry_each() -> Non
     assert [(e.article.id, e.more_outlets) for e in entries] == [("x", 0), ("y", 0), ("a", 0)]
 
 
+def _candidate(article_id: str, story: str | None) -> dict[str, Any]:
+    return {"fields": {"id": [article_id], **({"story_id": [story]} if story else {})}}
+
+
+def test_ranked_articles_become_one_entry_per_story_in_their_order() -> None:
+    ranked = [_candidate("a", "s1"), _candidate("b", "s1"), _candidate("c", None), _candidate("d", "s2"),
+              _candidate("e", None), _candidate("f", "s2"), _candidate("g", "s3")]
+    assert page_groups(ranked, 1, 3, exhausted=False) == [("a", "s1"), ("c", None), ("d", "s2")]
+    assert page_groups(ranked, 2, 2, exhausted=False) == [("d", "s2"), ("e", None)]
+    # Too few stories among the ranked articles for page 3 of 2: more may match, so no answer.
+    assert page_groups(ranked, 3, 2, exhausted=False) is None
+    assert page_groups(ranked, 3, 2, exhausted=True) == [("g", "s3")]
+    assert page_groups([], 1, 20, exhausted=True) == []
+
+
 def test_story_coverage_buckets_become_counts_and_outlets_by_story() -> None:
     matched = read_story_coverage({"stories": {"buckets": [
         {"key": "s1", "doc_count": 5, "outlets": {"buckets": [{"key": "wire", "doc_count": 4},
@@ -48,8 +70,7 @@ def test_story_coverage_buckets_become_counts_and_outlets_by_story() -> None:
 
 def test_facets_are_labelled_and_a_choice_with_no_articles_left_stays_undoable() -> None:
     taxonomy = Taxonomy([Actor(id="G0010", name="Turla")])
-    aggregations = {"facet_actor": {"values": {"buckets": [{"key": "G0010", "doc_count": 4}]}},
-                    "facet_victim": {"values": {"buckets": []}}}
+    aggregations = {"facet_actor": {"buckets": [{"key": "G0010", "doc_count": 4}]}, "facet_victim": {"buckets": []}}
     facets = read_facets(aggregations, {"victim": ("DK",)}, taxonomy)
     assert [(f.name, f.title) for f in facets] == [("actor", "Actor"), ("victim", "Victim country")]
     assert [(v.label, v.count, v.selected) for v in facets[0].values] == [("Turla", 4, False)]

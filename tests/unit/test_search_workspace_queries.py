@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from coverwatch.taxonomy import Actor, Taxonomy
 from search.queries import (
     FACET_FIELDS,
     date_range,
     facet_filters,
+    page_articles,
     story_coverage,
     story_list,
     unclustered_hits,
-    workspace_facets,
+    workspace_candidates,
+    workspace_counts,
     workspace_hits,
 )
 from search.vocabulary import facet_label, normalise_terms
@@ -20,24 +20,29 @@ from search.vocabulary import facet_label, normalise_terms
 TAXONOMY = Taxonomy([Actor(id="G0007", name="APT28", aliases=("Fancy Bear", "Sofacy"), state="RU")])
 
 
-def _facet_filter(body: dict[str, Any], facet: str) -> list[dict[str, Any]]:
-    filters: list[dict[str, Any]] = body["aggs"][f"facet_{facet}"]["filter"]["bool"]["filter"]
-    return filters
+def test_each_chosen_facet_is_counted_without_its_own_choice_but_with_the_others() -> None:
+    terms = {"source": ["wire-desk", "daily-paper"], "actor": ["G0007"], "claim": []}
+    totals, actor, source = workspace_counts("wiper", terms)
+    both = [{"terms": {"actors": ["G0007"]}}, {"terms": {"source": ["wire-desk", "daily-paper"]}}]
+    # The total, the story count, the chart and the facets without a choice see every choice, as the hits do.
+    assert totals["query"]["bool"]["filter"] == both == workspace_hits("wiper", terms)["query"]["bool"]["filter"]
+    assert totals["track_total_hits"] is True and totals["size"] == 0
+    assert {"stories", "unclustered", "over_time"} <= totals["aggs"].keys()
+    assert {name for name in totals["aggs"] if name.startswith("facet_")} == {
+        f"facet_{name}" for name in FACET_FIELDS if name not in ("actor", "source")}
+    assert totals["aggs"]["facet_claim"] == {"terms": {"field": "claim_type", "size": 12}}
+    assert actor["query"]["bool"]["filter"] == [{"terms": {"source": ["wire-desk", "daily-paper"]}}]
+    assert actor["aggs"] == {"facet_actor": {"terms": {"field": "actors", "size": 12}}}
+    assert source["query"]["bool"]["filter"] == [{"terms": {"actors": ["G0007"]}}]
+    assert source["aggs"].keys() == {"facet_source"}
+    assert [body["query"]["bool"]["must"] for body in (totals, actor, source)] == [
+        workspace_hits("wiper", {})["query"]["bool"]["must"]] * 3
 
 
-def test_each_facet_is_counted_without_its_own_choice_but_with_the_others() -> None:
-    terms = {"source": ["wire-desk", "daily-paper"], "actor": ["G0007"]}
-    body = workspace_facets("wiper", terms)
-    assert _facet_filter(body, "source") == [{"terms": {"actors": ["G0007"]}}]
-    assert _facet_filter(body, "actor") == [{"terms": {"source": ["wire-desk", "daily-paper"]}}]
-    assert _facet_filter(body, "sector") == [{"terms": {"actors": ["G0007"]}},
-                                             {"terms": {"source": ["wire-desk", "daily-paper"]}}]
-    # The total, the story count and the chart see every choice, as the hits do.
-    assert body["aggs"]["coverage"]["filter"]["bool"]["filter"] == _facet_filter(body, "sector")
-    assert workspace_hits("wiper", terms)["query"]["bool"]["filter"] == _facet_filter(body, "sector")
-    assert {name for name in body["aggs"] if name.startswith("facet_")} == {f"facet_{n}" for n in FACET_FIELDS}
-    # Counted from every article the query matches, not only the chosen ones.
-    assert body["query"]["bool"]["filter"] == [] and body["size"] == 0
+def test_without_choices_one_search_counts_everything() -> None:
+    [totals] = workspace_counts("", {"sector": []}, include_duplicates=True)
+    assert {name for name in totals["aggs"] if name.startswith("facet_")} == {f"facet_{n}" for n in FACET_FIELDS}
+    assert totals["query"]["bool"] == {"must": [{"match_all": {}}], "filter": [], "must_not": []}
 
 
 def test_one_hit_per_story_newest_first_without_duplicates() -> None:
@@ -54,9 +59,27 @@ def test_one_hit_per_story_newest_first_without_duplicates() -> None:
     assert copies["sort"][0] == "_score"
 
 
+def test_candidates_are_ranked_like_the_page_and_read_from_doc_values_only() -> None:
+    body = workspace_candidates("wiper", {"victim": ["DK"]}, sort="newest", size=60, since="2026-11-01")
+    hits = workspace_hits("wiper", {"victim": ["DK"]}, sort="newest", since="2026-11-01")
+    assert body["query"] == hits["query"] and body["sort"] == hits["sort"]
+    assert body["size"] == 60 and body["track_total_hits"] is False
+    assert body["stored_fields"] == "_none_" and body["docvalue_fields"] == ["id", "story_id"]
+    assert "collapse" not in body and "highlight" not in body
+
+
+def test_the_page_articles_are_fetched_by_id_and_highlighted_for_the_query() -> None:
+    body = page_articles("wiper", ["b", "a"])
+    assert body["size"] == 2
+    assert body["query"]["bool"]["filter"] == [{"ids": {"values": ["b", "a"]}}]
+    assert body["query"]["bool"]["must"] == workspace_hits("wiper", {})["query"]["bool"]["must"]
+    assert body["highlight"]["fields"].keys() == {"title", "body"}
+    assert page_articles("", ["a"])["query"]["bool"]["must"] == [{"match_all": {}}]
+
+
 def test_the_query_string_runs_over_the_article_fields() -> None:
     for body in (workspace_hits('("Fancy Bear" OR actors:"G0007") defence', {}),
-                 workspace_facets('("Fancy Bear" OR actors:"G0007") defence', {})):
+                 workspace_counts('("Fancy Bear" OR actors:"G0007") defence', {})[0]):
         clause = body["query"]["bool"]["must"][0]["query_string"]
         assert clause["query"] == '("Fancy Bear" OR actors:"G0007") defence'
         assert clause["default_operator"] == "AND"
@@ -69,7 +92,7 @@ def test_date_bounds_include_the_whole_last_day() -> None:
     assert date_range("event_time", None, "2026-11-30T12:00:00Z") == [
         {"range": {"event_time": {"lte": "2026-11-30T12:00:00Z"}}}]
     assert date_range("event_time", None, None) == []
-    body = workspace_facets("", {}, since="2026-11-01")
+    [body] = workspace_counts("", {}, since="2026-11-01")
     assert body["query"]["bool"]["filter"] == [{"range": {"event_time": {"gte": "2026-11-01"}}}]
     assert workspace_hits("", {}, since="2026-11-01")["query"] == body["query"]
 
