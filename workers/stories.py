@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 import redis
@@ -85,13 +86,22 @@ _DOC_VALUE_FIELDS = ["id", "cluster_features", *sorted(_ITEM_FIELDS), {"field": 
 
 def item_from_doc_values(article_id: str, fields: dict[str, list[Any]]) -> ClusterItem:
     """A candidate read from doc values alone."""
-    vector: dict[str, float] = {}
-    for feature in fields.get("cluster_features", []):
-        term, _, weight = str(feature).rpartition("|")
-        vector[term] = float(weight)
     stamps = fields.get("event_time", [])
     published = datetime.fromtimestamp(int(float(stamps[0])) / 1000, UTC) if stamps else utc_now()
-    return _item(article_id, dict(sorted(vector.items(), key=lambda item: item[1], reverse=True)), published, fields)
+    return _item(article_id, _feature_vector(tuple(map(str, fields.get("cluster_features", [])))), published, fields)
+
+
+# A stored article is a candidate for many batches in a row (its story's window):
+# its vector is parsed from its features once per process, not once per batch. The
+# key is the features themselves, so a rewritten article is parsed anew. The vector
+# returned is shared: cluster items read their vectors and never change them.
+@lru_cache(maxsize=2048)
+def _feature_vector(features: tuple[str, ...]) -> dict[str, float]:
+    vector: dict[str, float] = {}
+    for feature in features:
+        term, _, weight = feature.rpartition("|")
+        vector[term] = float(weight)
+    return dict(sorted(vector.items(), key=lambda item: item[1], reverse=True))
 
 
 def candidate_items(hits: Sequence[dict[str, Any]], engine: SearchEngine, index: str,
