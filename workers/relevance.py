@@ -3,9 +3,12 @@
 Sentence cues (``workers.relevance_cues``) become a few article features a
 reader can check: is a state named as the actor in the headline or lead, how
 many sentences name one and how firmly, how much of the article is about the
-state rather than about crime or a patch. A sentence that raises a state only
-as a possibility ("could be state-sponsored") or denies one ("not
-state-sponsored") does not count as naming it. A logistic model weighs the
+state rather than about crime or a patch, and whether the headline itself is
+about crime or a patch with no state in it (a state in the body of such a piece
+is mostly background). A nationality beside a gang or a fraudster ("Russian
+hackers in a crime gang") is not read as an implied state. A sentence that
+raises a state only as a possibility ("could be state-sponsored") or denies one
+("not state-sponsored") does not count as naming it. A logistic model weighs the
 features; its weights were learned on the tune split of the development set and
 are shipped as ``relevance_weights.json`` (``bench/train_relevance.py``).
 
