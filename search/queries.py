@@ -409,16 +409,18 @@ def workspace_candidates(
 
 
 def page_articles(query_string: str, article_ids: Sequence[str]) -> dict[str, Any]:
-    """The articles chosen for one page, whole and highlighted for the query."""
-    must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
-                           "default_operator": "AND"}}]
-        if query_string.strip() else [{"match_all": {}}])
+    """The articles chosen for one page, whole and highlighted for the query.
+    The query only highlights (``highlight_query``): matching it again over the
+    index would cost as much as ranking the page did."""
+    highlight: dict[str, Any] = dict(MARKED_HIGHLIGHT)
+    if query_string.strip():
+        highlight["highlight_query"] = {"query_string": {
+            "query": query_string, "fields": article_text_fields(query_string), "default_operator": "AND"}}
     return {
         "size": len(article_ids),
         "track_total_hits": False,
-        "query": {"bool": {"must": must, "filter": [{"ids": {"values": list(article_ids)}}]}},
-        "highlight": MARKED_HIGHLIGHT,
+        "query": {"ids": {"values": list(article_ids)}},
+        "highlight": highlight,
         "_source": {"excludes": HIT_EXCLUDES},
     }
 
