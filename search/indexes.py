@@ -25,6 +25,11 @@ SUBSCRIBERS, SUBSCRIPTIONS, DIGEST_ENTRIES = "subscribers", "subscriptions", "di
 SCHEMA_VERSION = 1
 
 _KEYWORD = {"type": "keyword"}
+# Fields every workspace search counts (facets, stories): their global ordinals
+# are built when a refresh makes new articles visible, not by the first search
+# after it (at 500,000 articles that search took 60-740 ms instead of 30-50;
+# a refresh takes some 40 ms instead of 7).
+_COUNTED = {"type": "keyword", "eager_global_ordinals": True}
 _DATE = {"type": "date"}
 _TEXT = {"type": "text", "analyzer": "english", "fields": {"exact": {"type": "text", "analyzer": "standard"}}}
 # Title, lead and body also in the analysers of the languages we read beyond
@@ -42,9 +47,9 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "title": _ARTICLE_TEXT,
     "lead": _ARTICLE_TEXT,
     "body": _ARTICLE_TEXT,
-    "source": _KEYWORD,
-    "language": _KEYWORD,
-    "country": _KEYWORD,
+    "source": _COUNTED,
+    "language": _COUNTED,
+    "country": _COUNTED,
     "published_at": _DATE,
     "modified_at": _DATE,
     "crawled_at": _DATE,
@@ -54,21 +59,21 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "image": {"type": "keyword", "index": False},
     "body_hash": _KEYWORD,
     "duplicate_of": _KEYWORD,
-    "actors": _KEYWORD,
+    "actors": _COUNTED,
     "actor_names": _TEXT,
-    "attributed_states": _KEYWORD,
-    "victim_countries": _KEYWORD,
-    "sectors": _KEYWORD,
+    "attributed_states": _COUNTED,
+    "victim_countries": _COUNTED,
+    "sectors": _COUNTED,
     "malware": _KEYWORD,
     "cves": _KEYWORD,
-    "claim_type": _KEYWORD,
+    "claim_type": _COUNTED,
     "claim_evidence": {"type": "text", "index": False},
     "claimant": _KEYWORD,
     "relevance": {"type": "float"},
     "relevance_evidence": {"type": "keyword", "index": False},
-    "relevance_band": _KEYWORD,
+    "relevance_band": _COUNTED,
     "on_topic": {"type": "boolean"},
-    "story_id": _KEYWORD,
+    "story_id": _COUNTED,
     "story_lineage": _KEYWORD,  # stories the article belonged to before they were merged
     "cluster_terms": _KEYWORD,
     "cluster_weights": {"type": "float", "index": False},
