@@ -33,7 +33,7 @@ from workers.entities import split_sentences
 from workers.lang import profile
 from workers.lang import split_sentences as native_sentences
 from workers.lang.cues import native_sentence_cues
-from workers.relevance_cues import SentenceCues, sentence_cues
+from workers.relevance_cues import SentenceCues, headline_cues, sentence_cues
 from workers.relevance_evidence import FEATURE_LABELS, describe
 
 WEIGHTS_FILE = Path(__file__).with_name("relevance_weights.json")
@@ -155,16 +155,14 @@ def split_cues(title: str, lead: str, body: str, actors: Sequence[Actor],
         head += rest[:LEAD_BODY_SENTENCES]
         lead_cues = [native_sentence_cues(s, actors, native) for s in head]
         body_cues = [native_sentence_cues(s, actors, native) for s in rest[LEAD_BODY_SENTENCES:]]
-    else:
-        headline = list(split_sentences(title))
-        head = [*headline, *split_sentences(lead)]
-        rest = list(split_sentences(body))
-        head += rest[:LEAD_BODY_SENTENCES]
-        lead_cues = [sentence_cues(s, actors) for s in head]
-        body_cues = [sentence_cues(s, actors) for s in rest[LEAD_BODY_SENTENCES:]]
-    for cues in lead_cues[:len(headline)]:
-        cues.in_title = True
-    return lead_cues, body_cues
+        for cues in lead_cues[:len(headline)]:
+            cues.in_title = True
+        return lead_cues, body_cues
+    headline = list(split_sentences(title))
+    rest = list(split_sentences(body))
+    lead_cues = [headline_cues(s, actors) for s in headline]
+    lead_cues += [sentence_cues(s, actors) for s in [*split_sentences(lead), *rest[:LEAD_BODY_SENTENCES]]]
+    return lead_cues, [sentence_cues(s, actors) for s in rest[LEAD_BODY_SENTENCES:]]
 
 
 def is_dropped(band: str | None) -> bool:

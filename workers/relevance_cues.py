@@ -207,6 +207,8 @@ class SentenceCues:
     espionage: list[str] = field(default_factory=list)
     operation: list[str] = field(default_factory=list)
     crime: list[str] = field(default_factory=list)
+    # Read only where it decides something, beside a nationality or an untied group
+    # and in the headline (``headline_cues``): elsewhere it is left empty, for speed.
     criminal_actor: list[str] = field(default_factory=list)
     patch: list[str] = field(default_factory=list)
     firm: bool = False
@@ -218,6 +220,14 @@ class SentenceCues:
     @property
     def any_state(self) -> bool:
         return bool(self.state or self.implied_state or self.state_tools)
+
+
+def headline_cues(sentence: str, actors: Sequence[Actor]) -> SentenceCues:
+    """A headline sentence's cues, with the gang or fraudster it names as the actor."""
+    cues = sentence_cues(sentence, actors)
+    cues.in_title = True
+    cues.criminal_actor = CRIMINAL_ACTOR.found(sentence, sentence.casefold())
+    return cues
 
 
 @lru_cache(maxsize=4096)
@@ -249,7 +259,8 @@ def sentence_cues(sentence: str, actors: Sequence[Actor]) -> SentenceCues:
     cues.espionage = ESPIONAGE.found(sentence, folded) + APT_NAMES.found(sentence, folded)
     cues.operation = OPERATION.found(sentence, folded)
     cues.crime = CRIME.found(sentence, folded)
-    cues.criminal_actor = CRIMINAL_ACTOR.found(sentence, folded)
+    if cues.implied_state or cues.unlinked_actor:
+        cues.criminal_actor = CRIMINAL_ACTOR.found(sentence, folded)
     cues.patch = PATCH.found(sentence, folded)
     if cues.any_state or cues.espionage:
         cues.firm = FIRM.search(sentence, folded)
