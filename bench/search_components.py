@@ -45,7 +45,9 @@ def variants(searched: str, terms: dict[str, tuple[str, ...]], sort: str, story_
     )
 
     hits = workspace_hits(searched, terms, sort=sort)
-    totals = workspace_counts(searched, terms)[0]
+    coverage, *facets = workspace_counts(searched, terms)
+    # The page's counts in one search, to see what each part adds.
+    totals = {**coverage, "aggs": {**coverage["aggs"], **(facets[0]["aggs"] if facets else {})}}
     only_facets = {name: agg for name, agg in totals["aggs"].items() if name.startswith("facet_")}
     # The page's counts as they were: one filter aggregation per facet, over the whole index.
     filtered = {f"facet_{name}": {"filter": {"bool": {"filter": facet_filters(terms, leave_out=name)}},
@@ -94,6 +96,7 @@ def main() -> None:
     index = settings.index_name(ARTICLES)
     taxonomy = default_taxonomy()
     timings: dict[str, list[float]] = {}
+    slowest: list[tuple[float, str]] = []  # the page's two parallel parts, by request
     requests = query_mix(Corpus(args.seed), random.Random(args.seed + 1), args.queries + 10)
     for turn, request in enumerate(requests):
         searched = expand_actor_aliases(request.query, taxonomy).query_string
@@ -108,10 +111,15 @@ def main() -> None:
             engine.request("POST", f"/{index}/_search", body, params={"request_cache": "false"})
             if turn >= 10:  # the first requests warm the caches
                 timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        if turn >= 10:
+            slowest.append((max(timings["candidates"][-1], timings["counts"][-1]),
+                            f"{request.query!r} {dict(terms)} {request.sort}"))
     figures = {name: {"p50_ms": round(statistics.median(values), 1), "p95_ms": round(percentile(values, 0.95), 1)}
                for name, values in timings.items()}
     for name, figure in figures.items():
         print(f"{name:24} p50 {figure['p50_ms']:7.1f} ms   p95 {figure['p95_ms']:7.1f} ms")
+    for milliseconds, described in sorted(slowest, reverse=True)[:8]:
+        print(f"slowest: {milliseconds:6.1f} ms  {described}")
     print(json.dumps(figures))
     engine.close()
 

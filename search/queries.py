@@ -435,10 +435,10 @@ def workspace_counts(
     facet_size: int = 12,
 ) -> list[dict[str, Any]]:
     """The counts beside a workspace page as size-0 searches the engine runs
-    side by side with :func:`workspace_hits`. The first matches every choice and
-    counts the total, the stories, coverage over time and each facet without a
-    choice; then one search per chosen facet counts it without its own choice
-    (so its alternatives stay countable). Filter aggregations would do this in
+    side by side with the page's ranking. The first matches every choice and
+    counts the total, the stories and coverage over time; the second, the same
+    matches, counts each facet without a choice; then one search per chosen
+    facet counts it without its own choice (so its alternatives stay countable). Filter aggregations would do this in
     one search, but each builds its filter over the whole index for every
     segment, the largest cost of the page at 500,000 articles (bench/search.py)."""
     def scoped(filters: list[dict[str, Any]]) -> dict[str, Any]:
@@ -449,13 +449,17 @@ def workspace_counts(
         return {"terms": {"field": FACET_FIELDS[name], "size": facet_size}}
 
     chosen = sorted(name for name, values in terms.items() if values)
-    aggs: dict[str, Any] = {f"facet_{name}": facet(name) for name in FACET_FIELDS if name not in chosen}
-    aggs.update({
+    coverage = {
         "stories": {"cardinality": {"field": "story_id"}},
         "unclustered": {"missing": {"field": "story_id"}},
         "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": COVERAGE_BARS}},
-    })
-    counts = [{"size": 0, "track_total_hits": True, "query": scoped(facet_filters(terms)), "aggs": aggs}]
+    }
+    # Coverage and the facets without a choice are two searches, so that two cores share the counting.
+    counts = [{"size": 0, "track_total_hits": True, "query": scoped(facet_filters(terms)), "aggs": coverage}]
+    unchosen = {f"facet_{name}": facet(name) for name in FACET_FIELDS if name not in chosen}
+    if unchosen:
+        counts.append({"size": 0, "track_total_hits": False, "query": scoped(facet_filters(terms)),
+                       "aggs": unchosen})
     counts += [{"size": 0, "track_total_hits": False, "query": scoped(facet_filters(terms, leave_out=name)),
                 "aggs": {f"facet_{name}": facet(name)}} for name in chosen]
     return counts

@@ -246,7 +246,7 @@ def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequ
     since, until, copies = request.since, request.until, request.include_duplicates
     articles = settings.index_name(ARTICLES)
     wanted = CANDIDATES_PER_ENTRY * max(request.page, 1) * request.size
-    ranked, totals, *chosen = search_engine_queries(engine, [
+    ranked, totals, *facets = search_engine_queries(engine, [
         (articles, workspace_candidates(searched, terms, since=since, until=until, include_duplicates=copies,
                                         sort=request.sort, size=wanted)),
         *[(articles, counts) for counts in workspace_counts(searched, terms, since=since, until=until,
@@ -272,8 +272,8 @@ def faceted_search(engine: SearchEngine, settings: Settings, request: SearchRequ
         matched = read_story_coverage(answers[-1].get("aggregations", {})) if story_ids else {}
     stories = get_documents(engine, settings.index_name(STORIES), story_ids)
     aggregations = dict(totals.get("aggregations", {}))
-    for facet in chosen:
-        aggregations.update(facet.get("aggregations", {}))
+    for counted in facets:
+        aggregations.update(counted.get("aggregations", {}))
     bars, interval = read_coverage(aggregations)
     groups = int(aggregations.get("stories", {}).get("value", 0)) + int(
         aggregations.get("unclustered", {}).get("doc_count", 0))

@@ -22,27 +22,27 @@ TAXONOMY = Taxonomy([Actor(id="G0007", name="APT28", aliases=("Fancy Bear", "Sof
 
 def test_each_chosen_facet_is_counted_without_its_own_choice_but_with_the_others() -> None:
     terms = {"source": ["wire-desk", "daily-paper"], "actor": ["G0007"], "claim": []}
-    totals, actor, source = workspace_counts("wiper", terms)
+    coverage, others, actor, source = workspace_counts("wiper", terms)
     both = [{"terms": {"actors": ["G0007"]}}, {"terms": {"source": ["wire-desk", "daily-paper"]}}]
     # The total, the story count, the chart and the facets without a choice see every choice, as the hits do.
-    assert totals["query"]["bool"]["filter"] == both == workspace_hits("wiper", terms)["query"]["bool"]["filter"]
-    assert totals["track_total_hits"] is True and totals["size"] == 0
-    assert {"stories", "unclustered", "over_time"} <= totals["aggs"].keys()
-    assert {name for name in totals["aggs"] if name.startswith("facet_")} == {
-        f"facet_{name}" for name in FACET_FIELDS if name not in ("actor", "source")}
-    assert totals["aggs"]["facet_claim"] == {"terms": {"field": "claim_type", "size": 12}}
+    assert coverage["query"]["bool"]["filter"] == both == workspace_hits("wiper", terms)["query"]["bool"]["filter"]
+    assert others["query"] == coverage["query"]
+    assert coverage["track_total_hits"] is True and coverage["size"] == 0 == others["size"]
+    assert coverage["aggs"].keys() == {"stories", "unclustered", "over_time"}
+    assert others["aggs"].keys() == {f"facet_{name}" for name in FACET_FIELDS if name not in ("actor", "source")}
+    assert others["aggs"]["facet_claim"] == {"terms": {"field": "claim_type", "size": 12}}
     assert actor["query"]["bool"]["filter"] == [{"terms": {"source": ["wire-desk", "daily-paper"]}}]
     assert actor["aggs"] == {"facet_actor": {"terms": {"field": "actors", "size": 12}}}
     assert source["query"]["bool"]["filter"] == [{"terms": {"actors": ["G0007"]}}]
     assert source["aggs"].keys() == {"facet_source"}
-    assert [body["query"]["bool"]["must"] for body in (totals, actor, source)] == [
+    assert [body["query"]["bool"]["must"] for body in (coverage, actor, source)] == [
         workspace_hits("wiper", {})["query"]["bool"]["must"]] * 3
 
 
-def test_without_choices_one_search_counts_everything() -> None:
-    [totals] = workspace_counts("", {"sector": []}, include_duplicates=True)
-    assert {name for name in totals["aggs"] if name.startswith("facet_")} == {f"facet_{n}" for n in FACET_FIELDS}
-    assert totals["query"]["bool"] == {"must": [{"match_all": {}}], "filter": [], "must_not": []}
+def test_without_choices_two_searches_count_everything() -> None:
+    coverage, facets = workspace_counts("", {"sector": []}, include_duplicates=True)
+    assert facets["aggs"].keys() == {f"facet_{n}" for n in FACET_FIELDS}
+    assert coverage["query"]["bool"] == {"must": [{"match_all": {}}], "filter": [], "must_not": []}
 
 
 def test_one_hit_per_story_newest_first_without_duplicates() -> None:
@@ -92,7 +92,7 @@ def test_date_bounds_include_the_whole_last_day() -> None:
     assert date_range("event_time", None, "2026-11-30T12:00:00Z") == [
         {"range": {"event_time": {"lte": "2026-11-30T12:00:00Z"}}}]
     assert date_range("event_time", None, None) == []
-    [body] = workspace_counts("", {}, since="2026-11-01")
+    body = workspace_counts("", {}, since="2026-11-01")[0]
     assert body["query"]["bool"]["filter"] == [{"range": {"event_time": {"gte": "2026-11-01"}}}]
     assert workspace_hits("", {}, since="2026-11-01")["query"] == body["query"]
 
