@@ -4,8 +4,6 @@ change, and is read, marked and counted through the alias as before."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,19 +13,11 @@ from coverwatch.settings import Settings
 from search.article_indices import alias_members
 from search.documents import get_document, get_documents, index_articles, mark_duplicates
 from search.engine import SearchEngine
-from search.indexes import ARTICLES, drop_indices, ensure_indices, first_index
+from search.indexes import ARTICLES, first_index
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def own(settings: Settings, engine: SearchEngine) -> Iterator[Settings]:
-    deployment = settings.model_copy(update={"index_prefix": f"months-{uuid.uuid4().hex[:8]}"})
-    ensure_indices(engine, deployment)
-    try:
-        yield deployment
-    finally:
-        drop_indices(engine, deployment)
 
 
 def _article(slug: str, published: datetime) -> Article:
@@ -36,15 +26,15 @@ def _article(slug: str, published: datetime) -> Article:
                    published_at=published, crawled_at=published)
 
 
-def test_each_article_lands_in_its_month(engine: SearchEngine, own: Settings) -> None:
-    alias = own.index_name(ARTICLES)
+def test_each_article_lands_in_its_month(engine: SearchEngine, own_indices: Settings) -> None:
+    alias = own_indices.index_name(ARTICLES)
     articles = [_article("sep", datetime(2026, 9, 3, tzinfo=UTC)), _article("oct", datetime(2026, 10, 30, tzinfo=UTC)),
                 _article("oct-late", datetime(2026, 10, 31, 23, 59, tzinfo=UTC)),
                 _article("jan", datetime(2027, 1, 2, tzinfo=UTC))]
-    outcome = index_articles(engine, own, [a.to_document() for a in articles], refresh=True)
+    outcome = index_articles(engine, own_indices, [a.to_document() for a in articles], refresh=True)
     assert sorted(outcome.written) == sorted(a.id for a in articles) and not outcome.failed
-    members = alias_members(engine, own)
-    assert set(members) == {first_index(own, ARTICLES), f"{alias}-v1-2026.09", f"{alias}-v1-2026.10",
+    members = alias_members(engine, own_indices)
+    assert set(members) == {first_index(own_indices, ARTICLES), f"{alias}-v1-2026.09", f"{alias}-v1-2026.10",
                             f"{alias}-v1-2027.01"}
     # The newest month is the write index, so writes through the alias still land somewhere read.
     assert [name for name, writes in members.items() if writes] == [f"{alias}-v1-2027.01"]
@@ -52,24 +42,24 @@ def test_each_article_lands_in_its_month(engine: SearchEngine, own: Settings) ->
     assert {hit["_id"]: hit["_index"] for hit in held}[articles[2].id] == f"{alias}-v1-2026.10"
 
 
-def test_a_stored_article_stays_put_when_its_date_changes(engine: SearchEngine, own: Settings) -> None:
-    alias = own.index_name(ARTICLES)
+def test_a_stored_article_stays_put_when_its_date_changes(engine: SearchEngine, own_indices: Settings) -> None:
+    alias = own_indices.index_name(ARTICLES)
     first = _article("moved", datetime(2026, 8, 20, tzinfo=UTC))
-    index_articles(engine, own, [first.to_document()], refresh=True)
+    index_articles(engine, own_indices, [first.to_document()], refresh=True)
     corrected = first.model_copy(update={"published_at": datetime(2026, 7, 1, tzinfo=UTC),
                                          "title": "Ministry breach, corrected"})
-    index_articles(engine, own, [corrected.to_document()], refresh=True)
+    index_articles(engine, own_indices, [corrected.to_document()], refresh=True)
     assert engine.request("GET", f"/{alias}/_count")["count"] == 1
-    assert f"{alias}-v1-2026.07" not in alias_members(engine, own)
+    assert f"{alias}-v1-2026.07" not in alias_members(engine, own_indices)
     assert (get_document(engine, alias, first.id) or {})["title"] == "Ministry breach, corrected"
 
 
-def test_reads_and_duplicate_marks_work_across_months(engine: SearchEngine, own: Settings) -> None:
-    alias = own.index_name(ARTICLES)
+def test_reads_and_duplicate_marks_work_across_months(engine: SearchEngine, own_indices: Settings) -> None:
+    alias = own_indices.index_name(ARTICLES)
     original = _article("orig", datetime(2026, 5, 4, tzinfo=UTC))
     copy = _article("copy", datetime(2026, 6, 9, tzinfo=UTC))
-    index_articles(engine, own, [original.to_document(), copy.to_document()], refresh=True)
-    assert len(alias_members(engine, own)) >= 3  # a by-id read through the alias is now refused by the engine
+    index_articles(engine, own_indices, [original.to_document(), copy.to_document()], refresh=True)
+    assert len(alias_members(engine, own_indices)) >= 3  # a by-id read through the alias is now refused by the engine
     assert set(get_documents(engine, alias, [original.id, copy.id, "missing"])) == {original.id, copy.id}
     assert get_document(engine, alias, "missing") is None
     outcome = mark_duplicates(engine, alias, {copy.id: original.id, "never-stored": original.id})
@@ -78,13 +68,20 @@ def test_reads_and_duplicate_marks_work_across_months(engine: SearchEngine, own:
     assert (get_document(engine, alias, copy.id) or {}).get("duplicate_of") == original.id
 
 
-def test_look_alikes_are_found_across_months(engine: SearchEngine, own: Settings) -> None:
+def test_look_alikes_come_first_whatever_month_holds_them(engine: SearchEngine, own_indices: Settings) -> None:
     from search.articles import similar_to
 
-    first = _article("zephyr-one", datetime(2026, 3, 2, tzinfo=UTC)).model_copy(
-        update={"body": "The Zephyrine backdoor was found on cargo scheduling servers at the port. " * 3})
-    second = _article("zephyr-two", datetime(2026, 4, 8, tzinfo=UTC)).model_copy(
-        update={"body": "Port authority servers carried the Zephyrine backdoor for cargo scheduling. " * 3})
-    index_articles(engine, own, [first.to_document(), second.to_document(),
-                                 _article("other", datetime(2026, 4, 9, tzinfo=UTC)).to_document()], refresh=True)
-    assert [hit.id for hit in similar_to(engine, own, first.id)][:1] == [second.id]
+    # Months of unrelated reports sharing common words, and the look-alikes in one month.
+    filler = [_article(f"filler-{month}-{day}", datetime(2026, month, day, tzinfo=UTC)).model_copy(update={
+        "title": f"Report on the ministry network {day}",
+        "body": f"The ministry said the network report came out on day {day}. Officials report outages. " * 3})
+        for month in range(3, 12) for day in range(1, 6)]
+    index_articles(engine, own_indices, [a.to_document() for a in filler], refresh=True)
+    related = [_article(f"zephyr-{n}", datetime(2026, 12, 1, n, tzinfo=UTC)).model_copy(update={
+        "title": f"Zephyrine implant report {n}",
+        "body": f"The Zephyrine implant sat in the ministry network, report {n} said. Zephyrine beacons nightly. " * 3})
+        for n in range(8)]
+    index_articles(engine, own_indices, [a.to_document() for a in related], refresh=True)
+    # Scored with each month's own statistics, the small months' reports came first.
+    found = [hit.id for hit in similar_to(engine, own_indices, related[3].id, size=12)]
+    assert set(found[:7]) == {a.id for a in related} - {related[3].id}

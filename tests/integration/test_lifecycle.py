@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.documents import bulk_index, index_articles
 from search.engine import EngineError, SearchEngine
-from search.indexes import ARTICLES, STORIES, drop_indices, ensure_indices, first_index, refresh
+from search.indexes import ARTICLES, STORIES, first_index, refresh
 from search.lifecycle import (
     apply_retention,
     create_snapshot,
@@ -26,15 +25,6 @@ from search.lifecycle import (
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def own(settings: Settings, engine: SearchEngine) -> Iterator[Settings]:
-    """A prefix of its own: restores delete indices, which must never be the run's."""
-    deployment = settings.model_copy(update={"index_prefix": f"lifecycle-{uuid.uuid4().hex[:8]}"})
-    ensure_indices(engine, deployment)
-    try:
-        yield deployment
-    finally:
-        drop_indices(engine, deployment)
 
 
 def _articles(count: int, start: datetime, tag: str) -> list[Article]:
@@ -50,57 +40,57 @@ def _count(engine: SearchEngine, settings: Settings, kind: str = ARTICLES) -> in
     return int(engine.request("GET", f"/{settings.index_name(kind)}/_count")["count"])
 
 
-def test_a_restore_puts_back_what_the_snapshot_held(engine: SearchEngine, own: Settings) -> None:
-    index = own.index_name(ARTICLES)
+def test_a_restore_puts_back_what_the_snapshot_held(engine: SearchEngine, own_indices: Settings) -> None:
+    index = own_indices.index_name(ARTICLES)
     kept = _articles(12, NOW - timedelta(days=3), "kept")
     bulk_index(engine, index, [a.to_document() for a in kept], refresh=True)
     name = f"before-{uuid.uuid4().hex[:6]}"
-    info = create_snapshot(engine, own, name)
-    assert info.state == "SUCCESS" and first_index(own, ARTICLES) in info.indices
-    assert name in [snapshot.name for snapshot in list_snapshots(engine, own)]
+    info = create_snapshot(engine, own_indices, name)
+    assert info.state == "SUCCESS" and first_index(own_indices, ARTICLES) in info.indices
+    assert name in [snapshot.name for snapshot in list_snapshots(engine, own_indices)]
 
     later = _articles(5, NOW, "later")
     bulk_index(engine, index, [a.to_document() for a in later], refresh=True)
     engine.request("DELETE", f"/{index}/_doc/{kept[0].id}", params={"refresh": "true"})
-    assert _count(engine, own) == 16
+    assert _count(engine, own_indices) == 16
 
-    restored = restore_snapshot(engine, own, name)
-    assert first_index(own, ARTICLES) in restored
+    restored = restore_snapshot(engine, own_indices, name)
+    assert first_index(own_indices, ARTICLES) in restored
     engine.request("GET", "/_cluster/health", params={"wait_for_status": "yellow"})
-    assert _count(engine, own) == 12
+    assert _count(engine, own_indices) == 12
     answer = engine.request("POST", f"/{index}/_search", {"size": 50, "_source": False,
                                                           "query": {"match_all": {}}})
     assert {hit["_id"] for hit in answer["hits"]["hits"]} == {a.id for a in kept}
     # The alias writes again after the restore.
     bulk_index(engine, index, [later[0].to_document()], refresh=True)
-    assert _count(engine, own) == 13
+    assert _count(engine, own_indices) == 13
 
 
-def test_retention_deletes_only_articles_older_than_the_cutoff(engine: SearchEngine, own: Settings) -> None:
-    index = own.index_name(ARTICLES)
+def test_retention_deletes_only_articles_older_than_the_cutoff(engine: SearchEngine, own_indices: Settings) -> None:
+    index = own_indices.index_name(ARTICLES)
     old = _articles(4, NOW - timedelta(days=400), "old")
     recent = _articles(6, NOW - timedelta(days=10), "recent")
     # Written as the pipeline writes them: the old ones fill a month of their own.
-    index_articles(engine, own, [a.to_document() for a in old + recent], refresh=True)
+    index_articles(engine, own_indices, [a.to_document() for a in old + recent], refresh=True)
     old_month = f"{index}-v1-{old[0].published_at:%Y.%m}"
     assert old_month in engine.request("GET", f"/_alias/{index}")
-    engine.request("PUT", f"/{own.index_name(STORIES)}/_doc/old-story",
+    engine.request("PUT", f"/{own_indices.index_name(STORIES)}/_doc/old-story",
                    {"id": "old-story", "title": "old", "last_update": (NOW - timedelta(days=390)).isoformat()},
                    params={"refresh": "true"})
 
-    assert apply_retention(engine, own, NOW) is None  # nothing configured: nothing deleted
-    assert _count(engine, own) == 10
-    outcome = apply_retention(engine, own, NOW, days=365)
+    assert apply_retention(engine, own_indices, NOW) is None  # nothing configured: nothing deleted
+    assert _count(engine, own_indices) == 10
+    outcome = apply_retention(engine, own_indices, NOW, days=365)
     assert outcome is not None
     assert (outcome.articles_deleted, outcome.stories_deleted) == (4, 1)
-    assert _count(engine, own) == 6
+    assert _count(engine, own_indices) == 6
     # The past month went as a whole index; the alias keeps the rest.
     assert old_month not in engine.request("GET", f"/_alias/{index}")
 
 
-def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngine, own: Settings) -> None:
-    index = own.index_name(ARTICLES)
-    index_articles(engine, own, [a.to_document() for a in _articles(300, NOW - timedelta(days=5), "swap")],
+def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngine, own_indices: Settings) -> None:
+    index = own_indices.index_name(ARTICLES)
+    index_articles(engine, own_indices, [a.to_document() for a in _articles(300, NOW - timedelta(days=5), "swap")],
                    refresh=True)
     months = sorted(engine.request("GET", f"/_alias/{index}"))
     assert f"{index}-v1-2026.11" in months
@@ -121,7 +111,7 @@ def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngi
     searcher = threading.Thread(target=search_until_done)
     searcher.start()
     try:
-        targets = upgrade_mapping(engine, own, ARTICLES)
+        targets = upgrade_mapping(engine, own_indices, ARTICLES)
     finally:
         done.set()
         searcher.join(timeout=30)
@@ -133,8 +123,8 @@ def test_a_mapping_upgrade_swaps_the_alias_while_searches_run(engine: SearchEngi
     with pytest.raises(EngineError):
         engine.request("PUT", f"/{index}-v1-2026.11/_doc/late", {"id": "late"})
     bulk_index(engine, index, [a.to_document() for a in _articles(1, NOW, "after")], refresh=True)
-    assert _count(engine, own) == 301
+    assert _count(engine, own_indices) == 301
     # A month first written after the upgrade is made at the upgraded version.
-    index_articles(engine, own, [a.to_document() for a in _articles(1, datetime(2027, 1, 5, tzinfo=UTC), "jan")],
-                   refresh=True)
+    january = _articles(1, datetime(2027, 1, 5, tzinfo=UTC), "jan")
+    index_articles(engine, own_indices, [a.to_document() for a in january], refresh=True)
     assert f"{index}-v2-2027.01" in engine.request("GET", f"/_alias/{index}")
