@@ -25,20 +25,15 @@ from typing import Any
 
 from coverwatch.settings import Settings
 from search import queries
-from search.engine import EngineError, NotFound, SearchEngine
-from search.indexes import ARTICLES, SCHEMA_VERSION
+from search.engine import EngineError, SearchEngine
+from search.indexes import ARTICLES, SCHEMA_VERSION, alias_members, month_key, monthly_index
 
 _MEMBER = re.compile(r"-v(?P<version>\d+)(?:-(?P<month>\d{4}\.\d{2}))?$")
 
 
 def month_of(document: Mapping[str, Any]) -> str:
     """``YYYY.MM`` of an article document's event time (publication, else crawl)."""
-    moment = datetime.fromisoformat(str(document.get("event_time") or document["crawled_at"]))
-    return f"{moment.year:04d}.{moment.month:02d}"
-
-
-def monthly_index(settings: Settings, month: str, version: int = SCHEMA_VERSION) -> str:
-    return f"{settings.index_name(ARTICLES)}-v{version}-{month}"
+    return month_key(datetime.fromisoformat(str(document.get("event_time") or document["crawled_at"])))
 
 
 def member_version(name: str) -> int | None:
@@ -49,16 +44,6 @@ def member_version(name: str) -> int | None:
 def member_month(name: str) -> str | None:
     found = _MEMBER.search(name)
     return found["month"] if found else None
-
-
-def alias_members(engine: SearchEngine, settings: Settings) -> dict[str, bool]:
-    """The indices behind the articles alias, each with whether it is the write index."""
-    try:
-        answer = engine.request("GET", f"/_alias/{settings.index_name(ARTICLES)}")
-    except NotFound:
-        return {}
-    alias = settings.index_name(ARTICLES)
-    return {name: bool(entry["aliases"][alias].get("is_write_index")) for name, entry in answer.items()}
 
 
 def stored_in(engine: SearchEngine, alias: str, ids: Sequence[str]) -> dict[str, str]:
@@ -91,19 +76,20 @@ def create_month(engine: SearchEngine, settings: Settings, name: str, members: M
 def place(engine: SearchEngine, settings: Settings, documents: Sequence[Mapping[str, Any]]) -> list[str]:
     """The index each article document is to be written to, in order."""
     alias = settings.index_name(ARTICLES)
-    members = alias_members(engine, settings)
+    members = alias_members(engine, alias)
     stored = stored_in(engine, alias, [str(document["id"]) for document in documents])
     version = max((v for v in map(member_version, members) if v is not None), default=SCHEMA_VERSION)
     by_month = {member_month(name): name for name in members if member_month(name)}
     placed: list[str] = []
     for document in documents:
-        if document["id"] in stored:
-            placed.append(stored[str(document["id"])])
+        held_by = stored.get(str(document["id"]))
+        if held_by is not None:
+            placed.append(held_by)
             continue
         month = month_of(document)
         if month not in by_month:
             by_month[month] = monthly_index(settings, month, version)
             create_month(engine, settings, by_month[month], members)
-            members = alias_members(engine, settings)
+            members = alias_members(engine, alias)
         placed.append(by_month[month])
     return placed

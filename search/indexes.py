@@ -194,12 +194,31 @@ def concrete_index(settings: Settings, kind: str, version: int = SCHEMA_VERSION)
     return f"{settings.index_name(kind)}-v{version}"
 
 
+def month_key(moment: datetime) -> str:
+    """``YYYY.MM``: the month part of a monthly article index's name."""
+    return f"{moment.year:04d}.{moment.month:02d}"
+
+
+def monthly_index(settings: Settings, month: str, version: int = SCHEMA_VERSION) -> str:
+    return f"{concrete_index(settings, ARTICLES, version)}-{month}"
+
+
 def first_index(settings: Settings, kind: str) -> str:
     """The index a new deployment starts with: articles by month of writing
     (search/article_indices.py), every other kind one index per schema version."""
     if kind != ARTICLES:
         return concrete_index(settings, kind)
-    return f"{concrete_index(settings, kind)}-{datetime.now(UTC):%Y.%m}"
+    return monthly_index(settings, month_key(datetime.now(UTC)))
+
+
+def alias_members(engine: SearchEngine, alias: str) -> dict[str, bool]:
+    """The indices behind ``alias``, each with whether it is the write index
+    (none when the alias does not exist)."""
+    try:
+        answer = engine.request("GET", f"/_alias/{alias}")
+    except NotFound:
+        return {}
+    return {name: bool(entry["aliases"][alias].get("is_write_index")) for name, entry in answer.items()}
 
 
 def ensure_indices(engine: SearchEngine, settings: Settings) -> None:

@@ -19,7 +19,7 @@ from coverwatch.settings import Settings
 from search import queries
 from search.article_indices import member_month, member_version
 from search.engine import EngineError, NotFound, SearchEngine
-from search.indexes import ARTICLES, PROPERTIES_BY_KIND, STORIES, concrete_index
+from search.indexes import ARTICLES, PROPERTIES_BY_KIND, STORIES, alias_members, concrete_index, month_key
 
 log = logging.getLogger(__name__)
 
@@ -143,15 +143,11 @@ def apply_retention(engine: SearchEngine, settings: Settings, now: datetime,
 def _drop_past_months(engine: SearchEngine, settings: Settings, cutoff: datetime) -> int:
     """Delete the monthly article indices that end before ``cutoff``, whole (far
     cheaper than deleting their articles one by one); returns the articles they held."""
-    first_kept = f"{cutoff.year:04d}.{cutoff.month:02d}"
-    alias = settings.index_name(ARTICLES)
-    try:
-        members = engine.request("GET", f"/_alias/{alias}")
-    except NotFound:
-        return 0
+    first_kept = month_key(cutoff)
+    members = alias_members(engine, settings.index_name(ARTICLES))
     # The write index stays even when its month is past: the alias must keep one.
-    past = sorted(name for name, entry in members.items() if (member_month(name) or first_kept) < first_kept
-                  and not entry["aliases"][alias].get("is_write_index"))
+    past = sorted(name for name, writes in members.items()
+                  if (member_month(name) or first_kept) < first_kept and not writes)
     held = 0
     for name in past:
         held += int(engine.request("GET", f"/{name}/_count")["count"])
@@ -169,8 +165,9 @@ def upgrade_mapping(engine: SearchEngine, settings: Settings, kind: str) -> list
     for month; the newest target takes over as the write index. Returns the
     new indices."""
     alias = settings.index_name(kind)
-    members = {name: bool(entry["aliases"][alias].get("is_write_index"))
-               for name, entry in engine.request("GET", f"/_alias/{alias}").items()}
+    members = alias_members(engine, alias)
+    if not members:
+        raise NotFound(404, f"no alias {alias}")
     current = sorted(members)
     version = max(member_version(name) or 0 for name in current) + 1
     sources: dict[str, list[str]] = {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from coverwatch.settings import Settings
-from search.article_indices import member_month, member_version, month_of, monthly_index
+from search.article_indices import member_month, member_version, month_of
+from search.indexes import monthly_index
 
 
 def test_month_of_follows_the_event_time_then_the_crawl() -> None:
