@@ -78,8 +78,14 @@ def held_by_one_of(token: str, workers: Collection[str]) -> bool:
     if not separator or holder.count(":") < 2:
         return False  # a plain lock: nothing says who holds it
     host, pid, parent = holder.rsplit(":", 2)
-    return any(worker.rsplit(":", 2)[0] == host and worker.rsplit(":", 2)[1] in (pid, parent)
-               for worker in workers if worker.count(":") >= 2)
+    return any(found[0] == host and found[1] in (pid, parent)
+               for found in map(worker_host_and_pid, workers) if found is not None)
+
+
+def worker_host_and_pid(worker: str) -> tuple[str, str] | None:
+    """Host and main-process id of a worker id (``host:pid:nonce``, WorkerLife)."""
+    parts = worker.rsplit(":", 2)
+    return (parts[0], parts[1]) if len(parts) == 3 else None
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,10 @@ class Held:
     @property
     def worker_pid(self) -> int:
         """The process id of the holding worker's main process (ids are host:pid:nonce)."""
-        return int(self.owner.worker.split(":")[-2])
+        found = worker_host_and_pid(self.owner.worker)
+        if found is None:
+            raise ValueError(f"not a worker id: {self.owner.worker!r}")
+        return int(found[1])
 
 
 def held_messages(client: redis.Redis, settings: Settings) -> list[Held]:
