@@ -27,6 +27,17 @@ def article_text_fields(query: str) -> list[str]:
         if letters.search(query):
             fields += [f"title.{suffix}^3", f"lead.{suffix}^2", f"body.{suffix}"]
     return fields
+def article_text_query(query_string: str) -> dict[str, Any]:
+    """The query string over the article text fields (article_text_fields), every term required."""
+    return {"query_string": {"query": query_string, "fields": article_text_fields(query_string),
+                             "default_operator": "AND"}}
+
+
+def article_text_must(query_string: str) -> list[dict[str, Any]]:
+    """``must`` clauses of a text search: the query string, or every article for an empty one."""
+    return [article_text_query(query_string)] if query_string.strip() else [{"match_all": {}}]
+
+
 HIGHLIGHT = {
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
@@ -47,12 +58,7 @@ def article_search(
 ) -> dict[str, Any]:
     """Analyst search: query-string syntax over title, lead and body, newest
     relevant first, duplicates folded into their originals unless asked for."""
-    must: list[dict[str, Any]]
-    if query.strip():
-        must = [{"query_string": {"query": query, "fields": article_text_fields(query),
-                                  "default_operator": "AND"}}]
-    else:
-        must = [{"match_all": {}}]
+    must = article_text_must(query)
     filters: list[dict[str, Any]] = []
     if sources:
         filters.append({"terms": {"source": list(sources)}})
@@ -344,10 +350,7 @@ def _workspace_query(query_string: str, *, since: str | None, until: str | None,
                      must_not: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """What the workspace matches: the (alias-expanded) query string over the
     article text, a date range, originals only unless asked, and ``filters``."""
-    must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
-                           "default_operator": "AND"}}]
-        if query_string.strip() else [{"match_all": {}}])
+    must = article_text_must(query_string)
     excluded = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
     return {"bool": {"must": must, "filter": date_range("event_time", since, until) + list(filters),
                      "must_not": excluded + list(must_not)}}
@@ -414,8 +417,7 @@ def page_articles(query_string: str, article_ids: Sequence[str]) -> dict[str, An
     index would cost as much as ranking the page did."""
     highlight: dict[str, Any] = dict(MARKED_HIGHLIGHT)
     if query_string.strip():
-        highlight["highlight_query"] = {"query_string": {
-            "query": query_string, "fields": article_text_fields(query_string), "default_operator": "AND"}}
+        highlight["highlight_query"] = article_text_query(query_string)
     return {
         "size": len(article_ids),
         "track_total_hits": False,
@@ -669,15 +671,11 @@ def article_listing(
 ) -> dict[str, Any]:
     """Matching articles one by one (no collapse, no facets), in a stable order,
     continuing after the sort values ``after`` of the last article seen."""
-    must: list[dict[str, Any]] = (
-        [{"query_string": {"query": query_string, "fields": article_text_fields(query_string),
-                           "default_operator": "AND"}}]
-        if query_string.strip() else [{"match_all": {}}])
     body: dict[str, Any] = {
         "size": size,
         "track_total_hits": True,
-        "query": {"bool": {"must": must, "filter": date_range("event_time", since, until) + facet_filters(terms),
-                           "must_not": [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]}},
+        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+                                  filters=facet_filters(terms)),
         "sort": CURSOR_SORTS[sort],
         "_source": {"excludes": HIT_EXCLUDES},
     }
