@@ -122,3 +122,19 @@ def celery_connection(settings: Settings) -> CeleryConnection:
         options["sentinel_kwargs"] = {"password": settings.redis_sentinel_password.get_secret_value()}
     conf["result_backend_transport_options"] = dict(options)
     return CeleryConnection(url, url, options, conf)
+
+
+# Delete a lock only while it still holds the given token, in one step: a holder
+# that let go meanwhile, and whoever took the lock after it, keep theirs.
+_DELETE_IF_HELD_BY = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def break_lock_held_by(client: redis.Redis, name: str, holder: str) -> bool:
+    """Free the lock ``name`` if ``holder`` (a dead process's token) still holds
+    it; True when it was freed. Crawlers and workers both break the locks of the dead."""
+    return bool(client.eval(_DELETE_IF_HELD_BY, 1, name, holder))

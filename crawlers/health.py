@@ -12,7 +12,6 @@ state itself is one Redis hash per source, shared by CLI, workers and API."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
@@ -20,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import redis
-from redis.exceptions import LockError
 
+from coverwatch.connections import break_lock_held_by
 from coverwatch.settings import Settings
 from crawlers.schedule import parse_schedule
 from crawlers.sources import Source
@@ -182,9 +181,5 @@ class SourceStates:
 
 
 def break_lock(lock: Any, holder: str) -> None:
-    """Release a lock a dead crawl took: redis-py releases only with the
-    holder's token, so the token is borrowed for the release."""
-    lock.local.token = holder.encode()
-    with contextlib.suppress(LockError):
-        lock.release()
-    lock.local.token = None
+    """Release a lock a dead crawl took (a redis-py lock, held by ``holder``)."""
+    break_lock_held_by(lock.redis, lock.name, holder)

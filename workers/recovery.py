@@ -35,7 +35,7 @@ from typing import Any, cast
 import redis
 import redis.lock
 
-from coverwatch.connections import redis_client_for
+from coverwatch.connections import break_lock_held_by, redis_client_for
 from coverwatch.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -298,13 +298,6 @@ def _suspect_locks(client: redis.Redis, settings: Settings, dead_stages: Collect
             client.hset(_suspects_key(settings), name, json.dumps({"token": _text(token), "since": since}))
 
 
-# Delete a lock only while it still holds the suspected token.
-_BREAK_IF_HELD_BY = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 
 def _break_stale_locks(client: redis.Redis, settings: Settings, now: float) -> None:
@@ -315,7 +308,7 @@ def _break_stale_locks(client: redis.Redis, settings: Settings, now: float) -> N
         if current is None or _text(current) != suspect["token"]:
             client.hdel(_suspects_key(settings), name)  # let go by a live holder
         elif now - float(suspect["since"]) >= STALE_LOCK_SECONDS:
-            if client.eval(_BREAK_IF_HELD_BY, 1, name, suspect["token"]):
+            if break_lock_held_by(client, name, suspect["token"]):
                 client.hincrby(settings.redis_key("counters"), "recovery.locks_broken", 1)
                 log.warning("broke lock %s of a dead worker (held by %s)", name, suspect["token"])
             client.hdel(_suspects_key(settings), name)
