@@ -2,7 +2,9 @@
 digest becomes an entry (``<prefix>-digest_entries``) with the time it is due;
 the beat task collects every due entry of a subscriber into one message,
 grouped by story, each story once, newest coverage first, leaving out stories
-already sent to that subscriber immediately.
+already sent to that subscriber immediately. An entry about a possibly
+on-topic article (alerts/bands.py; queued only for subscriptions that opted
+in) is marked as such in both parts of the message.
 
 A digest is claimed like any delivery: a create-only document in the
 deliveries index whose id is keyed on the subscriber and the digest's window
@@ -22,6 +24,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, field_validator
 
+from alerts.bands import Band, band_of
 from alerts.delivery import delivery_id, message_id
 from alerts.messages import LEAD_CHARS, shorten
 from alerts.rule_model import Firing
@@ -55,6 +58,8 @@ class DigestEntry(BaseModel):
     lead: str
     queued_at: datetime
     due_at: datetime
+    # Below the alerting threshold; the subscription opted into such items.
+    possibly_on_topic: bool = False
     status: str = "pending"
     digest_id: str | None = None
 
@@ -84,7 +89,8 @@ def entry_for(firing: Firing, address: str, recipient: str, due_at: datetime, no
         address=address, recipient=recipient, rule_id=firing.rule.id, rule_name=firing.rule.name,
         group_key=firing.group_key, story_id=article.story_id, article_id=article.id, title=article.title,
         url=article.canonical_url, source=article.source, published_at=article.published_at,
-        lead=shorten(article.lead or article.body, LEAD_CHARS), queued_at=now, due_at=due_at)
+        lead=shorten(article.lead or article.body, LEAD_CHARS), queued_at=now, due_at=due_at,
+        possibly_on_topic=band_of(article) is Band.POSSIBLE)
 
 
 def queue_entries(engine: SearchEngine, settings: Settings, entries: Iterable[DigestEntry]) -> int:
@@ -107,6 +113,7 @@ class DigestArticle:
     published: str
     lead: str
     rule_names: list[str]
+    possibly_on_topic: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,8 @@ def _article(entries: list[DigestEntry]) -> DigestArticle:
     first = entries[0]
     published = first.published_at.strftime("%d %b %Y %H:%M UTC") if first.published_at else ""
     return DigestArticle(first.title, first.url, first.source, published, first.lead,
-                         sorted({entry.rule_name for entry in entries}))
+                         sorted({entry.rule_name for entry in entries}),
+                         all(entry.possibly_on_topic for entry in entries))
 
 
 def group_digest(entries: Iterable[DigestEntry], already_sent: Collection[str], public_url: str) -> list[DigestStory]:

@@ -1,5 +1,6 @@
 """The preferences page's form: the subscriber's timezone and, per rule, mode
-(immediate, digest or off), digest hour and weekday, mute date and quiet hours.
+(immediate, digest or off), digest hour and weekday, mute date, quiet hours and
+whether possibly on-topic items go into the digest.
 Reading the form is pure (:func:`read_preferences`); saving needs the engine.
 
 Field names carry the rule id (``mode-<rule id>``), so one form covers every
@@ -48,6 +49,18 @@ def _hour(form: Mapping[str, Sequence[str]], name: str, default: int | None) -> 
     return int(text)
 
 
+def _include_possible(form: Mapping[str, Sequence[str]], current: Subscription) -> bool:
+    # The page sends a hidden "off" before the checkbox, since an unchecked box
+    # sends nothing: no value at all means the form did not show the choice.
+    name = f"possible-{current.rule_id}"
+    values = [value.strip() for value in form.get(name) or []]
+    if not values:
+        return current.include_possible
+    if not set(values) <= {"on", "off"}:
+        raise InvalidPreferences(f"{name}: on or off, not {values[-1]!r}")
+    return "on" in values
+
+
 def _read_one(form: Mapping[str, Sequence[str]], current: Subscription) -> Subscription:
     rule = current.rule_id
     mode = _field(form, f"mode-{rule}") or (current.mode.value if current.active else OFF)
@@ -69,7 +82,8 @@ def _read_one(form: Mapping[str, Sequence[str]], current: Subscription) -> Subsc
         raise InvalidPreferences(f"mute-{rule}: a date as YYYY-MM-DD, not {mute_text!r}") from failure
     return current.model_copy(update={
         "active": mode != OFF, "mode": DeliveryMode(mode) if mode != OFF else current.mode,
-        "digest": digest, "quiet_hours": quiet, "mute_until": mute_until})
+        "digest": digest, "quiet_hours": quiet, "mute_until": mute_until,
+        "include_possible": _include_possible(form, current)})
 
 
 def read_preferences(form: Mapping[str, Sequence[str]], timezone: str,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from alerts.delivery_log import RedisDeliveryLog
-from alerts.evaluation import PREVIEW_DAYS, preview_rule
+from alerts.evaluation import PREVIEW_DAYS, BandPreview, preview_bands
 from alerts.rule_files import RuleFileError, parse_rule_documents
 from alerts.rule_model import AlertRule, Firing
 from alerts.rules import InvalidRule, check_query, delete_rule, get_rule, list_rules, register_rule, rule_spec
@@ -55,6 +55,14 @@ def firing_view(firing: Firing) -> dict[str, Any]:
             "details": firing.details,
             "article": {"id": article.id, "title": article.title, "url": article.canonical_url or article.url,
                         "source": article.source, "story_id": article.story_id}}
+
+
+def preview_view(rule: AlertRule, days: int, preview: BandPreview) -> dict[str, Any]:
+    """``firings`` alert every subscriber; ``possible_firings`` reach only digests
+    that opted into possibly on-topic items; ``bands`` counts each band's share."""
+    return {"rule": rule_view(rule), "days": days, "firings": [firing_view(f) for f in preview.on_topic],
+            "possible_firings": [firing_view(f) for f in preview.possible], "bands": preview.counts(),
+            "band_summary": preview.summary()}
 
 
 def parse_rule_body(raw: bytes, content_type: str) -> AlertRule:
@@ -119,14 +127,13 @@ def alert_router(settings: Settings, search_engine: Callable[[], SearchEngine],
                               days: PreviewDays = PREVIEW_DAYS) -> dict[str, Any]:
         rule = await _body_rule(request)
         await run_in_threadpool(_checked, rule)
-        firings = await run_in_threadpool(preview_rule, search_engine(), settings, rule, days)
-        return {"rule": rule_view(rule), "days": days, "firings": [firing_view(f) for f in firings]}
+        preview = await run_in_threadpool(preview_bands, search_engine(), settings, rule, days)
+        return preview_view(rule, days, preview)
 
     @router.get("/rules/{name}/preview", summary="What a stored rule would have fired on")
     def preview_stored(name: str, principal: Analyst, days: PreviewDays = PREVIEW_DAYS) -> dict[str, Any]:
         rule = _stored(name)
-        firings = preview_rule(search_engine(), settings, rule, days=days)
-        return {"rule": rule_view(rule), "days": days, "firings": [firing_view(f) for f in firings]}
+        return preview_view(rule, days, preview_bands(search_engine(), settings, rule, days=days))
 
     @router.delete("/rules/{name}", status_code=204, summary="Delete a rule (its deliveries stay recorded)")
     def delete(name: str, principal: Admin) -> Response:

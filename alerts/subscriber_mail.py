@@ -105,6 +105,8 @@ def goodbye_email(settings: Settings, address: str, message_id: str) -> EmailMes
 
 def digest_email(settings: Settings, address: str, values: dict[str, Any], message_id: str) -> EmailMessage:
     links = subscriber_links(settings, address)
-    return compose("digest", {**values, **links.template_values(), "address": address}, address,
-                   settings, message_id, links)
+    # Possibly on-topic items are explained once, above the stories, when there are any.
+    has_possible = any(article.possibly_on_topic for story in values["stories"] for article in story.articles)
+    shown = {**values, **links.template_values(), "address": address, "has_possible": has_possible}
+    return compose("digest", shown, address, settings, message_id, links)
 

@@ -7,6 +7,11 @@ confirmed (by whoever wrote the rule), immediate unless the rule says
 over it, which is how such an address changes its preferences or leaves one
 rule.
 
+Possibly on-topic articles (alerts/bands.py) reach only a stored
+subscription that opted in (``include_possible``, off by default), and only
+as an entry of its next digest, even when its mode is immediate; an implicit
+subscription never opts in. Off-topic articles reach no one.
+
 Quiet hours: an immediate alert that fires in them is not held back for a
 burst of emails when they end, nor dropped; it goes into a digest due when
 the quiet period ends, together with anything else due for the subscriber
@@ -24,6 +29,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from alerts.bands import Band, band_of
 from alerts.digests import DigestEntry, entry_for, queue_entries
 from alerts.matching import Notice
 from alerts.rule_model import AlertRule, DeliveryMode, Firing
@@ -54,6 +60,8 @@ class Subscription(BaseModel):
     digest: DigestSchedule = DigestSchedule()
     mute_until: date | None = None
     quiet_hours: QuietHours | None = None
+    # Possibly on-topic matches too, in digests only; asked for per subscription.
+    include_possible: bool = False
     active: bool = True
     # True for the subscription a rule's ``subscribers`` list implies; never stored.
     implicit: bool = False
@@ -118,10 +126,24 @@ class Routing:
     reason: str = ""
 
 
+def band_refusal(band: Band, subscription: Subscription) -> str | None:
+    """Why a firing on an article of this band is not for the subscription at
+    all, or None when the band is no obstacle."""
+    if band is Band.OFF_TOPIC:
+        return "off-topic articles never alert"
+    if band is Band.POSSIBLE and (subscription.implicit or not subscription.include_possible):
+        return "possibly on-topic: the subscription did not opt in"
+    return None
+
+
 def route(subscriber: Subscriber | None, subscription: Subscription, now: datetime,
-          listed_by_rule: bool = False) -> Routing:
+          listed_by_rule: bool = False, band: Band = Band.ON_TOPIC) -> Routing:
     """What becomes of one firing for one subscription, now. ``listed_by_rule``:
-    the rule's own list names the address (so it needs no subscriber record)."""
+    the rule's own list names the address (so it needs no subscriber record);
+    ``band``: the relevance band of the article the firing is about."""
+    refusal = band_refusal(band, subscription)
+    if refusal is not None:
+        return Routing(Route.DROP, reason=refusal)
     if not subscription.active:
         return Routing(Route.DROP, reason="unsubscribed from the rule")
     if not may_receive(subscriber, listed_by_rule=listed_by_rule or subscription.implicit):
@@ -129,6 +151,9 @@ def route(subscriber: Subscriber | None, subscription: Subscription, now: dateti
     timezone = subscriber.zone if subscriber else zone("UTC")
     if muted(subscription.mute_until, timezone, now):
         return Routing(Route.DROP, reason=f"muted until {subscription.mute_until}")
+    if band is Band.POSSIBLE:
+        # Below the alerting threshold: worth a line in the digest, never a message of its own.
+        return Routing(Route.DIGEST, next_digest_at(subscription.digest, timezone, now), "possibly on-topic")
     if subscription.mode is DeliveryMode.DIGEST:
         return Routing(Route.DIGEST, next_digest_at(subscription.digest, timezone, now), "digest")
     if subscription.quiet_hours is not None:
@@ -142,14 +167,16 @@ def route_notices(engine: SearchEngine, settings: Settings, notices: Sequence[No
                   now: datetime | None = None) -> list[Notice]:
     """The notices to send now, for every subscription to the firing rules (a
     rule's own list and stored subscriptions alike); digest-bound ones are queued
-    as digest entries, dropped ones vanish. Webhook targets pass through as given."""
+    as digest entries, dropped ones vanish. Webhook targets pass through as given,
+    on on-topic articles only: a hook has no digest to put a possible item in."""
     now = now or utc_now()
     firings = {(n.firing.rule.id, n.firing.group_key, n.firing.article.id): n.firing for n in notices}
     stored = _search(engine, settings, "rule_id", sorted({rule_id for rule_id, _, _ in firings}))
     by_rule: dict[str, dict[str, Subscription]] = {}
     for subscription in stored:
         by_rule.setdefault(subscription.rule_id, {})[subscription.address] = subscription
-    outgoing: list[Notice] = [n for n in notices if email_address(n.subscriber) is None]
+    outgoing: list[Notice] = [n for n in notices if email_address(n.subscriber) is None
+                              and band_of(n.firing.article) is Band.ON_TOPIC]
     plans: list[tuple[Firing, Subscription, str, bool]] = []
     for firing in firings.values():
         explicit = by_rule.get(firing.rule.id, {})
@@ -165,7 +192,8 @@ def route_notices(engine: SearchEngine, settings: Settings, notices: Sequence[No
     records = get_subscribers(engine, settings, [plan[1].address for plan in plans])
     entries: list[DigestEntry] = []
     for firing, subscription, recipient, listed_by_rule in plans:
-        decision = route(records.get(subscription.address), subscription, now, listed_by_rule)
+        decision = route(records.get(subscription.address), subscription, now, listed_by_rule,
+                         band_of(firing.article))
         if decision.route is Route.NOW:
             outgoing.append(Notice(firing, recipient))
         elif decision.route is Route.DIGEST and decision.due_at is not None:
@@ -183,12 +211,14 @@ def rule_by_id(engine: SearchEngine, settings: Settings, rule_id: str) -> AlertR
 
 def subscribe(engine: SearchEngine, settings: Settings, address: str, rule: AlertRule,
               mode: DeliveryMode = DeliveryMode.IMMEDIATE, digest: DigestSchedule | None = None,
-              mute_until: date | None = None, quiet_hours: QuietHours | None = None) -> Subscription:
+              mute_until: date | None = None, quiet_hours: QuietHours | None = None,
+              include_possible: bool = False) -> Subscription:
     """Subscribe (or change the subscription of) an address to a rule. The
     subscriber's status still decides whether anything is sent."""
     existing = get_subscription(engine, settings, address, rule.id)
     subscription = Subscription(address=address, rule_id=rule.id, rule_name=rule.name, mode=mode,
                                 digest=digest or DigestSchedule(), mute_until=mute_until, quiet_hours=quiet_hours,
+                                include_possible=include_possible,
                                 created_at=existing.created_at if existing else None)
     return save_subscription(engine, settings, subscription)
 

@@ -4,8 +4,8 @@ because the signed token in the link is the credential:
 
 - ``/unsubscribe?token=…``: GET shows one button; POST (RFC 8058 one-click,
   what mail clients send) unsubscribes at once, no page in between.
-- ``/preferences?token=…``: mode, digest hour and weekday, timezone, mute and
-  quiet hours per subscription.
+- ``/preferences?token=…``: mode, digest hour and weekday, timezone, mute,
+  quiet hours and possibly on-topic items in digests per subscription.
 - ``/preferences/signup`` and ``/preferences/confirm?token=…``: double opt-in.
   They sit under /preferences because that prefix is public (search/credentials.py).
 
@@ -95,6 +95,8 @@ class SubscriptionRequest(BaseModel):
     digest: DigestSchedule = DigestSchedule()
     mute_until: date | None = None
     quiet_hours: QuietHours | None = None
+    # Possibly on-topic matches too, in the digest only (alerts/bands.py).
+    include_possible: bool = False
 
 
 def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
@@ -162,7 +164,7 @@ def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEng
     def api_subscribe(address: SubscriberAddress, rule_name: str, request: SubscriptionRequest,
                       _: Admin) -> dict[str, Any]:
         subscription = subscribe(engine(), settings, address, known_rule(rule_name), request.mode, request.digest,
-                                 request.mute_until, request.quiet_hours)
+                                 request.mute_until, request.quiet_hours, request.include_possible)
         return subscription.model_dump(mode="json")
 
     @router.delete("/api/v1/subscribers/{address}/subscriptions/{rule_name}", tags=["subscribers"])

@@ -207,7 +207,7 @@ def _rule_to_preview(args: argparse.Namespace, engine: SearchEngine) -> AlertRul
 def _rules(args: argparse.Namespace) -> int:
     import yaml
 
-    from alerts.evaluation import preview_rule
+    from alerts.evaluation import preview_bands
     from alerts.rule_files import RuleFileError, load_rule_files
     from alerts.rule_types import RuleSchemaError
     from alerts.rules import (
@@ -253,11 +253,12 @@ def _rules(args: argparse.Namespace) -> int:
             print(yaml.safe_dump(rule_spec(stored), sort_keys=False, allow_unicode=True), end="")
         elif args.action == "preview":
             chosen = _rule_to_preview(args, engine)
-            firings = preview_rule(engine, settings, chosen, days=args.days)
-            for firing in firings:
-                print(f"{firing.fired_at:%Y-%m-%d %H:%M}  {firing.article.source:<18} {firing.article.title}"
+            bands = preview_bands(engine, settings, chosen, days=args.days)
+            for firing, mark in [*((f, "") for f in bands.on_topic), *((f, "possible  ") for f in bands.possible)]:
+                print(f"{firing.fired_at:%Y-%m-%d %H:%M}  {mark}{firing.article.source:<18} {firing.article.title}"
                       + (f"  ({firing.summary})" if firing.summary else ""))
-            print(f"{len(firings)} alert(s) per subscriber in the last {args.days} days for {chosen.name!r}")
+            print(f"{len(bands.on_topic)} alert(s) per subscriber in the last {args.days} days for {chosen.name!r}")
+            print(bands.summary())
         elif args.action == "delete":
             if not delete_rule(engine, settings, args.name):
                 print(f"error: no rule named {args.name!r}", file=sys.stderr)

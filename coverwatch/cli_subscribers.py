@@ -79,9 +79,11 @@ def _run(args: argparse.Namespace) -> int:
         schedule = DigestSchedule(frequency="weekly" if args.weekly else "daily", hour=args.hour,
                                   weekday=WEEKDAYS.index(args.weekly) if args.weekly else 0)
         mode = DeliveryMode.DIGEST if args.digest or args.weekly else DeliveryMode.IMMEDIATE
-        made = subscribe(engine, settings, args.address, rule, mode, schedule, args.mute_until, quiet)
+        made = subscribe(engine, settings, args.address, rule, mode, schedule, args.mute_until, quiet,
+                         args.possible)
         how = schedule.describe() + " digest" if made.mode is DeliveryMode.DIGEST else "immediately"
-        print(f"{made.address} gets {rule.name!r} {how}")
+        extra = f"; possibly on-topic items in a digest {schedule.describe()}" if made.include_possible else ""
+        print(f"{made.address} gets {rule.name!r} {how}{extra}")
     return 0
 
 
@@ -106,6 +108,8 @@ def add_subscriber_commands(commands: Any) -> None:
     sub.add_argument("--hour", type=int, default=8, choices=range(24), metavar="0-23", help="local digest hour")
     sub.add_argument("--mute-until", type=date.fromisoformat, metavar="YYYY-MM-DD")
     sub.add_argument("--quiet", type=int, nargs=2, metavar=("START", "END"), help="local quiet hours, e.g. 22 7")
+    sub.add_argument("--possible", action="store_true",
+                     help="also possibly on-topic items, in the digest only (never sent at once)")
     unsub = actions.add_parser("unsubscribe", help="stop one rule's mail to an address")
     unsub.add_argument("address")
     unsub.add_argument("rule")

@@ -38,7 +38,8 @@ RULE_FILTER_OF_FACET = {
 }
 NOT_CARRIED = {
     "country": "outlet country (rules cannot filter on it)",
-    "band": "relevance band (alerts only ever go out for on-topic articles)",
+    "band": "relevance band (rules alert on on-topic articles; possibly on-topic ones only reach digests "
+            "that opted in)",
 }
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
 SORTS = ("relevance", "newest")

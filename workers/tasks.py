@@ -13,6 +13,7 @@ from typing import Any
 from celery import chain
 from pydantic import TypeAdapter
 
+from alerts.bands import percolates
 from alerts.bounces import SubscriberBounces
 from alerts.delivery import (
     MAX_DELIVERY_RETRIES,
@@ -187,14 +188,14 @@ def cluster(ref: BatchRef) -> BatchRef:
 
 @app.task(base=StageTask, name="workers.alerts")
 def match_alerts(ref: BatchRef) -> list[str]:
-    """Percolate the batch's on-topic originals against every rule; queue one
-    delivery per (rule, subscriber, story) the rule's type fires on. Returns the
-    delivery task ids. The last stage: the task base lets the batch go once its
-    deliveries are queued."""
+    """Percolate the batch's on-topic and possibly on-topic originals against
+    every rule; queue one delivery per (rule, subscriber, story) the rule's type
+    fires on. Returns the delivery task ids. The last stage: the task base lets
+    the batch go once its deliveries are queued."""
     settings = get_settings()
-    # Only the on-topic band alerts: "possibly on-topic" articles (and off-topic ones a
-    # source keeps) have on_topic False, so they are searchable but wake nobody.
-    candidates = [a for a in stages.alertable(_load(ref)) if a.on_topic is not False]
+    # Off-topic articles a source keeps wake nobody. Possibly on-topic ones are
+    # matched, and routing sends them only to digests that opted in (alerts/bands.py).
+    candidates = [a for a in stages.alertable(_load(ref)) if percolates(a)]
     delivery_ids: list[str] = []
     if candidates:
         hits = _percolated_rules(settings.index_name(RULES),

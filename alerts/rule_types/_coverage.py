@@ -14,6 +14,7 @@ from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
 from search.queries import rule_match_sightings, rule_matches_between, story_articles
+from search.rule_band_queries import band_counts_between, band_matches_between
 
 
 def matching_articles(engine: SearchEngine, settings: Settings, rule: AlertRule, since: datetime,
@@ -22,6 +23,24 @@ def matching_articles(engine: SearchEngine, settings: Settings, rule: AlertRule,
                             rule_matches_between(rule.matching_query(), since.isoformat(),
                                                  until.isoformat(), size))
     return [Article.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
+
+
+def band_matches(engine: SearchEngine, settings: Settings, rule: AlertRule, band: str, since: datetime,
+                 until: datetime, size: int = 1000) -> list[Article]:
+    """The originals of one relevance band the rule matches in [since, until), oldest first."""
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
+                            band_matches_between(rule.matching_query(), since.isoformat(), until.isoformat(),
+                                                 band, size))
+    return [Article.model_validate(hit["_source"]) for hit in answer["hits"]["hits"]]
+
+
+def band_counts(engine: SearchEngine, settings: Settings, rule: AlertRule, bands: Sequence[str],
+                since: datetime, until: datetime) -> dict[str, int]:
+    """How many originals of each of ``bands`` the rule matches in [since, until)."""
+    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
+                            band_counts_between(rule.matching_query(), since.isoformat(), until.isoformat(), bands))
+    found = {str(bucket["key"]): int(bucket["doc_count"]) for bucket in answer["aggregations"]["bands"]["buckets"]}
+    return {band: found.get(band, 0) for band in bands}
 
 
 def matching_coverage(engine: SearchEngine, settings: Settings, rule: AlertRule, since: datetime,
