@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coverwatch.cli_lifecycle import add_lifecycle_commands
+from coverwatch.cli_relevance import add_relevance_commands
 from coverwatch.cli_subscribers import add_subscriber_commands
 from coverwatch.settings import get_settings
 
@@ -619,6 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     add_lifecycle_commands(commands)
     add_subscriber_commands(commands)
+    add_relevance_commands(commands)
     return parser
 
 

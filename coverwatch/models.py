@@ -67,6 +67,14 @@ class Article(BaseModel):
     # "on_topic" (can alert), "possible" (indexed, never alerts) or "off_topic"; see workers/relevance.py.
     relevance_band: str | None = None
     on_topic: bool | None = None
+    # An analyst's mark ("espionage" / "not_espionage") wins over the model: band and
+    # on_topic follow it, and the model's own verdict waits here for the mark to be
+    # cleared (search/relevance_marks.py).
+    relevance_mark: str | None = None
+    relevance_marked_by: str | None = None
+    relevance_marked_at: datetime | None = None
+    relevance_model_band: str | None = None
+    relevance_model_on_topic: bool | None = None
     story_id: str | None = None
     story_lineage: list[str] = Field(default_factory=list)  # stories merged into story_id that held it before
     cluster_terms: list[str] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from search.articles_api import articles_router
 from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
 from search.metrics import metrics_router
+from search.relevance_marks_api import marks_router
 from search.saved_api import saved_router
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
 from search.source_pages import source_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.include_router(accounts_router(settings, redis_connection))
     app.include_router(saved_router(settings, search_engine, redis_connection))
     app.include_router(articles_router(settings, search_engine))
+    app.include_router(marks_router(settings, search_engine, redis_connection))  # analysts' relevance marks
     app.include_router(source_router(settings, redis_connection))
 
     @app.get("/api/search")

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 ARTICLES, STORIES, RULES, DELIVERIES = "articles", "stories", "rules", "deliveries"
 # Who hears about what (alerts/subscribers.py, subscriptions.py, digests.py).
 SUBSCRIBERS, SUBSCRIPTIONS, DIGEST_ENTRIES = "subscribers", "subscriptions", "digest_entries"
+# Analysts' "espionage" / "not espionage" marks, one record per article (search/relevance_marks.py).
+RELEVANCE_MARKS = "relevance_marks"
 SCHEMA_VERSION = 1
 
 _KEYWORD = {"type": "keyword"}
@@ -73,6 +75,13 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "relevance_evidence": {"type": "keyword", "index": False},
     "relevance_band": _COUNTED,
     "on_topic": {"type": "boolean"},
+    # An analyst's mark overrides band and on_topic; the model's own verdict is kept
+    # beside it, so clearing the mark restores it (search/relevance_marks.py).
+    "relevance_mark": _KEYWORD,
+    "relevance_marked_by": _KEYWORD,
+    "relevance_marked_at": _DATE,
+    "relevance_model_band": _KEYWORD,
+    "relevance_model_on_topic": {"type": "boolean"},
     "story_id": _COUNTED,
     "story_lineage": _KEYWORD,  # stories the article belonged to before they were merged
     "cluster_terms": _KEYWORD,
@@ -167,6 +176,19 @@ DIGEST_ENTRY_PROPERTIES: dict[str, Any] = {
     "due_at": _DATE,
 }
 
+RELEVANCE_MARK_PROPERTIES: dict[str, Any] = {
+    "article_id": _KEYWORD,
+    "url": _KEYWORD,
+    "title": {"type": "text", "index": False},
+    "label": _KEYWORD,  # null once cleared: the record stays for its history
+    "marked_by": _KEYWORD,
+    "marked_at": _DATE,
+    "previous_label": _KEYWORD,
+    "model_band": _KEYWORD,
+    # Every change (label, previous label, who, when), read back whole, never searched.
+    "history": {"type": "object", "enabled": False},
+}
+
 PROPERTIES_BY_KIND = {
     ARTICLES: ARTICLE_PROPERTIES,
     STORIES: STORY_PROPERTIES,
@@ -175,6 +197,7 @@ PROPERTIES_BY_KIND = {
     SUBSCRIBERS: SUBSCRIBER_PROPERTIES,
     SUBSCRIPTIONS: SUBSCRIPTION_PROPERTIES,
     DIGEST_ENTRIES: DIGEST_ENTRY_PROPERTIES,
+    RELEVANCE_MARKS: RELEVANCE_MARK_PROPERTIES,
 }
 
 

@@ -550,7 +550,8 @@ def story_timeline_articles(story_id: str, size: int = 500) -> dict[str, Any]:
         "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
         "_source": ["id", "title", "url", "canonical_url", "source", "language", "country", "published_at",
                     "crawled_at", "event_time", "duplicate_of", "claim_type", "claimant", "relevance",
-                    "relevance_band", "relevance_evidence"],
+                    "relevance_band", "relevance_evidence", "relevance_mark", "relevance_marked_by",
+                    "relevance_marked_at"],
     }
 
 

@@ -38,6 +38,9 @@ class TimelineEntry:
     relevance: float | None = None
     relevance_band: str | None = None
     relevance_evidence: list[str] = field(default_factory=list)
+    relevance_mark: str | None = None
+    relevance_marked_by: str | None = None
+    relevance_marked_at: str | None = None
 
 
 @dataclass
@@ -110,7 +113,9 @@ def build_timeline(story: Mapping[str, Any], articles: Sequence[Mapping[str, Any
             language=article.get("language"), country=article.get("country"),
             claim_type=article.get("claim_type"), claimant=article.get("claimant"),
             relevance=article.get("relevance"), relevance_band=article.get("relevance_band"),
-            relevance_evidence=list(article.get("relevance_evidence") or [])))
+            relevance_evidence=list(article.get("relevance_evidence") or []),
+            relevance_mark=article.get("relevance_mark"), relevance_marked_by=article.get("relevance_marked_by"),
+            relevance_marked_at=article.get("relevance_marked_at")))
         if source in outlets:
             outlets[source].articles += 1
         else:

@@ -65,6 +65,11 @@ def _may_save(request: Request) -> bool:
     return isinstance(principal, Principal) and principal.via == "session" and role_allows(principal.role, Role.ANALYST)
 
 
+def _page_url(request: Request) -> str:
+    """This page's path and query: where a form on it (an article's mark) comes back to."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def _link_makers(request: Request, params: list[tuple[str, str]]) -> dict[str, Any]:
     path = request.url.path
     return {"params": params,
@@ -86,6 +91,7 @@ def web_router(settings: Settings, search_engine: Callable[[], SearchEngine]) ->
             "result": None, "error": None, "bars": [],
             "chosen": [(name, value, facet_label(name, value)) for name, values in terms.items() for value in values],
             "can_save": _may_save(request), "export_query": urlencode([pair for pair in params if pair[0] != "page"]),
+            "page_url": _page_url(request),
             **_link_makers(request, params)}
         status = 200
         if "q" in request.query_params or terms:
@@ -119,7 +125,8 @@ def web_router(settings: Settings, search_engine: Callable[[], SearchEngine]) ->
             timeline = story_timeline(search_engine(), settings, story_id)
         except StoryNotFound as failure:
             raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
-        return TEMPLATES.TemplateResponse(request, "story.html", {"timeline": timeline})
+        return TEMPLATES.TemplateResponse(request, "story.html", {
+            "timeline": timeline, "can_mark": _may_save(request), "page_url": _page_url(request)})
 
     @router.get("/actors/{name}", response_class=HTMLResponse)
     def actor_page(request: Request, name: str) -> HTMLResponse:

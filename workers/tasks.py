@@ -39,6 +39,7 @@ from coverwatch.taxonomy import default_taxonomy
 from search.documents import index_articles, mark_duplicates
 from search.indexes import ARTICLES, RULES
 from search.queries import percolate_articles_page, percolated_document
+from search.relevance_marks import apply_stored_marks, scored_by_model
 from workers import stages
 from workers.base import StageTask
 from workers.batches import BatchRef, BatchStore
@@ -135,7 +136,9 @@ def dedupe(ref: BatchRef) -> BatchRef:
 @app.task(base=StageTask, name="workers.enrich")
 def enrich(ref: BatchRef, keep_off_topic: bool = False) -> BatchRef:
     taxonomy, matcher = default_taxonomy(), default_matcher()
-    articles = [enrich_article(article, taxonomy, matcher) for article in _load(ref)]
+    articles = [scored_by_model(enrich_article(article, taxonomy, matcher)) for article in _load(ref)]
+    # An analyst's mark wins over the new score, before off-topic articles are dropped.
+    articles = apply_stored_marks(engine(), get_settings(), articles)
     kept = [a for a in articles if keep_off_topic or not is_dropped(a.relevance_band)]
     for article in articles:
         if is_dropped(article.relevance_band) and not keep_off_topic:
@@ -162,6 +165,8 @@ def cluster(ref: BatchRef) -> BatchRef:
     asked = time.monotonic()
     with cluster_lock(redis_client(), settings):
         taken = time.monotonic()
+        # Read again under the lock the marking takes too: a mark set since enrich is not overwritten.
+        articles = apply_stored_marks(engine(), settings, articles)
         assignments = assign_stories(articles, engine(), settings)
         outcome = index_articles(engine(), settings, [article.to_document() for article in articles],
                                  refresh=True)
