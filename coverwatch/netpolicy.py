@@ -22,14 +22,12 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from coverwatch.settings import Settings
+from coverwatch.networks import IPNetwork, parse_networks
+from coverwatch.settings import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str], list[str]]
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -46,17 +44,6 @@ class URLRefused(ValueError):
         super().__init__(f"{url[:200]!r} refused: {reason}")
         self.url = url
         self.reason = reason
-
-
-def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """CIDRs separated by commas or spaces; ValueError names the bad one."""
-    networks: list[IPNetwork] = []
-    for piece in text.replace(",", " ").split():
-        try:
-            networks.append(ipaddress.ip_network(piece, strict=False))
-        except ValueError as failure:
-            raise ValueError(f"not a network in CIDR form: {piece!r}") from failure
-    return tuple(networks)
 
 
 def _ipv4_number(part: str) -> int | None:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coverwatch.networks import parse_networks
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -100,8 +102,6 @@ class Settings(BaseSettings):
     @field_validator("allowed_private_networks")
     @classmethod
     def _valid_networks(cls, text: str) -> str:
-        from coverwatch.netpolicy import parse_networks
-
         parse_networks(text)
         return text
 

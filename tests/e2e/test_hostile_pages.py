@@ -23,7 +23,8 @@ from alerts.channels import WebhookChannel, WebhookRefused
 from alerts.email import render_alert_email
 from alerts.messages import alert_context
 from coverwatch.models import Article
-from coverwatch.netpolicy import NetPolicy, parse_networks
+from coverwatch.netpolicy import NetPolicy
+from coverwatch.networks import parse_networks
 from coverwatch.settings import PROJECT_ROOT, Settings
 from crawlers.demo_site.server import Page, SiteServer
 from search.engine import SearchEngine

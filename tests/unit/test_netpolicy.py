@@ -9,7 +9,8 @@ from typing import cast
 import pytest
 from pydantic import ValidationError
 
-from coverwatch.netpolicy import NetPolicy, URLRefused, numeric_ipv4, parse_networks
+from coverwatch.netpolicy import NetPolicy, URLRefused, numeric_ipv4
+from coverwatch.networks import parse_networks
 from coverwatch.settings import Settings
 
 
