@@ -16,26 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from coverwatch.taxonomy import Actor
+from workers.claim_types import PRIORITY, VENDORS, Claim, ClaimType
 from workers.lang import profile
+from workers.lang.claims import native_claim
 from workers.phrases import split_sentences
-
-
-class ClaimType(StrEnum):
-    GOVERNMENT = "government"
-    VENDOR = "vendor"
-    SUSPECTED = "suspected"  # also reports resting on unnamed officials or sources
-    DENIED = "denied"
-
-
-@dataclass(frozen=True)
-class Claim:
-    type: ClaimType
-    evidence: str
-    claimant: str | None
-
 
 _STATE_NAMES = ("Russia", "Russian", "China", "Chinese", "North Korea", "North Korean", "Iran", "Iranian", "Vietnam",
                 "Vietnamese", "Pakistan", "Pakistani", "India", "Indian", "Israel", "Israeli", "Belarus", "Belarusian",
@@ -89,14 +75,6 @@ _GOVERNMENT_CLAIM = re.compile(
 _GOVERNMENT_NAME = re.compile(
     rf"((?:[A-Z][a-z]+(?:['’]s?)?\s+){{0,2}}(?:\w+\s+){{0,2}}?{_GOVERNMENT_BODY}\b(?:\s+[A-Z][\w\-]+)?|"
     rf"{_COUNTRY_SUBJECT}\b)")
-VENDORS = (
-    "Microsoft", "Mandiant", "Google", "Google Threat Intelligence", "CrowdStrike", "Kaspersky",
-    "ESET", "Recorded Future", "Insikt Group", "Secureworks", "Palo Alto Networks", "Unit 42",
-    "Symantec", "Broadcom", "Cisco Talos", "Talos", "Proofpoint", "SentinelOne", "SentinelLabs",
-    "Check Point", "Trend Micro", "Volexity", "Sekoia", "WithSecure", "Dragos", "Fortinet",
-    "Trellix", "Cybereason", "Group-IB", "Positive Technologies", "Bitdefender", "Lookout",
-    "Citizen Lab", "Amnesty International", "Kroll", "Rapid7", "Sophos", "Zscaler",
-)
 _VENDOR_NAME = r"(?:" + "|".join(re.escape(v) for v in sorted(VENDORS, key=len, reverse=True)) + r")"
 _VENDOR_SUBJECT = rf"(?:\b{_VENDOR_NAME}\b|\b(?i:security (?:firm|company|vendor|researchers)s?|researchers|analysts))"
 _VENDOR_ACT = (r"(?i:assess\w*|attribut\w*|linked|tied|ties|believe[sd]?|concluded|confident|confidence|"
@@ -263,9 +241,6 @@ _GOVERNMENT_BODY_NAMED = re.compile(
     r"\b(?:FBI|CISA|NSA|NCSC|GCHQ|ANSSI|CERT-UA|SBU|MIVD|GCSB|SUPO|Justice Department|State Department|Treasury|"
     r"White House|prosecutors|police|Cyber Command)\b|\b(?:government|ministry|minister|agency|authorities)\s+said\b")
 
-PRIORITY = (ClaimType.GOVERNMENT, ClaimType.VENDOR, ClaimType.DENIED, ClaimType.SUSPECTED)
-
-
 def classify_claim(title: str, body: str, language: str = "en", actors: Sequence[Actor] = ()) -> Claim | None:
     """The article's claim: a denial in the headline makes the article a denial
     story; otherwise the strongest claim anywhere in it, the body's first.
@@ -273,9 +248,6 @@ def classify_claim(title: str, body: str, language: str = "en", actors: Sequence
     through a profile (workers/lang), whose names the patterns here do not list."""
     native = profile(language)
     if native is not None:
-        # Imported here: the per-language reader builds on this module's claim types.
-        from workers.lang.claims import native_claim
-
         return native_claim(title, body, actors, native)
     screen = _Screen.of(f"{title}\n{body}")
     if not (screen.named or screen.generic or screen.denial):

@@ -1,6 +1,7 @@
 import pytest
 
-from workers.claims import ClaimType, classify_claim
+from workers.claim_types import ClaimType
+from workers.claims import classify_claim
 
 
 @pytest.mark.parametrize(("title", "body", "expected", "claimant"), [

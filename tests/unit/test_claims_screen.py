@@ -5,12 +5,11 @@ import re
 
 import pytest
 
+from workers.claim_types import Claim, ClaimType
 from workers.claims import (
     _DENIAL,
     _GENERIC_CULPRIT,
     _NAMED_CULPRIT,
-    Claim,
-    ClaimType,
     _Screen,
     _screened_claims,
     classify_claim,

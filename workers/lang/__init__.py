@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from workers.claim_types import VENDORS
 from workers.phrases import split_sentences as english_sentences
 
 HERE = Path(__file__).parent
@@ -180,7 +181,5 @@ def profile(code: str) -> LanguageProfile | None:
     """The profile of a language we read beyond English, else None."""
     if code not in LANGUAGES:
         return None
-    from workers.claims import VENDORS  # the Latin-script vendor names English coverage uses
-
     document = yaml.safe_load((HERE / f"{code}.yml").read_text(encoding="utf-8"))
     return build_profile(document, VENDORS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coverwatch.taxonomy import Actor
-from workers.claims import PRIORITY, Claim, ClaimType
+from workers.claim_types import PRIORITY, Claim, ClaimType
 from workers.lang import ACCUSED_STATES, LanguageProfile, split_sentences
 from workers.lang.cues import native_sentence_cues
 from workers.lang.places import country_spans
