@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alerts.channels import WebhookChannel, channel_kind, http_failure, open_channel
-from alerts.chat_channels import SlackChannel, TeamsChannel, chat_kind, slack_escape, teams_escape
+from alerts.channels._chat import SlackChannel, TeamsChannel, chat_kind, slack_escape, teams_escape
 from alerts.messages import AlertContext, alert_context
 from alerts.rule_model import AlertRule
 from alerts.transports import RecipientRejected, SmtpTransport, TransientSendFailure, TransportError, smtp_failure

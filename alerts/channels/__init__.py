@@ -1,6 +1,6 @@
 """Delivery channels behind a kind -> class registry, chosen by the subscriber
 target: an email address (plain or ``mailto:``) goes by email, a Slack or
-Teams incoming webhook gets a chat message (alerts/chat_channels.py), any
+Teams incoming webhook gets a chat message (alerts/channels/_chat.py), any
 other https URL gets a signed JSON POST. A new channel is one class with
 :func:`register_channel`; the most specific (lowest ``precedence``) channel
 that takes a target wins. Every channel renders from the same AlertContext.
@@ -190,4 +190,4 @@ class WebhookChannel(Channel[bytes]):
 
 # The chat channels register themselves on import; imported here so that every
 # caller of the registry sees them.
-import alerts.chat_channels  # noqa: E402,F401 - registers SlackChannel and TeamsChannel
+import alerts.channels._chat  # noqa: E402,F401 - registers SlackChannel and TeamsChannel
