@@ -39,7 +39,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from alerts.channels import Channel, EmailChannel, open_channel
+from alerts.channels import Channel, open_channel
+from alerts.channels.email import EmailChannel
 from alerts.delivery_log import BounceRegistry, DeliveryJournal, LogEntry, Outcome
 from alerts.messages import alert_context
 from alerts.rule_model import AlertRule, Firing

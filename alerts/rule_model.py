@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alerts.targets import normalise_target
+from alerts.channels import normalise_target
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import countries, default_taxonomy

@@ -1,5 +1,7 @@
-"""What a subscriber target is: an email address (plain or ``mailto:``) or a
-webhook URL. Pure parsing; alerts/channels.py maps each kind to a channel."""
+"""How subscriber targets are spelled: an email address (plain or ``mailto:``)
+or a webhook URL. Pure parsing, below the channels (alerts/channels/), which
+say which targets each one takes; :func:`alerts.channels.normalise_target`
+asks them."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ MAX_TARGET_CHARS = 2000
 
 
 class InvalidTarget(ValueError):
-    """Neither an email address nor a webhook URL."""
+    """A target no channel takes."""
 
 
 def email_address(target: str) -> str | None:
@@ -38,31 +40,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-# A chat service's incoming webhook may be written with its kind in front
-# (alerts/chat_channels.py): ``slack+https://...``, ``teams+https://...``.
-CHAT_PREFIXES = ("slack+", "teams+")
-
-
 def webhook_url(target: str) -> str | None:
     """The URL a target names, or None. Plain http is refused except to this
     machine (tests and local relays): a signed payload still leaks its content."""
     url = target.strip()
-    bare = url[len(url.split("+", 1)[0]) + 1:] if url.lower().startswith(CHAT_PREFIXES) else url
-    parts = urlsplit(bare)
+    parts = urlsplit(url)
     if not parts.hostname or len(url) > MAX_TARGET_CHARS:
         return None
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname)):
         return url
     return None
-
-
-def normalise_target(target: str) -> str:
-    """The canonical spelling stored with a rule: ``mailto:a@b`` becomes ``a@b``,
-    so delivery ids (keyed on the target) stay those of plain addresses."""
-    address = email_address(target)
-    if address is not None:
-        return address
-    url = webhook_url(target)
-    if url is not None:
-        return url
-    raise InvalidTarget(f"{target!r} is neither an email address nor an https:// webhook URL")

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from alerts.channels import WebhookChannel, WebhookRefused
+from alerts.channels import WebhookRefused
+from alerts.channels.webhook import WebhookChannel
 from alerts.email import render_alert_email
 from alerts.messages import alert_context
 from coverwatch.models import Article

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.channels import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
+from alerts.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 from alerts.delivery import DeliveryOutcome, deliver_firing
 from alerts.rule_model import Firing
 from alerts.rule_types import parse_rule

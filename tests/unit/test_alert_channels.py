@@ -13,15 +13,17 @@ from pydantic import SecretStr
 
 from alerts.channels import (
     CHANNELS,
+    Channel,
     ChannelNotConfigured,
-    EmailChannel,
-    WebhookChannel,
     channel_kind,
+    normalise_target,
     open_channel,
-    sign,
-    signature_matches,
+    register_channel,
 )
+from alerts.channels.email import EmailChannel
+from alerts.channels.webhook import WebhookChannel, sign, signature_matches
 from alerts.messages import AlertContext, alert_context
+from alerts.rule_model import AlertRule
 from alerts.targets import InvalidTarget
 from alerts.transports import OutboxTransport, SmtpTransport, transport_for
 from coverwatch.models import Article
@@ -52,6 +54,41 @@ def test_targets_pick_their_channel() -> None:
     assert channel_kind("https://hooks.example.com/x") == "webhook"
     with pytest.raises(InvalidTarget):
         channel_kind("slack:#desk")
+
+
+class PagerChannel(Channel[str]):
+    """A channel of the test's own, to show a new module's targets become valid."""
+
+    kind = "pager"
+
+    @classmethod
+    def recipient_of(cls, target: str) -> str | None:
+        return target.removeprefix("pager:") if target.startswith("pager:") else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PagerChannel:
+        return cls()
+
+    def render(self, context: AlertContext, recipient: str) -> str:
+        return context.rule_name
+
+    def send(self, payload: str, recipient: str, delivery_id: str) -> None:
+        raise NotImplementedError
+
+
+def test_target_parsing_asks_the_registry() -> None:
+    assert normalise_target(" mailto:desk@example.org ") == "desk@example.org"
+    assert normalise_target("slack+https://chat.example.org/h") == "slack+https://chat.example.org/h"
+    with pytest.raises(ValueError, match="neither"):
+        AlertRule(name="page", query_string="Turla", subscribers=["pager:oncall"])
+    register_channel(PagerChannel)
+    try:
+        rule = AlertRule(name="page", query_string="Turla", subscribers=["pager:oncall"])
+        assert rule.subscribers == ["oncall"] and channel_kind("pager:oncall") == "pager"
+        with pytest.raises(TypeError, match="taken"):
+            register_channel(PagerChannel)
+    finally:
+        del CHANNELS["pager"]
 
 
 def test_open_channel_strips_mailto_and_uses_the_configured_transport() -> None:

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from alerts.channels import WebhookChannel, channel_kind, http_failure, open_channel
-from alerts.channels._chat import SlackChannel, TeamsChannel, chat_kind, slack_escape, teams_escape
+from alerts.channels import channel_kind, open_channel
+from alerts.channels._chat import chat_kind
+from alerts.channels._http import http_failure
+from alerts.channels.slack import SlackChannel, slack_escape
+from alerts.channels.teams import TeamsChannel, teams_escape
+from alerts.channels.webhook import WebhookChannel
 from alerts.messages import AlertContext, alert_context
 from alerts.rule_model import AlertRule
 from alerts.transports import RecipientRejected, SmtpTransport, TransientSendFailure, TransportError, smtp_failure
@@ -38,6 +42,8 @@ def _context() -> AlertContext:
     ("teams+https://prod-01.westus.logic.azure.com/workflows/1", "teams"),
     ("https://hooks.example.com/coverwatch", "webhook"),
     ("https://hooks.slack.com.evil.example/x", "webhook"),
+    # A prefix decides alone, whatever host follows it.
+    ("teams+https://hooks.slack.com/services/T0", "teams"),
 ])
 def test_chat_targets_are_known_by_prefix_or_host(target: str, kind: str) -> None:
     assert channel_kind(target) == kind

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from alerts.channels import WebhookChannel
+from alerts.channels.webhook import WebhookChannel
 from alerts.email import render_alert_email
 from alerts.messages import AlertContext, alert_context
 from coverwatch.models import Article

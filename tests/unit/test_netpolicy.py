@@ -121,7 +121,8 @@ def test_a_source_url_into_the_internal_network_is_a_clear_load_error() -> None:
 def test_a_refused_webhook_is_a_failed_delivery_and_no_request(monkeypatch: pytest.MonkeyPatch) -> None:
     import httpx
 
-    from alerts.channels import WebhookChannel, WebhookRefused
+    from alerts.channels import WebhookRefused
+    from alerts.channels.webhook import WebhookChannel
     from alerts.transports import TransportError
 
     def no_request(*args: object, **kwargs: object) -> None:
