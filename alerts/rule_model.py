@@ -164,13 +164,6 @@ class AlertRule(BaseModel):
     def id(self) -> str:
         return rule_id(self.name)
 
-    @classmethod
-    def from_document(cls, document: dict[str, Any]) -> AlertRule:
-        """The typed rule a stored rule document holds (see alerts/rules.py)."""
-        from alerts.rules import from_document  # that module imports this one
-
-        return from_document(document)
-
     def matching_query(self) -> dict[str, Any]:
         """The engine query for the articles this rule is about."""
         return rule_filter_query(self.query_string, self.filters.terms(), self.filters.min_relevance)

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from alerts.rules import AlertRule
 from coverwatch.models import Article
 from coverwatch.urls import InvalidURL
 from workers.dedupe import DedupeDecision, Verdict, body_hash
@@ -83,26 +82,6 @@ def reconcile_originals(articles: Sequence[Article], owners: Sequence[str | None
         if owner and owner != article.id:
             article.duplicate_of = owner
     return list(articles)
-
-
-@dataclass(frozen=True)
-class AlertMatch:
-    rule: AlertRule
-    article: Article
-    subscriber: str
-
-
-def alert_matches(
-    percolate_hits: Sequence[Mapping[str, Any]], documents: Sequence[Article]
-) -> list[AlertMatch]:
-    """Expand percolator hits into one (rule, article, subscriber) per email to send."""
-    matches: list[AlertMatch] = []
-    for hit in percolate_hits:
-        rule = AlertRule.from_document(hit["_source"])
-        for slot in hit.get("fields", {}).get("_percolator_document_slot", []):
-            article = documents[int(slot)]
-            matches.extend(AlertMatch(rule, article, str(address)) for address in rule.subscribers)
-    return matches
 
 
 def alertable(articles: Sequence[Article]) -> list[Article]:
