@@ -363,14 +363,15 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    """One screen for an operator: source health, queues, lag, alert outcomes."""
+    """One screen for an operator: search nodes and Redis, source health, queues, lag, alert outcomes."""
     from coverwatch.connections import redis_client_for
-    from coverwatch.operations import gather_snapshot, status_lines
+    from coverwatch.operations import status_report
 
     settings = get_settings()
-    for line in status_lines(gather_snapshot(redis_client_for(settings), settings)):
+    lines, exit_status = status_report(settings, redis_client_for(settings))
+    for line in lines:
         print(line)
-    return 0
+    return exit_status
 
 
 def _backfill(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import redis
 from coverwatch.metrics import HISTOGRAMS, HistogramSnapshot, MetricStore, oldest_waiting_seconds
 from coverwatch.settings import Settings
 from crawlers.health import SourceState, SourceStates
+from search.health import check_health
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +128,14 @@ def status_lines(snapshot: DeploymentSnapshot, listed: int = 10) -> list[str]:
     lines.append("alert deliveries: " + ", ".join(f"{outcome} {value}"
                                                   for outcome, value in snapshot.alert_outcomes.items()))
     return lines
+
+
+def status_report(settings: Settings, client: redis.Redis) -> tuple[list[str], int]:
+    """``coverwatch status``: the storage's health through the real connections,
+    then, when Redis answers, the deployment's figures; exit status 1 when a part
+    is down, with the part named in the first lines rather than a traceback."""
+    health = check_health(settings)
+    lines = health.lines()
+    if "redis" not in health.failing:
+        lines += status_lines(gather_snapshot(client, settings))
+    return lines, 0 if health.healthy else 1

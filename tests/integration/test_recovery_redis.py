@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 import redis
+from fastapi import Response
 from fastapi.routing import APIRoute
 
 from coverwatch.settings import Settings
@@ -38,7 +39,7 @@ def _health(settings: Settings) -> dict[str, Any]:
     test client warns about its own httpx use, and warnings are errors here)."""
     endpoint = next(route.endpoint for route in create_app(settings).routes
                     if isinstance(route, APIRoute) and route.path == "/api/health")
-    answer: dict[str, Any] = endpoint()
+    answer: dict[str, Any] = endpoint(Response())
     return answer
 
 
