@@ -64,8 +64,9 @@ class Article(BaseModel):
     claimant: str | None = None
     relevance: float | None = None
     relevance_evidence: list[str] = Field(default_factory=list)
-    # "on_topic" (can alert), "possible" (indexed, never alerts) or "off_topic"; see workers/relevance.py.
+    # "on_topic" (alerts), "possible" (indexed; digests of subscribers who opt in) or "off_topic"; workers/relevance.py.
     relevance_band: str | None = None
+    relevance_model_version: str | None = None  # which model scored it (workers/relevance.py)
     on_topic: bool | None = None
     # An analyst's mark ("espionage" / "not_espionage") wins over the model: band and
     # on_topic follow it, and the model's own verdict waits here for the mark to be

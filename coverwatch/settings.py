@@ -105,12 +105,16 @@ class Settings(BaseSettings):
         parse_networks(text)
         return text
 
-    # Relevance bands (workers/relevance.py): at or above on_topic an article can
-    # alert; from possible up it is indexed and searchable but never alerts; below
-    # possible it is dropped unless its source keeps off-topic articles. The
-    # operating point and its figures are in bench/relevance_dev.py.
-    relevance_on_topic: float = Field(default=0.38, ge=0.0, le=1.0)
-    relevance_possible: float = Field(default=0.08, ge=0.0, le=1.0)
+    # Relevance bands (workers/relevance.py): at or above on_topic an article
+    # alerts; from possible up it is indexed and searchable; below possible it is
+    # dropped unless its source keeps off-topic articles. Unset, each model's own
+    # operating point holds (workers/relevance_model.json, chosen by the rule in
+    # workers/relevance_training.py; docs/relevance-model-card.md).
+    relevance_on_topic: float | None = Field(default=None, ge=0.0, le=1.0)
+    relevance_possible: float | None = Field(default=None, ge=0.0, le=1.0)
+    # A model retrained here (``coverwatch relevance train --with-feedback --output F``)
+    # instead of the one shipped in workers/relevance_model.json.
+    relevance_model_file: Path | None = None
 
     @property
     def redis_port(self) -> int:

@@ -10,7 +10,8 @@ from typing import Any
 
 EXPORT_FIELDS = ("id", "published_at", "source", "country", "language", "title", "url", "canonical_url",
                  "story_id", "duplicate_of", "actors", "attributed_states", "victim_countries", "sectors",
-                 "claim_type", "claimant", "relevance", "relevance_band", "lead")
+                 "claim_type", "claimant", "relevance", "relevance_band", "relevance_model_version",
+                 "relevance_evidence", "relevance_mark", "lead")
 # A cell starting with one of these is a formula to a spreadsheet; article text comes from the web.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -74,6 +74,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "relevance": {"type": "float"},
     "relevance_evidence": {"type": "keyword", "index": False},
     "relevance_band": _COUNTED,
+    "relevance_model_version": _KEYWORD,
     "on_topic": {"type": "boolean"},
     # An analyst's mark overrides band and on_topic; the model's own verdict is kept
     # beside it, so clearing the mark restores it (search/relevance_marks.py).

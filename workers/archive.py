@@ -17,7 +17,8 @@ from search.indexes import ARTICLES
 log = logging.getLogger(__name__)
 
 EXPORT_FIELDS = ("id", "url", "canonical_url", "title", "source", "language", "published_at", "story_id",
-                 "duplicate_of", "relevance", "relevance_band", "on_topic", "actors", "actor_names",
+                 "duplicate_of", "relevance", "relevance_band", "relevance_model_version", "relevance_evidence",
+                 "relevance_mark", "on_topic", "actors", "actor_names",
                  "attributed_states", "victim_countries", "sectors", "malware", "cves", "claim_type", "claimant",
                  "claim_evidence")
 

@@ -44,5 +44,6 @@ def enrich(article: Article, taxonomy: Taxonomy, matcher: ActorMatcher) -> Artic
     article.relevance = relevance.score
     article.relevance_evidence = relevance.evidence
     article.relevance_band = relevance.band.value
+    article.relevance_model_version = relevance.model_version
     article.on_topic = relevance.on_topic
     return article

@@ -1,5 +1,13 @@
 """How much an article is about state-sponsored cyber espionage, and why.
 
+English articles are scored by the learned model (``workers.relevance_model``):
+a logistic regression over the article's word and character n-grams and the
+cue features below, trained on real labelled news (``coverwatch relevance
+train``) and calibrated to a probability. Articles in the other languages
+Coverwatch reads are scored by the cue features alone, through each language's
+profile (``workers/lang``): no labelled news exists for them, and the English
+model must not score text it cannot read.
+
 Sentence cues (``workers.relevance_cues``) become a few article features a
 reader can check: is a state named as the actor in the headline or lead, how
 many sentences name one and how firmly, how much of the article is about the
@@ -8,13 +16,14 @@ about crime or a patch with no state in it (a state in the body of such a piece
 is mostly background). A nationality beside a gang or a fraudster ("Russian
 hackers in a crime gang") is not read as an implied state. A sentence that
 raises a state only as a possibility ("could be state-sponsored") or denies one
-("not state-sponsored") does not count as naming it. A logistic model weighs the
-features; its weights were learned on the tune split of the development set and
-are shipped as ``relevance_weights.json`` (``bench/train_relevance.py``).
+("not state-sponsored") does not count as naming it. The cue-only model's
+weights are ``relevance_weights.json`` (``bench/train_relevance.py``).
 
-Two thresholds (settings) cut the score into bands: ``on_topic`` is indexed and
-can alert, ``possible`` is indexed and searchable but never alerts, ``off_topic``
-is dropped unless the source keeps it.
+Two thresholds cut the score into bands: ``on_topic`` is indexed and alerts,
+``possible`` is indexed and searchable, and reaches only subscribers who asked
+for such items in their digests, ``off_topic`` is dropped unless the source
+keeps it. Each model carries its own operating point; the settings override it
+only when set. Every score names the model version that gave it.
 """
 
 from __future__ import annotations
@@ -35,8 +44,15 @@ from workers.lang import split_sentences as native_sentences
 from workers.lang.cues import native_sentence_cues
 from workers.relevance_cues import SentenceCues, headline_cues, sentence_cues
 from workers.relevance_evidence import FEATURE_LABELS, describe
+from workers.relevance_model import LearnedRelevanceModel, shipped_learned_model
 
 WEIGHTS_FILE = Path(__file__).with_name("relevance_weights.json")
+# The cue-only model (other languages) and the operating point chosen for it on
+# relevance-dev (bench/relevance_dev.py before the learned model).
+CUE_MODEL_VERSION = "cues-2026.11"
+CUE_OPERATING_POINT = (0.38, 0.08)
+# Languages the learned model reads; the others keep their cue profiles.
+LEARNED_LANGUAGES = frozenset({"en"})
 # The headline, the lead and the first body sentences say what an article is about.
 LEAD_BODY_SENTENCES = 2
 
@@ -55,9 +71,15 @@ class RelevanceThresholds:
     possible: float
 
     @classmethod
-    def from_settings(cls) -> RelevanceThresholds:
+    def from_settings(cls, default: RelevanceThresholds | None = None) -> RelevanceThresholds:
+        """The settings' thresholds where set, else ``default`` (a model's own
+        operating point), else the learned English model's."""
         settings = get_settings()
-        return cls(settings.relevance_on_topic, settings.relevance_possible)
+        if default is None:
+            learned = shipped_learned_model()
+            default = cls(learned.on_topic, learned.possible)
+        return cls(default.on_topic if settings.relevance_on_topic is None else settings.relevance_on_topic,
+                   default.possible if settings.relevance_possible is None else settings.relevance_possible)
 
     def band(self, score: float) -> RelevanceBand:
         if score >= self.on_topic:
@@ -70,6 +92,7 @@ class Relevance:
     score: float
     band: RelevanceBand
     evidence: list[str] = field(default_factory=list)
+    model_version: str = CUE_MODEL_VERSION
 
     @property
     def on_topic(self) -> bool:
@@ -178,12 +201,24 @@ def relevance_features(title: str, lead: str, body: str, actors: Sequence[Actor]
 
 def score_relevance(title: str, lead: str, body: str, actors: Sequence[Actor], claim_type: str | None = None,
                     thresholds: RelevanceThresholds | None = None,
-                    model: RelevanceModel | None = None, language: str = "en") -> Relevance:
-    """Score, band and evidence for one article. ``actors``: the taxonomy actors the
-    enrich stage found in it; ``claim_type``: its attribution claim, for the evidence."""
+                    model: RelevanceModel | None = None, language: str = "en",
+                    learned: LearnedRelevanceModel | None = None) -> Relevance:
+    """Score, band, evidence and model version for one article. ``actors``: the
+    taxonomy actors the enrich stage found in it; ``claim_type``: its attribution
+    claim, for the evidence. English goes to the learned model unless a cue
+    ``model`` is given; other languages to the cue model."""
     lead_cues, body_cues = split_cues(title, lead, body, actors, language)
     features = article_features(lead_cues, body_cues)
+    if language in LEARNED_LANGUAGES and model is None:
+        learned = learned or shipped_learned_model()
+        scored = learned.score(title, lead, body, features)
+        score = round(scored.probability, 3)
+        band = (thresholds or RelevanceThresholds.from_settings(RelevanceThresholds(learned.on_topic,
+                                                                                    learned.possible))).band(score)
+        evidence = describe(lead_cues, body_cues, scored.cue_contributions, claim_type, scored.term_contributions)
+        return Relevance(score, band, evidence, learned.version)
     model = model or shipped_model()
     score = round(model.score(features), 3)
-    band = (thresholds or RelevanceThresholds.from_settings()).band(score)
-    return Relevance(score, band, describe(lead_cues, body_cues, model.contributions(features), claim_type))
+    band = (thresholds or RelevanceThresholds.from_settings(RelevanceThresholds(*CUE_OPERATING_POINT))).band(score)
+    return Relevance(score, band, describe(lead_cues, body_cues, model.contributions(features), claim_type),
+                     CUE_MODEL_VERSION)

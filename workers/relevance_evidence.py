@@ -1,12 +1,13 @@
-"""Why an article got its relevance score, in words an analyst reads in the UI
-and in alert emails: who acted, what was done, how firmly, then the features
-that moved the score most."""
+"""Why an article got its relevance score, in words an analyst reads in the UI,
+the API, the export and alert emails: who acted, what was done, how firmly,
+then the features and the phrases that moved the score most."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from workers.relevance_cues import SentenceCues
+from workers.relevance_text import readable
 
 FEATURE_LABELS: dict[str, str] = {
     "state_in_lead": "a state or state-linked group acts in the headline or lead",
@@ -29,6 +30,9 @@ FEATURE_LABELS: dict[str, str] = {
     "title_crime_or_patch": "the headline is about crime or a patch, with no state in it",
 }
 SHOWN_FEATURES = 5
+SHOWN_PHRASES_FOR = 4
+SHOWN_PHRASES_AGAINST = 3
+MIN_SHOWN = 0.05
 SHOWN_WORDS = 4
 
 
@@ -82,11 +86,24 @@ def how_firmly(sentences: Sequence[SentenceCues], claim_type: str | None) -> str
     return "no attribution" if not stated else "named, not attributed"
 
 
+def phrases(term_contributions: Mapping[str, float], sign: int, count: int) -> list[str]:
+    """The words and word pairs that moved the learned score most one way. Character
+    n-grams count in the score but read as noise, so only whole words are named."""
+    chosen = sorted(((term, weight) for term, weight in term_contributions.items()
+                     if weight * sign >= MIN_SHOWN and term[1:2] == ":"), key=lambda item: -abs(item[1]))
+    return [f"{weight:+.2f} {readable(term)}" for term, weight in chosen[:count]]
+
+
 def describe(lead: Sequence[SentenceCues], body: Sequence[SentenceCues], contributions: dict[str, float],
-             claim_type: str | None) -> list[str]:
+             claim_type: str | None, term_contributions: Mapping[str, float] | None = None) -> list[str]:
+    """who / what / how firmly, then the cue features and, for the learned model,
+    the phrases that weighed most for and against."""
     every = [*lead, *body]
     evidence = [f"who: {who(every)}", f"what: {what(every)}", f"how firmly: {how_firmly(every, claim_type)}"]
-    strongest = sorted((item for item in contributions.items() if abs(item[1]) >= 0.05),
+    strongest = sorted((item for item in contributions.items() if abs(item[1]) >= MIN_SHOWN),
                        key=lambda item: -abs(item[1]))[:SHOWN_FEATURES]
     evidence += [f"{weight:+.2f} {FEATURE_LABELS.get(name, name)}" for name, weight in strongest]
+    if term_contributions:
+        evidence += phrases(term_contributions, 1, SHOWN_PHRASES_FOR)
+        evidence += phrases(term_contributions, -1, SHOWN_PHRASES_AGAINST)
     return evidence

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 
 from coverwatch.models import Article
-from coverwatch.settings import Settings
+from coverwatch.settings import Settings, get_settings
 from coverwatch.taxonomy import default_taxonomy
 from workers import relevance_cues
 from workers.enrichment import enrich
 from workers.entities import default_matcher
 from workers.relevance import (
+    CUE_OPERATING_POINT,
     RelevanceBand,
     RelevanceModel,
     RelevanceThresholds,
@@ -21,6 +22,7 @@ from workers.relevance import (
     shipped_model,
 )
 from workers.relevance_cues import Cue, sentence_cues
+from workers.relevance_model import shipped_learned_model
 
 
 def _enriched(title: str, body: str) -> Article:
@@ -157,7 +159,25 @@ def test_thresholds_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COVERWATCH_RELEVANCE_POSSIBLE", "0.05")
     settings = Settings()
     assert (settings.relevance_on_topic, settings.relevance_possible) == (0.7, 0.05)
-    assert Settings().relevance_possible < Settings().relevance_on_topic
+    get_settings.cache_clear()
+    try:
+        assert RelevanceThresholds.from_settings() == RelevanceThresholds(0.7, 0.05)
+    finally:
+        get_settings.cache_clear()
+
+
+def test_unset_thresholds_are_the_models_own_operating_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COVERWATCH_RELEVANCE_ON_TOPIC", raising=False)
+    monkeypatch.delenv("COVERWATCH_RELEVANCE_POSSIBLE", raising=False)
+    get_settings.cache_clear()
+    try:
+        model = shipped_learned_model()
+        assert RelevanceThresholds.from_settings() == RelevanceThresholds(model.on_topic, model.possible)
+        assert model.possible < model.on_topic
+        cue_point = RelevanceThresholds(*CUE_OPERATING_POINT)
+        assert RelevanceThresholds.from_settings(cue_point) == cue_point
+    finally:
+        get_settings.cache_clear()
 
 
 def test_a_middle_score_is_possible_and_kept() -> None:
