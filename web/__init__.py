@@ -1,0 +1,1 @@
+"""The FastAPI application: analyst pages and API, auth and accounts, saved searches, rules and subscriber pages."""
