@@ -165,7 +165,8 @@ def with_splits(items: Sequence[LabelledArticle], heldout_share: float = HELDOUT
         groups.setdefault(item.group, []).append(item)
 
     def stratum(group: str) -> tuple[str, str, str, bool, str]:
-        first = groups[group][0]
+        # The group's own first id, whatever order the files list its copies in.
+        first = next(item for item in groups[group] if item.id == group)
         return first.corpus, first.outlet, first.year, first.on_topic, _hash(group)
 
     split_of: dict[str, str] = {}
