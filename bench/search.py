@@ -4,8 +4,8 @@ Loads N generated articles (a few hundred actors with Zipf-like frequency,
 dozens of outlets, two years of dates, stories of 1-12 articles, a share of
 copies) into indices of a bench prefix, then times, interleaved in one run:
 the workspace search (facets, highlight, collapse per story, coverage
-histogram, alias expansion) through search/workspace.py, a story page through
-search/timelines.py, and a bare ``match`` query on the same words. The bench
+histogram, alias expansion) through web/workspace.py, a story page through
+web/timelines.py, and a bare ``match`` query on the same words. The bench
 indices are deleted at the end unless ``--keep`` (then ``--no-load`` times them
 again; ``--load-only`` loads a large corpus in chunks). The last line is JSON.
 """
@@ -146,7 +146,7 @@ def query_mix(corpus: Corpus, chance: random.Random, count: int) -> list[Any]:
     """``count`` different workspace requests, as analysts vary them: a word, or
     an actor's alias and a word, some with a victim or sector chosen, some newest
     first. No request comes twice, so no cache of the engine answers one it saw."""
-    from search.workspace import SearchRequest
+    from web.workspace import SearchRequest
 
     # The 60 commonest words are function words the English analyser drops.
     words, weights = corpus.words[60:1000], corpus.word_weights[60:1000]
@@ -195,8 +195,8 @@ def main() -> None:
     from coverwatch.settings import Settings
     from search.engine import connect
     from search.indexes import ARTICLES, STORIES, drop_indices, ensure_indices
-    from search.timelines import story_timeline
-    from search.workspace import faceted_search
+    from web.timelines import story_timeline
+    from web.workspace import faceted_search
 
     settings = Settings(index_prefix=args.prefix)
     engine = connect(settings.search_url)

@@ -321,7 +321,7 @@ def _search(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from search.api import create_app
+    from web.app import create_app
 
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
@@ -458,12 +458,12 @@ def _taxonomy(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    """Accounts of the analyst pages and API (search/accounts.py); the first admin is made here."""
+    """Accounts of the analyst pages and API (web/accounts.py); the first admin is made here."""
     import redis
 
     from coverwatch.connections import redis_client_for
-    from search.accounts import AccountError, AccountStore
-    from search.credentials import Role, new_secret
+    from web.accounts import AccountError, AccountStore
+    from web.credentials import Role, new_secret
 
     settings = get_settings()
     store = AccountStore(redis_client_for(settings), settings)

@@ -55,8 +55,8 @@ def reset_deployment(settings: Settings) -> None:
 def create_demo_admin(settings: Settings) -> str:
     """The demo's first admin (every page needs a login); returns its new password."""
 
-    from search.accounts import AccountStore
-    from search.credentials import Role, new_secret
+    from web.accounts import AccountStore
+    from web.credentials import Role, new_secret
 
     password = new_secret(12)
     AccountStore(redis_client_for(settings), settings).add_user(

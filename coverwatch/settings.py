@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
-    # Analyst access (search/accounts.py): how long a login lasts, and how many
+    # Analyst access (web/accounts.py): how long a login lasts, and how many
     # failed logins an account or a client address may make per window.
     session_hours: float = Field(default=12.0, gt=0)
     session_secret: SecretStr | None = None  # unset: one is made per deployment and kept in Redis

@@ -1,1 +1,3 @@
-"""The one way into Elasticsearch / OpenSearch: client, index templates, queries, analyst API."""
+"""Storage: the one way into Elasticsearch / OpenSearch (client, index templates and lifecycle, documents, queries).
+
+Imports no web code; the FastAPI app that serves it lives in web/."""

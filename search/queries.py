@@ -320,7 +320,7 @@ STORY_SORTS: dict[str, list[Any]] = {
                              "script": {"lang": "painless", "source": "doc['outlets'].size()"}}},
                 {"article_count": {"order": "desc"}}, {"first_seen": {"order": "desc", "missing": "_last"}}],
 }
-# Highlights come back raw and are escaped where they become HTML (search/workspace.py);
+# Highlights come back raw and are escaped where they become HTML (web/workspace.py);
 # control characters as tags cannot be confused with markup an article itself contains.
 MARK_START, MARK_END = "\u0002", "\u0003"
 MARKED_HIGHLIGHT: dict[str, Any] = {**HIGHLIGHT, "pre_tags": [MARK_START], "post_tags": [MARK_END]}

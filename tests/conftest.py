@@ -36,7 +36,7 @@ from search.engine import SearchEngine  # noqa: E402
 if TYPE_CHECKING:
     import httpx
 
-    from search.accounts import AccountStore
+    from web.accounts import AccountStore
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +153,7 @@ FIXTURE_PASSWORD = "fixture-password-" + uuid.uuid4().hex[:12]
 
 @pytest.fixture(scope="session")
 def accounts(settings: Settings, redis_client: redis.Redis) -> AccountStore:
-    from search.accounts import AccountStore
+    from web.accounts import AccountStore
 
     return AccountStore(redis_client, settings)
 
@@ -161,7 +161,7 @@ def accounts(settings: Settings, redis_client: redis.Redis) -> AccountStore:
 @pytest.fixture(scope="session")
 def api_token(accounts: AccountStore) -> str:
     """An API token of an admin made for this run (scripts and API tests send it)."""
-    from search.credentials import Role
+    from web.credentials import Role
 
     accounts.add_user("fixture-admin", Role.ADMIN, FIXTURE_PASSWORD, "fixture-admin@coverwatch.local")
     return accounts.issue_token("fixture-admin", "tests")[0]
@@ -184,7 +184,7 @@ def api(api_url: str, api_headers: dict[str, str]) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def analyst_login(accounts: AccountStore) -> tuple[str, str]:
     """(name, password) of an analyst, for the browser tests' login page."""
-    from search.credentials import Role
+    from web.credentials import Role
 
     accounts.add_user("fixture-analyst", Role.ANALYST, FIXTURE_PASSWORD, "fixture-analyst@coverwatch.local")
     return "fixture-analyst", FIXTURE_PASSWORD

@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from coverwatch.settings import Settings
-from search.credentials import (
+from web.credentials import (
     LoginLimits,
     Role,
     api_token_text,

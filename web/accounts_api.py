@@ -9,8 +9,8 @@ import redis
 from fastapi import APIRouter, HTTPException
 
 from coverwatch.settings import Settings
-from search.accounts import AccountError, AccountStore, User
-from search.auth import Admin, SignedIn
+from web.accounts import AccountError, AccountStore, User
+from web.auth import Admin, SignedIn
 
 
 @dataclass

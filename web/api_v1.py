@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from coverwatch.settings import Settings
 from search.engine import EngineUnavailable, SearchEngine
 from search.service import InvalidQuery, StoryNotFound
-from search.timelines import (
+from web.timelines import (
     ActorNotFound,
     ActorProfile,
     StoryList,
@@ -20,7 +20,7 @@ from search.timelines import (
     list_stories,
     story_timeline,
 )
-from search.workspace import SearchRequest, WorkspacePage, faceted_search
+from web.workspace import SearchRequest, WorkspacePage, faceted_search
 
 # An ISO date or date-time (or nothing: an empty date field of the page's form);
 # anything else would reach the engine as a range it cannot parse.

@@ -1,5 +1,5 @@
 """The HTTP app: the unversioned API kept for scripts and the demo, the
-versioned analyst API (search/api_v1.py) and the analyst pages (search/web.py)."""
+versioned analyst API (web/api_v1.py) and the analyst pages (web/pages.py)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from typing import Any
 import redis
 from fastapi import FastAPI, HTTPException, Query, Response
 
-from alerts.rules_api import alert_router
-from alerts.web import subscribers_router
 from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
-from search.accounts_api import accounts_router
-from search.api_v1 import v1_router
-from search.articles_api import articles_router
-from search.auth import install_access_control, login_router
 from search.engine import SearchEngine, connect
 from search.health import check_health
-from search.metrics import metrics_router
-from search.relevance_marks_api import marks_router
-from search.saved_api import saved_router
 from search.service import InvalidQuery, StoryNotFound, find_stories, run_search, story_view
-from search.source_pages import source_router
-from search.web import install_page_security, web_router
+from web.accounts_api import accounts_router
+from web.api_v1 import v1_router
+from web.articles_api import articles_router
+from web.auth import install_access_control, login_router
+from web.metrics import metrics_router
+from web.pages import install_page_security, web_router
+from web.relevance_marks_api import marks_router
+from web.rules_api import alert_router
+from web.saved_api import saved_router
+from web.source_pages import source_router
+from web.subscriber_pages import subscribers_router
 
 
 def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> FastAPI:
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
             redis_clients.append(redis_client_for(settings))
         return redis_clients[0]
 
-    # Nothing but search/credentials.py's public paths without a login (see search/auth.py
+    # Nothing but web/credentials.py's public paths without a login (see web/auth.py
     # for the dependencies routers use). Installed first so the security headers wrap its refusals.
     install_access_control(app, settings, redis_connection)
     install_page_security(app)
@@ -115,5 +115,5 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.include_router(alert_router(settings, search_engine, redis_connection))  # rules and deliveries
     app.include_router(web_router(settings, search_engine))
     app.include_router(subscribers_router(settings, search_engine))  # and the public email-link pages
-    app.include_router(metrics_router(settings, redis_connection))  # GET /metrics, public (search/metrics.py)
+    app.include_router(metrics_router(settings, redis_connection))  # GET /metrics, public (web/metrics.py)
     return app

@@ -21,7 +21,7 @@ from search.queries import CURSOR_SORTS, HIT_EXCLUDES, article_listing, similar_
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.service import InvalidQuery, SearchHit, search_hit
 from search.vocabulary import normalise_terms
-from search.workspace import SearchRequest, search_engine_query
+from web.workspace import SearchRequest, search_engine_query
 
 CLUSTERING_FIELDS = frozenset(HIT_EXCLUDES) - {"body"}  # how stories are made, not what analysts read
 

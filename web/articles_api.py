@@ -11,8 +11,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from coverwatch.settings import Settings
-from search.api_v1 import reachable_engine, search_request
-from search.articles import (
+from search.engine import SearchEngine
+from search.export import csv_lines, jsonl_lines
+from search.service import InvalidQuery, SearchHit
+from web.api_v1 import reachable_engine, search_request
+from web.articles import (
     ArticleNotFound,
     ArticlePage,
     InvalidCursor,
@@ -21,11 +24,8 @@ from search.articles import (
     matching_articles,
     similar_to,
 )
-from search.auth import SignedIn
-from search.engine import SearchEngine
-from search.export import csv_lines, jsonl_lines
-from search.service import InvalidQuery, SearchHit
-from search.workspace import SearchRequest
+from web.auth import SignedIn
+from web.workspace import SearchRequest
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 Searched = Annotated[SearchRequest, Depends(search_request)]

@@ -2,7 +2,7 @@
 
 :func:`install_access_control` refuses every request that is neither signed in
 (session cookie) nor carrying an API token (``Authorization: Bearer cw_…``),
-except the public paths of search/credentials.py (login, /api/health,
+except the public paths of web/credentials.py (login, /api/health,
 /metrics, the stylesheet, the email links /unsubscribe and /preferences). It
 also checks the CSRF token of every POST, PUT, PATCH or DELETE made with a
 session cookie: a form field ``csrf_token`` (url-encoded forms) or an
@@ -10,7 +10,7 @@ session cookie: a form field ``csrf_token`` (url-encoded forms) or an
 
 Routers use the dependencies to learn who is asking and to demand a role::
 
-    from search.auth import Admin, Analyst, SignedIn
+    from web.auth import Admin, Analyst, SignedIn
 
     @router.post("/api/v1/rules")
     def add_rule(principal: Admin) -> ...:   # 401 when nobody, 403 below admin
@@ -33,8 +33,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from coverwatch.settings import Settings
-from search.accounts import AccountStore, LoginRefused, User
-from search.credentials import (
+from web.accounts import AccountStore, LoginRefused, User
+from web.credentials import (
     UNSAFE_METHODS,
     Role,
     bearer_token,
@@ -46,7 +46,7 @@ from search.credentials import (
     signed,
     unsigned,
 )
-from search.templating import TEMPLATES
+from web.templating import TEMPLATES
 
 SESSION_COOKIE = "coverwatch_session"
 LOGIN_COOKIE = "coverwatch_login"  # ties the login form's CSRF token to this browser

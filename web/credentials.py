@@ -1,8 +1,8 @@
 """The pure rules of access control: roles, which paths need no login, signed
 cookie values, API token format, CSRF comparison and login throttling.
 
-Nothing here does I/O; search/accounts.py stores what these functions check
-and search/auth.py applies them to requests.
+Nothing here does I/O; web/accounts.py stores what these functions check
+and web/auth.py applies them to requests.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from search.workspace import CoverageBar
+from web.workspace import CoverageBar
 
 _KEPT_WHEN_FILTERING = ("page",)  # a new choice starts again at the first page
 

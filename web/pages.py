@@ -17,17 +17,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from coverwatch.settings import Settings
-from search.api_v1 import search_request
-from search.auth import Principal
-from search.credentials import Role, role_allows
 from search.engine import EngineUnavailable, SearchEngine
-from search.page_parts import chart_bars, replaced_link, toggle_link
 from search.queries import FACET_FIELDS, STORY_SORTS
 from search.service import InvalidQuery, StoryNotFound
-from search.templating import TEMPLATES
-from search.timelines import ActorNotFound, actor_profile, list_stories, story_timeline
 from search.vocabulary import facet_label, normalise_terms
-from search.workspace import SearchRequest, faceted_search
+from web.api_v1 import search_request
+from web.auth import Principal
+from web.credentials import Role, role_allows
+from web.page_parts import chart_bars, replaced_link, toggle_link
+from web.templating import TEMPLATES
+from web.timelines import ActorNotFound, actor_profile, list_stories, story_timeline
+from web.workspace import SearchRequest, faceted_search
 
 HERE = Path(__file__).parent
 

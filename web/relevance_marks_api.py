@@ -17,11 +17,11 @@ from pydantic import BaseModel
 
 from coverwatch.models import utc_now
 from coverwatch.settings import Settings
-from search.api_v1 import reachable_engine
-from search.auth import Analyst, SignedIn
-from search.credentials import local_path
 from search.engine import SearchEngine
 from search.relevance_marks import MarkLabel, RelevanceMark, get_mark, list_marks
+from web.api_v1 import reachable_engine
+from web.auth import Analyst, SignedIn
+from web.credentials import local_path
 
 MARK_PATH = "/articles/{article_id}/relevance-mark"
 

@@ -3,7 +3,7 @@
 the same schema as rule files, preview before saving, delete. Schema errors
 are 422s that name the rule and each field. Anyone signed in may read rules;
 previews and the delivery log (it names subscribers) need an analyst;
-creating and deleting rules an admin (search/auth.py)."""
+creating and deleting rules an admin (web/auth.py)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from alerts.rule_model import AlertRule, Firing
 from alerts.rules import InvalidRule, check_query, delete_rule, get_rule, list_rules, register_rule, rule_spec
 from coverwatch.models import parse_timestamp
 from coverwatch.settings import Settings
-from search.auth import Admin, Analyst, SignedIn
 from search.engine import SearchEngine
+from web.auth import Admin, Analyst, SignedIn
 
 RULE_BODY = {
     "required": True,

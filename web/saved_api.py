@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from alerts.rules import InvalidRule, register_rule
 from coverwatch.settings import Settings
-from search.api_v1 import DATE_PATTERN
-from search.auth import Analyst, Principal, SignedIn
-from search.credentials import Role, role_allows
 from search.engine import EngineUnavailable, SearchEngine
-from search.saved_searches import (
+from web.api_v1 import DATE_PATTERN
+from web.auth import Analyst, Principal, SignedIn
+from web.credentials import Role, role_allows
+from web.saved_searches import (
     SavedSearch,
     SavedSearchError,
     SavedSearches,
@@ -27,7 +27,7 @@ from search.saved_searches import (
     match_rule_for,
     search_from_pairs,
 )
-from search.templating import TEMPLATES
+from web.templating import TEMPLATES
 
 
 class SavedSearchIn(BaseModel):

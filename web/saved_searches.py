@@ -2,7 +2,7 @@
 
 A saved search keeps what the analyst asked (query string, facet choices,
 dates, order) so the page can be opened again; kept in Redis beside the
-accounts (search/accounts.py says why), one hash per user.
+accounts (web/accounts.py says why), one hash per user.
 
 "Alert me on this search" makes a match rule through the alerts package's
 public model (``AlertRule`` with ``RuleFilters``): the query string with its
@@ -29,7 +29,7 @@ from coverwatch.taxonomy import Taxonomy
 from search.queries import FACET_FIELDS
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
-from search.workspace import SearchRequest
+from web.workspace import SearchRequest
 
 # Search facet -> rule filter field (alerts/rule_model.py RuleFilters).
 RULE_FILTER_OF_FACET = {

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from coverwatch.settings import Settings
-from search.auth import SignedIn
-from search.templating import TEMPLATES
+from web.auth import SignedIn
+from web.templating import TEMPLATES
 
 # Worst first: what an operator must look at today.
 STATUS_ORDER = {"disabled": 0, "failing": 1, "drift": 2, "new": 3, "ok": 4}

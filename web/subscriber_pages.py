@@ -7,15 +7,16 @@ because the signed token in the link is the credential:
 - ``/preferences?token=…``: mode, digest hour and weekday, timezone, mute,
   quiet hours and possibly on-topic items in digests per subscription.
 - ``/preferences/signup`` and ``/preferences/confirm?token=…``: double opt-in.
-  They sit under /preferences because that prefix is public (search/credentials.py).
+  They sit under /preferences because that prefix is public (web/credentials.py).
 
-Pages are Jinja templates with autoescape (alerts/templates/pages/).
+Pages are Jinja templates with autoescape (web/templates/subscriber/).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -28,7 +29,7 @@ from alerts.preferences import InvalidPreferences, read_preferences, save_prefer
 from alerts.rule_model import AlertRule, DeliveryMode
 from alerts.rules import get_rule, list_rules
 from alerts.schedules import WEEKDAYS, DigestSchedule, QuietHours, UnknownTimezone
-from alerts.subscriber_mail import TEMPLATES, subscriber_links
+from alerts.subscriber_mail import subscriber_links
 from alerts.subscribers import (
     Subscriber,
     SubscriberStatus,
@@ -45,19 +46,19 @@ from alerts.subscribers import (
 from alerts.subscriptions import Subscription, leave_rule, rule_by_id, subscribe, subscriptions_of
 from alerts.tokens import InvalidToken, LinkGrant, TokenPurpose, signing_key, verify_token
 from coverwatch.settings import Settings
-from search.auth import Admin
 from search.engine import SearchEngine
 from search.indexes import ensure_indices
+from web.auth import Admin
 
 MAX_FORM_BYTES = 64_000
 MODES = [("immediate", "as it happens"), ("digest", "in my digest"), ("off", "off")]
 
-_pages = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                     undefined=StrictUndefined)
+_pages = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                     autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
 
 
 def page(template: str, heading: str, status: int = 200, **values: Any) -> HTMLResponse:
-    body = _pages.get_template(f"pages/{template}.html").render(heading=heading, **values)
+    body = _pages.get_template(f"subscriber/{template}.html").render(heading=heading, **values)
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 

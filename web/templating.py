@@ -13,7 +13,7 @@ from babel import Locale
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from search.page_parts import web_href
+from web.page_parts import web_href
 
 HERE = Path(__file__).parent
 

@@ -19,7 +19,7 @@ from search.queries import actor_coverage, story_list, story_timeline_articles
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.service import InvalidQuery, StoryNotFound
 from search.vocabulary import facet_label, find_actor, normalise_terms
-from search.workspace import CoverageBar, read_coverage, search_engine_query
+from web.workspace import CoverageBar, read_coverage, search_engine_query
 
 
 @dataclass

@@ -18,7 +18,7 @@ from alerts.email import render_alert_email
 from alerts.messages import alert_context
 from coverwatch.models import Article
 from coverwatch.settings import Settings
-from search.api import create_app
+from web.app import create_app
 
 
 def _from_the_wheel(installed: Path) -> None:

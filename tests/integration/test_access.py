@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from search.accounts import AccountStore
-from search.credentials import Role
+from web.accounts import AccountStore
+from web.credentials import Role
 
 pytestmark = pytest.mark.integration
 PASSWORD = "correct-horse-" + uuid.uuid4().hex[:8]

@@ -18,15 +18,15 @@ from alerts.delivery_log import LogEntry, RedisDeliveryLog
 from alerts.evaluation import preview_rule
 from alerts.rule_types import parse_rule
 from alerts.rules import get_rule
-from alerts.rules_api import alert_router
 from coverwatch.models import Article, utc_now
 from coverwatch.settings import Settings
-from search.accounts import User
-from search.auth import Principal, signed_in
-from search.credentials import Role
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, ensure_indices
+from web.accounts import User
+from web.auth import Principal, signed_in
+from web.credentials import Role
+from web.rules_api import alert_router
 
 pytestmark = pytest.mark.integration
 
@@ -144,7 +144,7 @@ class ApiClient:
 
 @pytest.fixture
 def api(own: Settings, engine: SearchEngine, redis_client: redis.Redis) -> ApiClient:
-    """The router as search/api.py mounts it; an admin signed in (access control has its own tests)."""
+    """The router as web/app.py mounts it; an admin signed in (access control has its own tests)."""
     app = FastAPI()
     app.include_router(alert_router(own, lambda: engine, lambda: redis_client))
     admin = Principal(user=User(name="lead", role=Role.ADMIN, password_hash=""), via="token")

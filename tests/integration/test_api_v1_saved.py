@@ -9,9 +9,9 @@ import pytest
 
 from alerts.rules import delete_rule, get_rule
 from coverwatch.settings import Settings
-from search.accounts import AccountStore
-from search.credentials import Role
 from search.engine import SearchEngine
+from web.accounts import AccountStore
+from web.credentials import Role
 
 pytestmark = pytest.mark.integration
 

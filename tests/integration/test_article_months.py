@@ -69,7 +69,7 @@ def test_reads_and_duplicate_marks_work_across_months(engine: SearchEngine, own_
 
 
 def test_look_alikes_come_first_whatever_month_holds_them(engine: SearchEngine, own_indices: Settings) -> None:
-    from search.articles import similar_to
+    from web.articles import similar_to
 
     # Months of unrelated reports sharing common words, and the look-alikes in one month.
     filler = [_article(f"filler-{month}-{day}", datetime(2026, month, day, tzinfo=UTC)).model_copy(update={

@@ -14,7 +14,7 @@ import redis
 
 from coverwatch.operations import status_report
 from coverwatch.settings import Settings
-from search.api import create_app
+from web.app import create_app
 
 pytestmark = pytest.mark.integration
 

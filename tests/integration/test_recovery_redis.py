@@ -15,7 +15,7 @@ from fastapi import Response
 from fastapi.routing import APIRoute
 
 from coverwatch.settings import Settings
-from search.api import create_app
+from web.app import create_app
 from workers.backlog import pipeline_backlog
 from workers.batches import BatchStore
 from workers.celery_app import app

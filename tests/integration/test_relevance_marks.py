@@ -154,7 +154,7 @@ def test_marks_need_an_analyst_and_are_listed_and_exported(engine: SearchEngine,
                                                            api: httpx.Client, api_url: str, accounts: Any,
                                                            token: str, tmp_path: Any,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from search.credentials import Role
+    from web.credentials import Role
 
     article = _article(token, "possible", False, "listed")
     _index(engine, settings, article)

@@ -25,12 +25,12 @@ from alerts.rules import delete_rule, register_rule
 from alerts.subscriber_mail import subscriber_links
 from alerts.subscribers import SubscriberStatus, add_confirmed, get_subscriber, mark_bouncing
 from alerts.subscriptions import route_notices, still_wanted, subscribe
-from alerts.web import subscribers_router
 from coverwatch.models import Article, utc_now
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.indexes import DIGEST_ENTRIES
 from tests.conftest import SmtpSink
+from web.subscriber_pages import subscribers_router
 
 pytestmark = pytest.mark.integration
 

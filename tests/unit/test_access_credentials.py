@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from search.credentials import (
+from web.credentials import (
     LoginLimits,
     Role,
     api_token_text,

@@ -174,7 +174,7 @@ def test_digest_marks_possible_items_in_text_and_html(tmp_path: Path) -> None:
 
 def test_the_preferences_page_shows_the_opt_in_per_rule() -> None:
     from alerts.schedules import WEEKDAYS
-    from alerts.web import MODES, page
+    from web.subscriber_pages import MODES, page
 
     items = [{**subscription(include_possible=opted, rule_id=rule).model_dump(), "current_mode": "immediate"}
              for rule, opted in (("r-yes", True), ("r-no", False))]

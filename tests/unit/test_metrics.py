@@ -24,7 +24,7 @@ from coverwatch.metrics import (
 )
 from coverwatch.operations import DeploymentSnapshot, QueueFigures, alert_outcomes, status_lines
 from crawlers.health import SourceState
-from search.metrics import snapshot_metrics
+from web.metrics import snapshot_metrics
 
 SMALL = HistogramSpec("test_seconds", "test", (1.0, 2.5, 10.0))
 

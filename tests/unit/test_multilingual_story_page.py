@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from search.templating import TEMPLATES
-from search.timelines import StoryTimeline, TimelineEntry
+from web.templating import TEMPLATES
+from web.timelines import StoryTimeline, TimelineEntry
 
 
 def test_story_page_names_the_languages_of_its_coverage() -> None:

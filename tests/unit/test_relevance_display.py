@@ -10,9 +10,9 @@ from alerts.rules import AlertRule
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.service import SearchHit
-from search.templating import TEMPLATES
-from search.timelines import StoryTimeline, TimelineEntry
-from search.workspace import StoryHit, WorkspacePage
+from web.templating import TEMPLATES
+from web.timelines import StoryTimeline, TimelineEntry
+from web.workspace import StoryHit, WorkspacePage
 
 EVIDENCE = ["who: a state or state-linked group (APT29)", "what: espionage (espionage)",
             "how firmly: attributed (vendor claim)", "+1.20 sentences about <espionage>"]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from search.articles import InvalidCursor, decode_cursor, encode_cursor
 from search.export import EXPORT_FIELDS, csv_lines, jsonl_lines, spreadsheet_safe
 from search.queries import CURSOR_SORTS, article_listing, similar_articles
+from web.articles import InvalidCursor, decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize(("sort", "values"), [("relevance", [3.25, 1764547200000, "a1"]),

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from search.page_parts import chart_bars, replaced_link, toggle_link, web_href
 from search.queries import MARK_END, MARK_START
 from search.service import marked_html, search_hit
-from search.templating import TEMPLATES
-from search.timelines import build_timeline
-from search.workspace import CoverageBar, StoryHit, WorkspacePage
+from web.page_parts import chart_bars, replaced_link, toggle_link, web_href
+from web.templating import TEMPLATES
+from web.timelines import build_timeline
+from web.workspace import CoverageBar, StoryHit, WorkspacePage
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from search.saved_searches import SavedSearch, SavedSearchError, describe, match_rule_for, search_from_pairs
+from web.saved_searches import SavedSearch, SavedSearchError, describe, match_rule_for, search_from_pairs
 
 
 def _saved(query: str = "", **fields: object) -> SavedSearch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from coverwatch.taxonomy import Actor, Taxonomy
-from search.workspace import (
+from web.workspace import (
     MatchedCoverage,
     page_groups,
     read_coverage,

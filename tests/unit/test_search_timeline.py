@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from search.timelines import build_timeline, elapsed
+from web.timelines import build_timeline, elapsed
 
 
 def test_the_first_original_broke_it_and_reprints_are_told_apart() -> None:

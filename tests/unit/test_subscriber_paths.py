@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi import HTTPException
 
-from alerts.web import subscriber_address
+from web.subscriber_pages import subscriber_address
 
 
 def test_an_address_in_the_path_is_normalised() -> None:
