@@ -72,7 +72,7 @@ def _after() -> tuple[tuple[Verdict, ...], float]:
     found = []
     for item in labelled_articles():
         article = enrich(as_article(item), taxonomy, matcher)
-        found.append(Verdict(item, RelevanceBand(article.relevance_band), article.relevance or 0.0))
+        found.append(Verdict(item, RelevanceBand(article.relevance_band or "off_topic"), article.relevance or 0.0))
     return tuple(found), (time.process_time() - started) * 1000 / len(found)
 
 

@@ -96,8 +96,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"relevance train: {error}", file=sys.stderr)
         return 2
     report: dict[str, Any] = {"version": model.version, "on_topic": model.on_topic, "possible": model.possible,
-                              "terms": len(model.term_weights), "out_of_fold": model.card}
-    print(f"model {model.version}: {len(model.term_weights)} terms; operating point on-topic {model.on_topic}, "
+                              "terms": model.term_count, "out_of_fold": model.card}
+    print(f"model {model.version}: {model.term_count} terms; operating point on-topic {model.on_topic}, "
           f"possible {model.possible} (out-of-fold on the training data: "
           f"{model.card['out_of_fold_at_operating_point']})")
     scorers = {"cue model (before)": cue_scorer(), "new model": learned_scorer(model)}

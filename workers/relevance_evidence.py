@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from workers.relevance_cues import SentenceCues
-from workers.relevance_text import readable
+from workers.relevance_text import readable, term_name
 
 FEATURE_LABELS: dict[str, str] = {
     "state_in_lead": "a state or state-linked group acts in the headline or lead",
@@ -86,16 +86,17 @@ def how_firmly(sentences: Sequence[SentenceCues], claim_type: str | None) -> str
     return "no attribution" if not stated else "named, not attributed"
 
 
-def phrases(term_contributions: Mapping[str, float], sign: int, count: int) -> list[str]:
+def phrases(term_contributions: Mapping[str, Mapping[str, float]], sign: int, count: int) -> list[str]:
     """The words and word pairs that moved the learned score most one way. Character
     n-grams count in the score but read as noise, so only whole words are named."""
-    chosen = sorted(((term, weight) for term, weight in term_contributions.items()
-                     if weight * sign >= MIN_SHOWN and term[1:2] == ":"), key=lambda item: -abs(item[1]))
-    return [f"{weight:+.2f} {readable(term)}" for term, weight in chosen[:count]]
+    chosen = sorted(((term_name(field, term), weight) for field, terms in term_contributions.items()
+                     for term, weight in terms.items() if weight * sign >= MIN_SHOWN and not term.startswith("#")),
+                    key=lambda item: (-abs(item[1]), item[0]))
+    return [f"{weight:+.2f} {readable(name)}" for name, weight in chosen[:count]]
 
 
 def describe(lead: Sequence[SentenceCues], body: Sequence[SentenceCues], contributions: dict[str, float],
-             claim_type: str | None, term_contributions: Mapping[str, float] | None = None) -> list[str]:
+             claim_type: str | None, term_contributions: Mapping[str, Mapping[str, float]] | None = None) -> list[str]:
     """who / what / how firmly, then the cue features and, for the learned model,
     the phrases that weighed most for and against."""
     every = [*lead, *body]

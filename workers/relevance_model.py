@@ -16,12 +16,12 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from coverwatch.settings import get_settings
-from workers.relevance_text import field_terms, weighted_terms
+from workers.relevance_text import SUBLINEAR, SUBLINEAR_SIZE, FieldWeights, field_terms, split_name, term_name
 
 MODEL_FILE = Path(__file__).with_name("relevance_model.json")
 
@@ -33,8 +33,8 @@ class RelevanceModelError(ValueError):
 @dataclass(frozen=True)
 class Scored:
     probability: float
-    # What moved the raw score, term or cue feature -> weight x value.
-    term_contributions: dict[str, float] = field(default_factory=dict)
+    # What moved the raw score: field -> term -> weight x value, and cue feature -> weight x value.
+    term_contributions: FieldWeights = field(default_factory=dict)
     cue_contributions: dict[str, float] = field(default_factory=dict)
 
 
@@ -42,8 +42,9 @@ class Scored:
 class LearnedRelevanceModel:
     version: str
     intercept: float
-    idf: dict[str, float]
-    term_weights: dict[str, float]
+    # field -> term -> idf / weight (workers.relevance_text spells the terms).
+    idf: FieldWeights
+    term_weights: FieldWeights
     cue_weights: dict[str, float]
     cue_scale: float
     calibration: tuple[float, float]  # Platt: p = 1 / (1 + exp(-(a * raw + b)))
@@ -51,12 +52,18 @@ class LearnedRelevanceModel:
     possible: float
     card: dict[str, Any] = field(default_factory=dict)
 
-    def raw_score(self, terms: Mapping[str, float], cues: Mapping[str, float]) -> Scored:
-        """The linear score before calibration, with what made it (probability 0 here)."""
-        term_part = {term: self.term_weights[term] * value for term, value in terms.items()
-                     if term in self.term_weights}
+    @property
+    def term_count(self) -> int:
+        return sum(len(terms) for terms in self.term_weights.values())
+
+    def raw_score(self, terms: Mapping[str, Mapping[str, float]], cues: Mapping[str, float]) -> Scored:
+        """The linear score before calibration (in ``probability``), with what made it."""
+        term_part: FieldWeights = {}
+        for field_name, values in terms.items():
+            weights = self.term_weights.get(field_name, {})
+            term_part[field_name] = {term: weights[term] * value for term, value in values.items() if term in weights}
         cue_part = {name: self.cue_weights.get(name, 0.0) * value * self.cue_scale for name, value in cues.items()}
-        raw = self.intercept + sum(term_part.values()) + sum(cue_part.values())
+        raw = self.intercept + sum(sum(part.values()) for part in term_part.values()) + sum(cue_part.values())
         return Scored(raw, term_part, cue_part)
 
     def calibrate(self, raw: float) -> float:
@@ -66,9 +73,26 @@ class LearnedRelevanceModel:
         return 1.0 / (1.0 + math.exp(min(exponent, 700.0)))
 
     def score(self, title: str, lead: str, body: str, cues: Mapping[str, float]) -> Scored:
-        terms = weighted_terms(field_terms(title, lead, body), self.idf)
-        raw = self.raw_score(terms, cues)
-        return Scored(self.calibrate(raw.probability), raw.term_contributions, raw.cue_contributions)
+        """``raw_score(weighted_terms(...))`` calibrated, in one pass per field
+        (scoring runs on every article; training takes the plain path)."""
+        term_part: FieldWeights = {}
+        raw = self.intercept
+        for field_name, counts in field_terms(title, lead, body).items():
+            vocabulary = self._vocabulary.get(field_name, {})
+            known = [(term, SUBLINEAR[min(count, SUBLINEAR_SIZE - 1)] * pair[0], pair[1])
+                     for term, count in counts.items() if (pair := vocabulary.get(term)) is not None]
+            norm = math.sqrt(sum(value * value for _, value, _ in known))
+            if norm:
+                scale = 1.0 / norm
+                part = term_part[field_name] = {term: weight * value * scale for term, value, weight in known}
+                raw += sum(part.values())
+        cue_part = {name: self.cue_weights.get(name, 0.0) * value * self.cue_scale for name, value in cues.items()}
+        return Scored(self.calibrate(raw + sum(cue_part.values())), term_part, cue_part)
+
+    @cached_property
+    def _vocabulary(self) -> dict[str, dict[str, tuple[float, float]]]:
+        return {field_name: {term: (self.idf[field_name][term], weight) for term, weight in weights.items()}
+                for field_name, weights in self.term_weights.items()}
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -80,19 +104,26 @@ class LearnedRelevanceModel:
             "cue_scale": self.cue_scale,
             "cue_weights": self.cue_weights,
             # [idf, weight] per term, heaviest first, so the file reads as its own explanation.
-            "terms": {term: [round(self.idf[term], 4), round(self.term_weights[term], 5)]
-                      for term in sorted(self.term_weights, key=lambda t: -abs(self.term_weights[t]))},
+            "terms": {term_name(field_name, term): [round(self.idf[field_name][term], 4), round(weight, 5)]
+                      for field_name, term, weight in sorted(
+                          ((f, t, w) for f, weights in self.term_weights.items() for t, w in weights.items()),
+                          key=lambda entry: (-abs(entry[2]), entry[0], entry[1]))},
         }
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], source: str = "model") -> LearnedRelevanceModel:
         try:
-            terms = document["terms"]
+            idf: FieldWeights = {}
+            weights: FieldWeights = {}
+            for name, (term_idf, weight) in document["terms"].items():
+                field_name, term = split_name(name)
+                idf.setdefault(field_name, {})[term] = float(term_idf)
+                weights.setdefault(field_name, {})[term] = float(weight)
             return cls(
                 version=str(document["version"]),
                 intercept=float(document["intercept"]),
-                idf={term: float(pair[0]) for term, pair in terms.items()},
-                term_weights={term: float(pair[1]) for term, pair in terms.items()},
+                idf=idf,
+                term_weights=weights,
                 cue_weights={name: float(weight) for name, weight in document["cue_weights"].items()},
                 cue_scale=float(document["cue_scale"]),
                 calibration=(float(document["calibration"]["a"]), float(document["calibration"]["b"])),

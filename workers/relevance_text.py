@@ -31,10 +31,13 @@ FIELD_NAMES = {TITLE: "headline", LEAD: "lead", BODY: "body"}
 LEAD_WORDS = 80
 CHAR_SIZES = (3, 4, 5)
 # Apostrophes and hyphens stay inside a word: "state-sponsored" is one term and its parts are two more.
+FieldTerms = dict[str, dict[str, int]]  # field -> term -> count
+FieldWeights = dict[str, dict[str, float]]  # field -> term -> weight
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _DIGITS = re.compile(r"\d")
-_SUBLINEAR_SIZE = 64
-_SUBLINEAR = [0.0, *(1.0 + math.log(count) for count in range(1, _SUBLINEAR_SIZE))]
+# 1 + ln(tf), looked up; a term is counted at most this often (far beyond any news article's words).
+SUBLINEAR_SIZE = 4096
+SUBLINEAR = [0.0, *(1.0 + math.log(count) for count in range(1, SUBLINEAR_SIZE))]
 
 
 def words(text: str) -> list[str]:
@@ -53,62 +56,69 @@ def _variants(word: str) -> list[str]:
     return variants
 
 
-def _word_terms(tokens: list[str], field: str, pairs: bool = True) -> dict[str, int]:
-    # Counted bare, then prefixed once per distinct term: most of an article's
-    # words repeat, and building a string per occurrence was most of the cost.
-    bare = Counter(tokens)
-    for token, count in list(bare.items()):
+def _word_terms(tokens: list[str], pairs: bool = True) -> dict[str, int]:
+    terms = Counter(tokens)
+    for token, count in list(terms.items()):
         if "-" in token or _DIGITS.search(token):
             for variant in _variants(token):
-                bare[variant] += count
-    terms = {f"{field}:{term}": count for term, count in bare.items() if len(term) > 1}
+                terms[variant] += count
+    counted = {term: count for term, count in terms.items() if len(term) > 1}
     if pairs:
-        counted = Counter(pairwise(tokens))
-        terms.update({f"{field}:{first} {second}": count for (first, second), count in counted.items()})
-    return terms
+        counted.update({f"{first} {second}": count for (first, second), count in Counter(pairwise(tokens)).items()})
+    return counted
 
 
 @lru_cache(maxsize=131072)
-def _char_grams(field: str, token: str) -> tuple[str, ...]:
-    # Cached with the field prefix already on: news repeats its words, and the
-    # strings cost more to build than to count.
+def _char_grams(token: str) -> tuple[str, ...]:
+    # Cached: news repeats its words, and the strings cost more to build than to count.
     padded = f" {token} "
-    return tuple(f"{field}#{padded[i:i + size]}" for size in CHAR_SIZES for i in range(len(padded) - size + 1))
+    return tuple(f"#{padded[i:i + size]}" for size in CHAR_SIZES for i in range(len(padded) - size + 1))
 
 
-def _char_terms(tokens: list[str], field: str) -> dict[str, int]:
-    return Counter(chain.from_iterable(_char_grams(field, token) for token in tokens))
-
-
-def field_terms(title: str, lead: str, body: str) -> dict[str, dict[str, int]]:
-    """Raw term counts of each field, before weighting."""
+def field_terms(title: str, lead: str, body: str) -> FieldTerms:
+    """Raw term counts of each field, before weighting. Within a field a term is
+    bare: a word, two words with a space, or a character n-gram after "#"."""
     title_words = words(title)
     body_words = words(body)
     lead_words = [*words(lead), *body_words][:LEAD_WORDS]
-    headline = _word_terms(title_words, TITLE)
-    headline.update(_char_terms(title_words, TITLE))
-    return {TITLE: headline, LEAD: _word_terms(lead_words, LEAD), BODY: _word_terms(body_words, BODY, pairs=False)}
+    headline = _word_terms(title_words)
+    headline.update(Counter(chain.from_iterable(map(_char_grams, title_words))))
+    return {TITLE: headline, LEAD: _word_terms(lead_words), BODY: _word_terms(body_words, pairs=False)}
 
 
-def weighted_terms(counts: Mapping[str, Mapping[str, int]], idf: Mapping[str, float]) -> dict[str, float]:
+def weighted_terms(counts: Mapping[str, Mapping[str, int]], idf: Mapping[str, Mapping[str, float]]) -> FieldWeights:
     """Sublinear tf times idf over the terms ``idf`` knows, each field unit length."""
-    weighted: dict[str, float] = {}
+    weighted: FieldWeights = {}
     for field in FIELDS:
-        field_counts = counts.get(field, {})
-        block = {term: _SUBLINEAR[count] * idf[term] if count < _SUBLINEAR_SIZE else (1 + math.log(count)) * idf[term]
-                 for term, count in field_counts.items() if term in idf}
+        known_idf = idf.get(field, {})
+        block = {term: SUBLINEAR[min(count, SUBLINEAR_SIZE - 1)] * known
+                 for term, count in counts.get(field, {}).items() if (known := known_idf.get(term)) is not None}
         norm = math.sqrt(sum(value * value for value in block.values()))
         if norm:
-            weighted.update((term, value / norm) for term, value in block.items())
+            scale = 1.0 / norm
+            weighted[field] = {term: value * scale for term, value in block.items()}
     return weighted
 
 
+def term_name(field: str, term: str) -> str:
+    """A term's name across fields, as the model file and the evidence spell it:
+    "t:state-sponsored", "l:state hackers", "t#spon"."""
+    return f"{field}{term}" if term.startswith("#") else f"{field}:{term}"
+
+
+def split_name(name: str) -> tuple[str, str]:
+    field, rest = name[0], name[1:]
+    if field not in FIELDS or not rest or rest[0] not in ":#":
+        raise ValueError(f"{name!r} is not a term name (field t, l or b, then ':' or '#')")
+    return field, rest[1:] if rest[0] == ":" else rest
+
+
 def document_frequencies(documents: Iterable[Mapping[str, Mapping[str, int]]]) -> Counter[str]:
-    """How many documents hold each term (the trainer's vocabulary and idf)."""
+    """How many documents hold each term, by name (the trainer's vocabulary and idf)."""
     frequencies: Counter[str] = Counter()
     for counts in documents:
-        for field_counts in counts.values():
-            frequencies.update(field_counts.keys())
+        for field, field_counts in counts.items():
+            frequencies.update(term_name(field, term) for term in field_counts)
     return frequencies
 
 

@@ -28,7 +28,14 @@ from typing import Any
 
 from workers.relevance_data import LabelledArticle
 from workers.relevance_model import LearnedRelevanceModel
-from workers.relevance_text import document_frequencies, field_terms, smooth_idf, weighted_terms
+from workers.relevance_text import (
+    FieldWeights,
+    document_frequencies,
+    field_terms,
+    smooth_idf,
+    split_name,
+    weighted_terms,
+)
 
 KEPT_RECALL_GOAL = 0.98
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(1, 50))
@@ -88,35 +95,42 @@ def fit(training: Sequence[Example], options: TrainingOptions, version: str = "u
 
     sklearn = _sklearn()
     frequencies = document_frequencies(example.counts for example in training)
-    idf = {term: smooth_idf(len(training), count) for term, count in frequencies.items() if count >= options.min_df}
-    columns = {term: index for index, term in enumerate(sorted(idf))}
+    idf: FieldWeights = {}
+    for name, count in frequencies.items():
+        if count >= options.min_df:
+            field_name, term = split_name(name)
+            idf.setdefault(field_name, {})[term] = smooth_idf(len(training), count)
+    columns = {(field_name, term): index for index, (field_name, term) in enumerate(
+        sorted((f, t) for f, terms in idf.items() for t in terms))}
     cue_names = sorted(training[0].cues) if training else []
-    for offset, name in enumerate(cue_names):
-        columns[f"cue:{name}"] = len(idf) + offset
+    for name in cue_names:
+        columns[("cue", name)] = len(columns)
     rows, cols, values = [], [], []
     for row, example in enumerate(training):
         features = weighted_terms(example.counts, idf)
-        features.update({f"cue:{name}": value * options.cue_scale for name, value in example.cues.items()})
-        for name, value in features.items():
-            if value:
-                rows.append(row)
-                cols.append(columns[name])
-                values.append(value)
+        features["cue"] = {name: value * options.cue_scale for name, value in example.cues.items()}
+        for field_name, weighted in features.items():
+            for term, value in weighted.items():
+                if value:
+                    rows.append(row)
+                    cols.append(columns[(field_name, term)])
+                    values.append(value)
     matrix = csr_matrix((values, (rows, cols)), shape=(len(training), len(columns)))
     labels = numpy.array([example.label for example in training], dtype=int)
     classifier = sklearn.linear_model.LogisticRegression(C=options.c, class_weight="balanced", max_iter=5000)
     classifier.fit(matrix, labels)
     weights = classifier.coef_[0]
-    term_weights = {term: float(weights[columns[term]]) for term in idf if abs(weights[columns[term]]) >= 1e-4}
+    # Every term of the vocabulary stays, even one of weight ~0: it still counts
+    # toward its field's length, as it did in training.
+    term_weights = {field_name: {term: float(weights[columns[(field_name, term)]]) for term in terms}
+                    for field_name, terms in idf.items()}
     return LearnedRelevanceModel(
-        version=version, intercept=float(classifier.intercept_[0]),
-        idf={term: idf[term] for term in term_weights}, term_weights=term_weights,
-        cue_weights={name: round(float(weights[columns[f"cue:{name}"]]), 5) for name in cue_names},
+        version=version, intercept=float(classifier.intercept_[0]), idf=idf, term_weights=term_weights,
+        cue_weights={name: round(float(weights[columns[("cue", name)]]), 5) for name in cue_names},
         cue_scale=options.cue_scale, calibration=(1.0, 0.0), on_topic=0.5, possible=0.5)
 
 
 def _raw(model: LearnedRelevanceModel, example: Example) -> float:
-    # Terms the fit dropped for a zero weight still count toward each field's length.
     return model.raw_score(weighted_terms(example.counts, model.idf), example.cues).probability
 
 

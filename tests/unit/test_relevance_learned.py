@@ -4,6 +4,7 @@ these tests; the dev set's articles never enter the repository."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -28,7 +29,17 @@ from workers.relevance_model import (
     model_file_text,
     shipped_learned_model,
 )
-from workers.relevance_text import BODY, LEAD, TITLE, field_terms, readable, weighted_terms, words
+from workers.relevance_text import (
+    BODY,
+    LEAD,
+    TITLE,
+    field_terms,
+    readable,
+    split_name,
+    term_name,
+    weighted_terms,
+    words,
+)
 from workers.relevance_training import operating_point
 
 
@@ -36,27 +47,27 @@ def _reference_terms(title: str, lead: str, body: str) -> dict[str, Counter[str]
     """The terms spelled out occurrence by occurrence, the slow way the fast one must equal."""
     from workers.relevance_text import CHAR_SIZES, LEAD_WORDS, _variants
 
-    def word_terms(tokens: list[str], field: str, pairs: bool) -> Counter[str]:
+    def word_terms(tokens: list[str], pairs: bool) -> Counter[str]:
         terms: Counter[str] = Counter()
         for token in tokens:
             if len(token) > 1:
-                terms[f"{field}:{token}"] += 1
+                terms[token] += 1
             for variant in _variants(token):
-                terms[f"{field}:{variant}"] += 1
+                terms[variant] += 1
         if pairs:
-            for first, second in zip(tokens, tokens[1:], strict=False):
-                terms[f"{field}:{first} {second}"] += 1
+            for first, second in itertools.pairwise(tokens):
+                terms[f"{first} {second}"] += 1
         return terms
 
     title_words, body_words = words(title), words(body)
-    headline = word_terms(title_words, TITLE, True)
+    headline = word_terms(title_words, True)
     for token in title_words:
         padded = f" {token} "
         for size in CHAR_SIZES:
             for start in range(len(padded) - size + 1):
-                headline[f"{TITLE}#{padded[start:start + size]}"] += 1
-    return {TITLE: headline, LEAD: word_terms([*words(lead), *body_words][:LEAD_WORDS], LEAD, True),
-            BODY: word_terms(body_words, BODY, False)}
+                headline[f"#{padded[start:start + size]}"] += 1
+    return {TITLE: headline, LEAD: word_terms([*words(lead), *body_words][:LEAD_WORDS], True),
+            BODY: word_terms(body_words, False)}
 
 
 def test_terms_equal_the_occurrence_by_occurrence_count() -> None:
@@ -65,26 +76,33 @@ def test_terms_equal_the_occurrence_by_occurrence_count() -> None:
             "State-sponsored hackers, officials said, kept access for months. ") * 3
     fast = field_terms(title, "A lead about the breach.", body)
     slow = _reference_terms(title, "A lead about the breach.", body)
-    assert {field: dict(counts) for field, counts in slow.items()} == {field: dict(terms)
-                                                                        for field, terms in fast.items()}
+    assert {field: dict(counts) for field, counts in slow.items()} == fast
 
 
 def test_hyphenated_words_and_numbers_give_their_parts_and_shapes() -> None:
     terms = field_terms("", "", "State-sponsored group APT28 exploited CVE-2023-23397")[BODY]
-    assert {"b:state-sponsored", "b:state", "b:sponsored", "b:apt28", "b:apt00", "b:cve-0000-00000"} <= set(terms)
+    assert {"state-sponsored", "state", "sponsored", "apt28", "apt00", "cve-0000-00000"} <= set(terms)
     headline = field_terms("Turla strikes", "", "")[TITLE]
-    assert {"t:turla", "t:turla strikes", "t# tu", "t#urla ", "t#strik"} <= set(headline)
+    assert {"turla", "turla strikes", "# tu", "#urla ", "#strik"} <= set(headline)
+
+
+def test_term_names_spell_the_field_and_read_back() -> None:
+    for field, term in ((TITLE, "turla strikes"), (LEAD, "state-sponsored"), (TITLE, "#urla ")):
+        assert split_name(term_name(field, term)) == (field, term)
+    assert term_name(TITLE, "#spie") == "t#spie" and term_name(BODY, "spy") == "b:spy"
+    with pytest.raises(ValueError, match="not a term name"):
+        split_name("x:spy")
 
 
 def test_each_field_is_unit_length_over_known_terms_only() -> None:
-    counts = {TITLE: {"t:spy": 2, "t:unknown": 9}, BODY: {"b:spy": 1, "b:ransom": 3}}
-    idf = {"t:spy": 2.0, "b:spy": 1.5, "b:ransom": 1.0}
+    counts = {TITLE: {"spy": 2, "unknown": 9}, BODY: {"spy": 1, "ransom": 3}}
+    idf = {TITLE: {"spy": 2.0}, BODY: {"spy": 1.5, "ransom": 1.0}}
     weighted = weighted_terms(counts, idf)
-    assert "t:unknown" not in weighted
-    assert weighted["t:spy"] == pytest.approx(1.0)
-    assert math.hypot(weighted["b:spy"], weighted["b:ransom"]) == pytest.approx(1.0)
+    assert "unknown" not in weighted[TITLE]
+    assert weighted[TITLE]["spy"] == pytest.approx(1.0)
+    assert math.hypot(weighted[BODY]["spy"], weighted[BODY]["ransom"]) == pytest.approx(1.0)
     # Sublinear tf: three occurrences weigh 1 + ln 3, not 3.
-    assert weighted["b:ransom"] / weighted["b:spy"] == pytest.approx((1 + math.log(3)) * 1.0 / 1.5)
+    assert weighted[BODY]["ransom"] / weighted[BODY]["spy"] == pytest.approx((1 + math.log(3)) * 1.0 / 1.5)
 
 
 def _item(article_id: str, body: str, on_topic: bool, outlet: str = "example", year: str = "2020",
@@ -138,7 +156,7 @@ def test_feedback_marks_are_read_and_unusable_ones_reported(tmp_path: Path) -> N
     assert [(item.id, item.on_topic, item.split) for item in read.items] == [("mark:abc", True, TUNE)]
     assert [number for number, _ in read.skipped] == [2, 3, 4]
     path.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(LabelledDataError, match="marks.jsonl:1"):
+    with pytest.raises(LabelledDataError, match=r"marks\.jsonl:1"):
         read_feedback_file(path)
 
 
@@ -156,10 +174,11 @@ def test_operating_point_follows_the_stated_rule() -> None:
 
 def _tiny_model(**changes: object) -> LearnedRelevanceModel:
     model = LearnedRelevanceModel(
-        version="lr-test", intercept=-1.0, idf={"t:spies": 1.0, "b:ransomware": 1.0},
-        term_weights={"t:spies": 3.0, "b:ransomware": -2.0}, cue_weights={"state_in_lead": 1.0}, cue_scale=0.5,
+        version="lr-test", intercept=-1.0, idf={TITLE: {"spies": 1.0}, BODY: {"ransomware": 1.0}},
+        term_weights={TITLE: {"spies": 3.0}, BODY: {"ransomware": -2.0}}, cue_weights={"state_in_lead": 1.0},
+        cue_scale=0.5,
         calibration=(1.0, 0.0), on_topic=0.6, possible=0.2)
-    return LearnedRelevanceModel(**{**model.__dict__, **changes})  # type: ignore[arg-type]
+    return LearnedRelevanceModel(**{**model.__dict__, **changes})
 
 
 def test_the_model_file_round_trips_and_a_broken_one_is_refused(tmp_path: Path) -> None:
@@ -167,7 +186,7 @@ def test_the_model_file_round_trips_and_a_broken_one_is_refused(tmp_path: Path) 
     path.write_text(model_file_text(_tiny_model()), encoding="utf-8")
     assert load_model(path) == _tiny_model()
     path.write_text('{"version": "x"}', encoding="utf-8")
-    with pytest.raises(RelevanceModelError, match="model.json"):
+    with pytest.raises(RelevanceModelError, match=r"model\.json"):
         load_model(path)
 
 
@@ -200,3 +219,15 @@ def test_the_shipped_model_separates_espionage_from_crime() -> None:
         "", "The cybercriminals encrypted servers and demanded a ransom in bitcoin; police are investigating.", [])
     assert espionage.band is RelevanceBand.ON_TOPIC
     assert crime.band is RelevanceBand.OFF_TOPIC
+
+
+def test_the_one_pass_score_equals_the_trainers_path() -> None:
+    model = shipped_learned_model()
+    title, body = "Kremlin-linked hackers target ministry", "APT28 phished diplomats. " * 4 + "Patch now."
+    cues = {"state_in_lead": 1.0, "crime_share": 0.25}
+    fast = model.score(title, "", body, cues)
+    plain = model.raw_score(weighted_terms(field_terms(title, "", body), model.idf), cues)
+    assert fast.probability == pytest.approx(model.calibrate(plain.probability))
+    assert fast.term_contributions.keys() == plain.term_contributions.keys()
+    for field, terms in plain.term_contributions.items():
+        assert fast.term_contributions[field] == pytest.approx(terms)
