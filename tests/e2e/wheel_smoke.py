@@ -14,6 +14,7 @@ import httpx
 import alerts
 import coverwatch
 import search
+import web
 from alerts.email import render_alert_email
 from alerts.messages import alert_context
 from coverwatch.models import Article
@@ -22,7 +23,7 @@ from web.app import create_app
 
 
 def _from_the_wheel(installed: Path) -> None:
-    for package in (coverwatch, alerts, search):
+    for package in (coverwatch, alerts, search, web):
         where = Path(str(package.__file__)).resolve()
         if not where.is_relative_to(installed):
             raise SystemExit(f"{package.__name__} imported from {where}, not from {installed}")
