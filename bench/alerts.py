@@ -182,7 +182,7 @@ def main() -> int:
 
     os.environ["COVERWATCH_INDEX_PREFIX"] = f"bench-alerts-{uuid.uuid4().hex[:6]}"
     from bench.synthetic import synthetic_articles
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.settings import get_settings
     from search.engine import connect
     from search.indexes import ensure_indices

@@ -54,7 +54,7 @@ PEAKS: list[float] = []
 
 def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency: int) -> float:
     settings = _fresh_settings("pipe")
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from search.engine import connect
     from search.indexes import ARTICLES, ensure_indices, refresh
     from workers.process import start_worker, stop_worker
@@ -81,7 +81,7 @@ def pipeline_run(articles: list[dict[str, object]], batch_size: int, concurrency
 
 def bulk_run(articles: list[dict[str, object]], batch_size: int) -> float:
     settings = _fresh_settings("bulk")
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.models import Article
     from search.documents import bulk_index
     from search.engine import connect
@@ -104,7 +104,7 @@ def bulk_run(articles: list[dict[str, object]], batch_size: int) -> float:
 
 def engine_floor_run(articles: list[dict[str, object]], batch_size: int) -> float:
     settings = _fresh_settings("floor")
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.models import Article
     from coverwatch.taxonomy import default_taxonomy
     from search.documents import bulk_index

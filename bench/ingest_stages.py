@@ -35,12 +35,12 @@ def _stage_calls() -> dict[str, Callable[[str], Any]]:
 
 def run(articles: list[dict[str, Any]], batch_size: int, profiled: str | None) -> dict[str, dict[str, float]]:
     os.environ["COVERWATCH_INDEX_PREFIX"] = f"bench-stages-{uuid.uuid4().hex[:6]}"
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.settings import get_settings
 
     get_settings.cache_clear()
     settings = get_settings()
-    from workers.batches import BatchStore
+    from workers.runtime.batches import BatchStore
     from workers.resources import engine, redis_client
 
     engine()  # the indices, made before the clock starts

@@ -73,7 +73,7 @@ def pipeline_stories(records: Sequence[dict[str, Any]]) -> tuple[dict[str, str],
 
 
 def _reset(prefix: str) -> None:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.settings import Settings
 
     reset_deployment(Settings(index_prefix=prefix))

@@ -46,7 +46,7 @@ def wait_until_held(settings: Any, worker_pid: int, timeout: float, held_for: fl
                     stage: str | None = None) -> str:
     """Block until the worker with ``worker_pid`` has held a pipeline message (of
     ``stage``, if given) for ``held_for`` seconds; return that message's stage."""
-    from workers.recovery import held_messages
+    from workers.runtime.recovery import held_messages
     from workers.resources import redis_client
 
     deadline = time.monotonic() + timeout
@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace, kill: bool) -> dict[str, Any]:
     get_settings.cache_clear()
     settings = get_settings()
     from bench.synthetic import synthetic_articles
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from search.engine import connect
     from search.indexes import ensure_indices
 

@@ -89,7 +89,7 @@ def baseline(feeds: list[int], port: int, folder: Path) -> dict[str, Any]:
     not_modified = 0
     for feed in feeds:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        finished = subprocess.run([sys.executable, "-m", "coverwatch.cli", "crawl", f"baseline-{feed}",
+        finished = subprocess.run([sys.executable, "-m", "console.main", "crawl", f"baseline-{feed}",
                                    "--sources", str(sources_file)], capture_output=True, text=True, check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -130,7 +130,7 @@ def start_crawlers(count: int, jobs: int, folder: Path) -> list[subprocess.Popen
     for number in range(count):
         with (folder / f"crawler-{number}.log").open("wb") as log:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "coverwatch.cli", "crawler", "--jobs", str(jobs)],
+                [sys.executable, "-m", "console.main", "crawler", "--jobs", str(jobs)],
                 stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)))
     return processes
 
@@ -182,7 +182,7 @@ def run_rounds(dispatcher: Dispatcher, crawlers: list[subprocess.Popen[bytes]], 
 
 
 def cleanup() -> None:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from coverwatch.settings import get_settings
     from workers.resources import redis_client
 

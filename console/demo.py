@@ -8,6 +8,7 @@ serves the analyst UI until Ctrl-C.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings, get_settings
@@ -128,7 +130,7 @@ def run_demo(wait: bool = True) -> int:
     try:
         print("crawling…", flush=True)
         crawl = subprocess.run(
-            [sys.executable, "-m", "coverwatch.cli", "crawl", "--sources", str(sources_file),
+            [sys.executable, "-m", "console.main", "crawl", "--sources", str(sources_file),
              "--wait", "--timeout", "600"],
             capture_output=True, text=True, env={**os.environ}, check=False)
         (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
@@ -161,7 +163,7 @@ def run_demo(wait: bool = True) -> int:
         print(json.dumps(summary))
         if not wait:
             return 0
-        api = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "serve"], env={**os.environ})
+        api = subprocess.Popen([sys.executable, "-m", "console.main", "serve"], env={**os.environ})
         print(f"\nsearch UI at {summary['search_url']} — Ctrl-C to stop "
               "(services keep running; `coverwatch services down` stops them)", flush=True)
         while api.poll() is None:
@@ -176,3 +178,13 @@ def run_demo(wait: bool = True) -> int:
         stop_worker(worker)
         if site is not None:
             site.stop()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return run_demo(wait=os.environ.get("DEMO_WAIT", "1") != "0")
+
+
+def register(commands: Any) -> None:
+    """Add the group's commands to the main parser's subcommands."""
+    demo = commands.add_parser("demo", help="run the whole product on the offline demo site")
+    demo.set_defaults(handler=_demo)

@@ -57,7 +57,7 @@ def _reindex(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_lifecycle_commands(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Register the commands on the main parser's subparsers object."""
     from search.indexes import PROPERTIES_BY_KIND
 

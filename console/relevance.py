@@ -4,7 +4,7 @@ writes analysts' marks as training lines (search/relevance_labels.py) and
 
 Each action is a parser of its own under the ``relevance`` group, with its own
 handler, so another one (``train``) is one more ``add_parser`` in
-:func:`add_relevance_commands`."""
+:func:`register`."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_relevance_commands(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Register the ``relevance`` group on the main parser's subcommands."""
     group = commands.add_parser("relevance",
                                 help="topic relevance: train the model; analysts' marks as training labels")

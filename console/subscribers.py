@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_subscriber_commands(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Register the ``subscribers`` group on the main parser's subcommands."""
     group = commands.add_parser("subscribers", help="alert subscribers and their subscriptions")
     actions = group.add_subparsers(dest="action", required=True)

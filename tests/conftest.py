@@ -54,7 +54,7 @@ def services(settings: Settings) -> None:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings, services: None) -> Iterator[SearchEngine]:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from search.engine import connect
     from search.indexes import ensure_indices
 
@@ -128,7 +128,7 @@ def api_url(settings: Settings, engine: SearchEngine) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "coverwatch.cli", "serve"],
+        [sys.executable, "-m", "console.main", "serve"],
         env={**os.environ, "COVERWATCH_API_PORT": str(port)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -1,8 +1,8 @@
 """``GET /metrics``: the whole deployment in the Prometheus text format.
 
 Public like ``/api/health``: it holds counts and ages, no article text or
-subscriber. Every scrape reads the shared figures from Redis (coverwatch/
-operations.py), so any API process answers for every worker and crawler.
+subscriber. Every scrape reads the shared figures from Redis (web/operations.py),
+so any API process answers for every worker and crawler.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from coverwatch.operations import DeploymentSnapshot, gather_snapshot
 from coverwatch.settings import Settings
+from web.operations import DeploymentSnapshot, gather_snapshot
 
 PREFIX = "coverwatch"
 SOURCE_TOTALS = (

@@ -22,7 +22,7 @@ def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240,
     sources_file = folder / "sources.yml"
     sources_file.write_text(sources_yaml, encoding="utf-8")
     finished = subprocess.run(
-        [sys.executable, "-m", "coverwatch.cli", "crawl", "--sources", str(sources_file),
+        [sys.executable, "-m", "console.main", "crawl", "--sources", str(sources_file),
          "--wait", "--timeout", str(timeout)],
         capture_output=True, text=True, env={**os.environ, **(extra_env or {})}, cwd=PROJECT_ROOT,
         timeout=timeout + 60, check=False)
@@ -34,7 +34,7 @@ def run_crawl_process(sources_yaml: str, folder: Path, timeout: float = 240,
 
 def run_cli(*arguments: str, timeout: float = 600) -> str:
     """Run a ``coverwatch`` command as its own process; return its stdout."""
-    finished = subprocess.run([sys.executable, "-m", "coverwatch.cli", *arguments], capture_output=True,
+    finished = subprocess.run([sys.executable, "-m", "console.main", *arguments], capture_output=True,
                               text=True, env={**os.environ}, cwd=PROJECT_ROOT, timeout=timeout, check=False)
     assert finished.returncode == 0, finished.stderr[-4000:]
     return finished.stdout
@@ -44,7 +44,7 @@ def run_cli(*arguments: str, timeout: float = 600) -> str:
 def own_deployment(engine: SearchEngine, label: str) -> Iterator[Settings]:
     """A prefix of its own (indices, queues, Redis keys) for one case, so the
     run's shared workers take none of its messages; forgotten afterwards."""
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
 
     previous = os.environ["COVERWATCH_INDEX_PREFIX"]
     os.environ["COVERWATCH_INDEX_PREFIX"] = f"{label}-{uuid.uuid4().hex[:8]}"

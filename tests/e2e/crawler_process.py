@@ -37,7 +37,7 @@ def crawler_process(log: Path, redis_client: redis.Redis, settings: Settings,
            "COVERWATCH_CRAWL_TIME_LIMIT": str(time_limit)}
     before = _alive_crawlers(redis_client, settings)
     with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "coverwatch.cli", "crawler", "--jobs", str(jobs)],
+        process = subprocess.Popen([sys.executable, "-m", "console.main", "crawler", "--jobs", str(jobs)],
                                    env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
         eventually(lambda: bool(_alive_crawlers(redis_client, settings) - before), 60, "the crawler to start")

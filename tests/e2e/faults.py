@@ -215,7 +215,7 @@ class Deployment:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "coverwatch.cli", "crawl", scenario.source,
+                [sys.executable, "-m", "console.main", "crawl", scenario.source,
                  "--sources", str(scenario.sources_file)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env(), cwd=PROJECT_ROOT,
                 start_new_session=True)
@@ -227,7 +227,7 @@ class Deployment:
         return self.root / "log" / f"crawl-{scenario.source}-{number}.log"
 
     def cli(self, *arguments: str, timeout: float = 120) -> str:
-        finished = subprocess.run([sys.executable, "-m", "coverwatch.cli", *arguments], capture_output=True,
+        finished = subprocess.run([sys.executable, "-m", "console.main", *arguments], capture_output=True,
                                   text=True, env=self.env(), cwd=PROJECT_ROOT, timeout=timeout, check=False)
         if finished.returncode != 0:
             raise RuntimeError(f"coverwatch {' '.join(arguments)} failed: {finished.stderr[-2000:]}")

@@ -114,7 +114,7 @@ def receiver() -> Iterator[Receiver]:
 def test_a_source_url_into_the_internal_network_stops_the_crawl_command(tmp_path: Path) -> None:
     sources = tmp_path / "sources.yml"
     sources.write_text("sources:\n  - name: metadata\n    urls: http://169.254.169.254/latest/\n", encoding="utf-8")
-    finished = subprocess.run([sys.executable, "-m", "coverwatch.cli", "crawl", "--sources", str(sources)],
+    finished = subprocess.run([sys.executable, "-m", "console.main", "crawl", "--sources", str(sources)],
                               capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120, check=False)
     assert finished.returncode == 2
     assert "refused by the network policy" in finished.stderr and "metadata" in finished.stderr

@@ -142,7 +142,7 @@ def test_the_run_completes_with_one_engine_node_killed(
         two_nodes: list[Settings], tmp_path: Path) -> None:
     from alerts.rule_model import AlertRule
     from alerts.rules import register_rule
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from deploy.services import SERVICES
     from search import queries
     from search.indexes import ARTICLES, ensure_indices, refresh

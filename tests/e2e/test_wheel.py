@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("coverwatch", "crawlers", "workers", "search", "alerts", "deploy", "web")
+PACKAGES = ("coverwatch", "crawlers", "workers", "search", "alerts", "deploy", "web", "console")
 # Files beside the packages that only build or run the deployment from a checkout
 # (images, manifests, the test and bootstrap scripts): no installed code reads them.
 NOT_SHIPPED = {"deploy/run-tests.sh", "deploy/bootstrap.sh", "deploy/Dockerfile"}

@@ -62,7 +62,7 @@ INDEXED = [
 
 @pytest.fixture(scope="module")
 def own(settings: Settings, engine: SearchEngine) -> Iterator[Settings]:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
 
     isolated = settings.model_copy(update={"index_prefix": f"{settings.index_prefix}-trends"})
     ensure_indices(engine, isolated)

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import redis
 
-from coverwatch.operations import status_report
 from coverwatch.settings import Settings
 from web.app import create_app
+from web.operations import status_report
 
 pytestmark = pytest.mark.integration
 

@@ -64,7 +64,7 @@ def test_metrics_after_a_small_run(settings: Settings, engine: SearchEngine, wor
                                    redis_client: redis.Redis, two_sources: None) -> None:
     from alerts.rule_types import parse_rule
     from workers.handoff import submit_batch, wait_for_batches
-    from workers.tasks import deliver
+    from alerts.tasks import deliver
 
     states = SourceStates(redis_client, settings)
     wire, gone = load_sources(settings.sources_file)
@@ -109,8 +109,8 @@ def test_metrics_after_a_small_run(settings: Settings, engine: SearchEngine, wor
 
 
 def test_oldest_message_age_comes_from_the_publish_time(redis_client: redis.Redis, settings: Settings) -> None:
-    from coverwatch.operations import gather_snapshot
-    from workers.celery_app import app
+    from web.operations import gather_snapshot
+    from workers.runtime.app import app
     from workers.tasks import dedupe  # noqa: F401 - loads the task base, which stamps the publish time
 
     idle = settings.model_copy(update={"index_prefix": f"age-{uuid.uuid4().hex[:8]}"})  # no worker listens

@@ -28,7 +28,7 @@ print(json.dumps(wait_for_batches([submit_batch(batch, keep_off_topic=True)], ti
 
 def test_every_stage_logs_the_article_and_batch_ids(settings: Settings, engine: SearchEngine,
                                                      tmp_path: Path) -> None:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from workers.process import start_worker, stop_worker
 
     own = settings.model_copy(update={"index_prefix": f"jsonlog-{uuid.uuid4().hex[:8]}"})

@@ -36,7 +36,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def own(settings: Settings, engine: SearchEngine) -> Iterator[Settings]:
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
 
     isolated = settings.model_copy(update={"index_prefix": f"{settings.index_prefix}-langrules"})
     ensure_indices(engine, isolated)

@@ -70,8 +70,8 @@ def rule(engine: SearchEngine, settings: Settings) -> Iterator[AlertRule]:
 def test_a_possible_article_reaches_only_the_opted_in_digest(
         engine: SearchEngine, settings: Settings, smtp_sink: SmtpSink, redis_client: redis.Redis,
         rule: AlertRule, worker: None) -> None:
-    from workers.batches import BatchStore
-    from workers.celery_app import app
+    from workers.runtime.batches import BatchStore
+    from workers.runtime.app import app
     from workers.tasks import match_alerts
 
     mailed = settings.model_copy(update={"smtp_url": smtp_sink.url})
@@ -127,7 +127,7 @@ def test_a_possible_article_reaches_only_the_opted_in_digest(
 @pytest.fixture
 def preview_articles(engine: SearchEngine, settings: Settings) -> Iterator[tuple[str, Settings]]:
     """Articles of every band in an index prefix of their own, for previews."""
-    from coverwatch.demo import reset_deployment
+    from console.demo import reset_deployment
     from search.indexes import ensure_indices
 
     marker = f"previewmarker{uuid.uuid4().hex[:8]}"

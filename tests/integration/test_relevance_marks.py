@@ -18,7 +18,7 @@ from celery.result import AsyncResult
 from alerts.evaluation import preview_rule
 from alerts.rule_types import parse_rule
 from alerts.rules import delete_rule, register_rule
-from coverwatch.cli import main as cli_main
+from console.main import main as cli_main
 from coverwatch.models import Article, utc_now
 from coverwatch.settings import Settings
 from search.documents import bulk_index, get_document
@@ -76,7 +76,7 @@ def _sent_to(sink: SmtpSink, address: str) -> list[Any]:
 
 def _delivery_outcomes(alert_task: str) -> list[str]:
     """Wait for the alert stage's task and the deliveries it queued; their outcomes."""
-    from workers.celery_app import app
+    from workers.runtime.app import app
 
     delivery_ids = AsyncResult(alert_task, app=app).get(timeout=ALERT_WAIT_SECONDS)
     return [str(AsyncResult(delivery, app=app).get(timeout=ALERT_WAIT_SECONDS)) for delivery in delivery_ids]

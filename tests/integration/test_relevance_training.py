@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from coverwatch.cli import main as cli_main
+from console.main import main as cli_main
 from coverwatch.models import Article, utc_now
 from coverwatch.settings import Settings
 from search.documents import bulk_index

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coverwatch.cli import main
+from console.main import main
 
 
 def test_check_lists_valid_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coverwatch.cli import main
+from console.main import main
 
 ARTICLE = ("<html><head><title>Ministry breach</title></head><body><article>"
            + "<p>Officials said the attackers used a stolen contractor account to reach the ministry's mail "
@@ -66,7 +66,7 @@ def test_a_corrupt_gzip_is_a_page_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_starting_the_cli_does_not_import_the_extractors() -> None:
     # Start-up cost is what a one-page call pays; the extractors load only when a page is read.
-    probe = ("import sys, coverwatch.cli, crawlers.extraction; "
+    probe = ("import sys, console.main, crawlers.extraction; "
              "print(sorted(m for m in ('trafilatura', 'readability', 'py3langid') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[2])

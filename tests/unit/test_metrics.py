@@ -22,9 +22,9 @@ from coverwatch.metrics import (
     message_enqueued_at,
     stamp_enqueue_time,
 )
-from coverwatch.operations import DeploymentSnapshot, QueueFigures, alert_outcomes, status_lines
 from crawlers.health import SourceState
 from web.metrics import snapshot_metrics
+from web.operations import DeploymentSnapshot, QueueFigures, alert_outcomes, status_lines
 
 SMALL = HistogramSpec("test_seconds", "test", (1.0, 2.5, 10.0))
 

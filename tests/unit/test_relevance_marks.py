@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from coverwatch.cli import build_parser
+from console.main import build_parser
 from coverwatch.models import Article
 from search.relevance_labels import labelled_example
 from search.relevance_marks import (

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from coverwatch.cli import main
+from console.main import main
 from crawlers.source_check import Verdict, check_sources, dead_sources, judge, looks_like
 from crawlers.sources import SourceKind, parse_sources
 

@@ -5,11 +5,9 @@
 ``web``. Every import counts, at module level or inside a function, as in
 tests/unit/test_import_circles.py.
 
-The one exception is the command line and the demo, which still live in
-``coverwatch/`` and start the app (``coverwatch serve``) or make the first
-account (``coverwatch users``, the demo's admin). They may import ``web`` only
-inside a function, so importing them does not load the web app. Issue 21 part 6
-moves them out of the core; then this list goes, and it may only shrink.
+The command line and the demo (``console/``) stand above ``web`` (``coverwatch
+serve`` starts the app, ``coverwatch users`` and the demo make accounts), and
+import it only inside a function, so ``coverwatch --help`` does not load the app.
 """
 
 from __future__ import annotations
@@ -20,15 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BELOW_WEB = ("search", "alerts", "workers", "crawlers", "coverwatch")
-PRODUCT = (*BELOW_WEB, "deploy", "web")
+ABOVE_WEB = ("console",)
+PRODUCT = (*BELOW_WEB, "deploy", "web", *ABOVE_WEB)
 WEB_FRAMEWORKS = ("fastapi", "starlette")
-
-# Modules below web/ that may import it lazily (inside a function), and why.
-LAZY_WEB_IMPORTERS = {
-    "coverwatch.cli": "`serve` starts the app, `users` manages the accounts of web/accounts.py",
-    "coverwatch.demo": "the demo makes its first admin account",
-}
-
 
 def _modules(package: str) -> Iterator[tuple[str, Path]]:
     for path in sorted((ROOT / package).rglob("*.py")):
@@ -71,17 +63,15 @@ def test_the_reader_tells_module_level_imports_from_lazy_ones(tmp_path: Path) ->
 
 
 def test_nothing_below_web_imports_it() -> None:
-    importers = _importers_of("web", BELOW_WEB)
-    unexpected = sorted(set(importers) - set(LAZY_WEB_IMPORTERS))
-    assert not unexpected, f"these import web/, which stands on them: {unexpected}"
+    importers = sorted(_importers_of("web", BELOW_WEB))
+    assert not importers, f"these import web/, which stands on them: {importers}"
+
+
+def test_the_command_line_imports_web_only_inside_a_function() -> None:
+    importers = _importers_of("web", ABOVE_WEB)
+    assert {"console.serve", "console.users", "console.demo"} <= set(importers)
     eager = sorted(module for module, levels in importers.items() if any(levels))
     assert not eager, f"these may import web/ only inside a function: {eager}"
-
-
-def test_every_allowed_lazy_importer_still_imports_web() -> None:
-    # One that no longer does leaves the list, so the list can only shrink.
-    gone = sorted(set(LAZY_WEB_IMPORTERS) - set(_importers_of("web", BELOW_WEB)))
-    assert not gone, f"no longer import web/, remove from LAZY_WEB_IMPORTERS: {gone}"
 
 
 def test_only_web_imports_fastapi_or_starlette() -> None:
