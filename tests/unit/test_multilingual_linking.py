@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from search.indexes import ARTICLE_PROPERTIES
 from search.queries import ARTICLE_SEARCH_FIELDS, article_text_fields, story_candidates
-from workers.clustering import ClusterItem, OnlineClusterer, cross_language_evidence, similarity, terms
+from workers.clustering import ClusterItem, OnlineClusterer, cross_language_evidence, similarity
 from workers.story_evidence import days, evidence_keys, latin_names, numbers
+from workers.story_terms import terms
 
 DAY = datetime(2026, 3, 2, 8, tzinfo=UTC)
 

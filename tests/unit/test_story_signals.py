@@ -9,19 +9,11 @@ from datetime import UTC, datetime
 from coverwatch.models import Article
 from coverwatch.taxonomy import default_taxonomy
 from crawlers.demo_site.site import load_demo_articles
-from workers.clustering import (
-    ClusterItem,
-    OnlineClusterer,
-    article_vector,
-    background_idf,
-    mentioned_years,
-    name_mismatch,
-    salient_names,
-    similarity,
-)
+from workers.clustering import ClusterItem, OnlineClusterer, name_mismatch, similarity
 from workers.enrichment import enrich
 from workers.entities import default_matcher
 from workers.stories import item_from_article, vectorise
+from workers.story_terms import article_vector, background_idf, mentioned_years, salient_names
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 

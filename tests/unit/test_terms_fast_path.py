@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.clustering import _TOKEN, STOPWORDS, _normal, terms
+from workers.story_terms import _TOKEN, STOPWORDS, _normal, terms
 
 
 def _word_by_word(text: str) -> list[str]:
