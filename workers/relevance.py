@@ -38,10 +38,10 @@ from pathlib import Path
 
 from coverwatch.settings import get_settings
 from coverwatch.taxonomy import Actor
-from workers.entities import split_sentences
 from workers.lang import profile
 from workers.lang import split_sentences as native_sentences
 from workers.lang.cues import native_sentence_cues
+from workers.phrases import split_sentences
 from workers.relevance_cues import SentenceCues, headline_cues, sentence_cues
 from workers.relevance_evidence import FEATURE_LABELS, describe
 from workers.relevance_model import LearnedRelevanceModel, shipped_learned_model

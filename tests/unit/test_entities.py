@@ -6,10 +6,10 @@ from workers.entities import (
     default_matcher,
     malware_names,
     sectors,
-    split_sentences,
     sponsoring_states,
     victim_countries,
 )
+from workers.phrases import split_sentences
 
 
 def _actors(text: str) -> list[str]:

@@ -1,19 +1,12 @@
-"""The fast ways workers/phrases.py reads words and workers/entities.py reads
+"""The fast ways workers/phrases.py reads words and workers/entities/ reads
 sponsors, malware and CVE ids give what the plain ways give."""
 
 import pytest
 
 from coverwatch.taxonomy import Actor, Taxonomy
-from workers.entities import (
-    _MALWARE_BEFORE,
-    _MALWARE_PATTERN,
-    _NAMED_MALWARE,
-    CVE_PATTERN,
-    _known_sponsors,
-    cve_ids,
-    malware_names,
-    sponsoring_states,
-)
+from workers.entities.countries import _known_sponsors, sponsoring_states
+from workers.entities.cves import CVE_PATTERN, cve_ids
+from workers.entities.malware import _MALWARE_BEFORE, _MALWARE_PATTERN, _NAMED_MALWARE, malware_names
 from workers.phrases import _TYPOGRAPHIC, _WORD, MAX_PHRASE_TOKENS, PhraseIndex, _key, _word_keys, _word_spans
 
 SENTENCES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.entities import SECTOR_PHRASES, _sector_index, sectors
+from workers.entities.sectors import SECTOR_PHRASES, _sector_index, sectors
 from workers.phrases import PhraseIndex
 
 NAMES = ["APT 28", "Fancy Bear", "Fancy Bear Team", "a b c d e f", "in", "India", "Indian Ocean", "A", "U.S."]
