@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 import alerts
+import console.main
 import coverwatch
 import search
 import web
@@ -23,7 +24,7 @@ from web.app import create_app
 
 
 def _from_the_wheel(installed: Path) -> None:
-    for package in (coverwatch, alerts, search, web):
+    for package in (coverwatch, alerts, search, web, console.main):
         where = Path(str(package.__file__)).resolve()
         if not where.is_relative_to(installed):
             raise SystemExit(f"{package.__name__} imported from {where}, not from {installed}")
