@@ -40,8 +40,8 @@ def run(articles: list[dict[str, Any]], batch_size: int, profiled: str | None) -
 
     get_settings.cache_clear()
     settings = get_settings()
-    from workers.runtime.batches import BatchStore
     from workers.resources import engine, redis_client
+    from workers.runtime.batches import BatchStore
 
     engine()  # the indices, made before the clock starts
     calls = _stage_calls()

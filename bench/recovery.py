@@ -46,8 +46,8 @@ def wait_until_held(settings: Any, worker_pid: int, timeout: float, held_for: fl
                     stage: str | None = None) -> str:
     """Block until the worker with ``worker_pid`` has held a pipeline message (of
     ``stage``, if given) for ``held_for`` seconds; return that message's stage."""
-    from workers.runtime.recovery import held_messages
     from workers.resources import redis_client
+    from workers.runtime.recovery import held_messages
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

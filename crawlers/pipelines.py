@@ -88,14 +88,14 @@ class HandOffPipeline:
             return spider_seen
         if self._seen is None:
             from coverwatch.settings import get_settings
-            from workers.resources import redis_client
+            from workers.runtime.resources import redis_client
 
             self._seen = SeenUrls(redis_client(), get_settings())
         return self._seen
 
     def _validators(self) -> Validators:
         from coverwatch.settings import get_settings
-        from workers.resources import redis_client
+        from workers.runtime.resources import redis_client
 
         return Validators(redis_client(), get_settings())
 

@@ -109,7 +109,7 @@ def run_crawl(sources: list[Source], settings: Settings) -> list[SourceReport]:
     call per process: Twisted's reactor cannot be restarted. A source another
     process is crawling right now is skipped (its report says so)."""
     from crawlers.health import SourceStates
-    from workers.resources import redis_client
+    from workers.runtime.resources import redis_client
 
     states = SourceStates(redis_client(), settings)
     # The time limit in seconds is how long one source's crawl may take: the lock

@@ -49,7 +49,7 @@ from crawlers.settings import scrapy_settings
 from crawlers.sources import Source
 from crawlers.spiders import SPIDERS
 from crawlers.spiders.base import SourceSpider
-from workers.resources import count, redis_client
+from workers.runtime.resources import count, redis_client
 
 log = logging.getLogger(__name__)
 REFILL_SECONDS = 0.25
@@ -356,8 +356,9 @@ class CrawlerService(scrapy.Spider):
 def warm_up() -> None:
     """Pay the one-time costs before the first job, not inside its time limit:
     the first extraction loads the extractor's tables (~1.5 s of CPU) and the
-    first hand-off imports the worker tasks (~1 s), both on the reactor thread."""
-    import workers.tasks  # noqa: F401 - imported for its side effect of loading
+    first hand-off builds the Celery app and the pipeline's chain (from task
+    names: no task module), both on the reactor thread."""
+    import workers.pipeline  # noqa: F401 - imported for its side effect of loading
     from crawlers.extraction import ExtractionError, extract_article
     from crawlers.sources import Extraction
 

@@ -65,7 +65,7 @@ def _source_names(settings: Settings) -> list[str]:
 def stage_queue_keys(settings: Settings) -> dict[str, list[str]]:
     """Every Redis list a stage's messages wait in (its queue and the priority lists)."""
     from workers.backlog import _PRIORITY_SEPARATOR, _PRIORITY_STEPS
-    from workers.celery_app import STAGES
+    from workers.runtime.queues import STAGES
 
     return {stage: [settings.queue_name(stage),
                     *(f"{settings.queue_name(stage)}{_PRIORITY_SEPARATOR}{step}" for step in _PRIORITY_STEPS)]

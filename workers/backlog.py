@@ -11,8 +11,8 @@ from typing import cast
 import redis
 
 from coverwatch.settings import Settings
-from workers.celery_app import STAGES
-from workers.recovery import held_messages
+from workers.runtime.queues import STAGES
+from workers.runtime.recovery import held_messages
 
 # Kombu's Redis transport keeps a list per queue and, for prioritised messages,
 # one more per priority step, named with this separator.

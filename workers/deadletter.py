@@ -9,7 +9,7 @@ from typing import Any, cast
 import redis
 
 from coverwatch.settings import Settings
-from workers.batches import BatchStore
+from workers.runtime.batches import BatchStore
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def replay(client: redis.Redis, settings: Settings, positions: list[int] | None 
     """Send dead letters again (all, or those at the given positions) and remove
     them from the list. A pipeline stage's letter restarts the chain at that stage
     with the articles the letter kept. Returns the new task ids."""
-    from workers.celery_app import app
-    from workers.tasks import is_pipeline_stage, pipeline_from
+    from workers.pipeline import is_pipeline_stage, pipeline_from
+    from workers.runtime.app import app
 
     chosen = [(letter, entry) for letter, entry in _read(client, settings)
               if positions is None or letter.position in positions]

@@ -1,4 +1,8 @@
-"""Hand batches to the workers and, when a caller must know, wait for them."""
+"""Hand batches to the workers and, when a caller must know, wait for them.
+
+The hand-off builds the pipeline's chain from task names (workers/pipeline.py):
+the crawler that imports this module imports no task, and so neither the
+alerts nor the search code the stages use."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from celery.result import AsyncResult
 
-from workers.celery_app import app
+from workers.runtime.app import app
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +23,9 @@ def submit_batch(batch: Sequence[dict[str, Any]], keep_off_topic: bool = False) 
     broker restarts: the store is retried until it answers again (the publish
     rides out the outage through the app's publish retry policy)."""
     from coverwatch.settings import get_settings
-    from workers.batches import BatchStore, through_outage
-    from workers.resources import redis_client
-    from workers.tasks import pipeline_for
+    from workers.pipeline import pipeline_for
+    from workers.runtime.batches import BatchStore, through_outage
+    from workers.runtime.resources import redis_client
 
     store = BatchStore(redis_client(), get_settings())
     ref = through_outage(lambda: store.put(list(batch), keep_off_topic=keep_off_topic),

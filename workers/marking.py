@@ -67,7 +67,7 @@ def newly_alertable(before: Banding, after: Banding) -> bool:
 def set_mark(engine: SearchEngine, client: redis.Redis, settings: Settings, article_id: str,
              label: MarkLabel | None, who: str, now: datetime) -> MarkOutcome:
     """``who`` marks ``article_id`` with ``label`` (None clears the mark)."""
-    from workers.stories import cluster_lock
+    from workers.runtime.locks import cluster_lock
 
     lock = cluster_lock(client, settings)
     if not lock.acquire(blocking_timeout=LOCK_WAIT_SECONDS):
@@ -99,8 +99,8 @@ def set_mark(engine: SearchEngine, client: redis.Redis, settings: Settings, arti
 def queue_alerts(client: redis.Redis, settings: Settings, document: dict[str, Any]) -> str:
     """Send one article through the alert stage (percolator, then deliveries),
     as a batch of one, exactly as the pipeline hands on indexed articles."""
-    from workers.batches import BatchStore
-    from workers.celery_app import app
+    from workers.runtime.app import app
+    from workers.runtime.batches import BatchStore
 
     article = Article.model_validate(document)
     ref = BatchStore(client, settings).put_json(

@@ -19,7 +19,7 @@ def worker_command(settings: Settings, concurrency: int, node_name: str | None =
                    stages: Sequence[str] | None = None) -> list[str]:
     """The Celery worker command line for this deployment's stage queues (all of
     them unless ``stages`` names some), so no deployment file lists queues by hand."""
-    from workers.celery_app import STAGES
+    from workers.runtime.queues import STAGES
 
     unknown = sorted(set(stages or ()) - set(STAGES))
     if unknown:
@@ -47,7 +47,7 @@ def start_worker(settings: Settings, log_path: Path, concurrency: int = 2,
 
 def _wait_until_answering(node_name: str, process: subprocess.Popen[bytes], timeout: float) -> None:
     """Block until the worker answers a broadcast ping, i.e. it consumes its queues."""
-    from workers.celery_app import app
+    from workers.runtime.app import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -60,7 +60,7 @@ def _wait_until_answering(node_name: str, process: subprocess.Popen[bytes], time
 
 def worker_listening(settings: Settings) -> bool:
     """Is any worker consuming this deployment's ingest queue right now?"""
-    from workers.celery_app import app
+    from workers.runtime.app import app
 
     replies = app.control.inspect(timeout=1.5).active_queues() or {}
     wanted = settings.queue_name("ingest")

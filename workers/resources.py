@@ -1,16 +1,16 @@
-"""Per-process connections, opened on first use and shared by the tasks."""
+"""Per-process connections, opened on first use and shared by the tasks: the
+search engine here, Redis and the counters from the task runtime."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import cast
 
-import redis
-
-from coverwatch.connections import redis_client_for
 from coverwatch.settings import get_settings
 from search.engine import SearchEngine, connect
 from search.indexes import ensure_indices
+from workers.runtime.resources import count, counters, redis_client
+
+__all__ = ["count", "counters", "engine", "redis_client"]
 
 
 @lru_cache(maxsize=1)
@@ -19,21 +19,3 @@ def engine() -> SearchEngine:
     search_engine = connect(settings.search_url)
     ensure_indices(search_engine, settings)
     return search_engine
-
-
-@lru_cache(maxsize=1)
-def redis_client() -> redis.Redis:
-    return redis_client_for(get_settings())
-
-
-def count(name: str, amount: int = 1) -> None:
-    """Add to a named counter that every process shares (``coverwatch stats`` shows them)."""
-    if amount:
-        settings = get_settings()
-        redis_client().hincrby(settings.redis_key("counters"), name, amount)
-
-
-def counters() -> dict[str, int]:
-    settings = get_settings()
-    raw = cast(dict[bytes, bytes], redis_client().hgetall(settings.redis_key("counters")))
-    return {key.decode(): int(value) for key, value in raw.items()}

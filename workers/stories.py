@@ -9,14 +9,13 @@ a new story end in one story.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
 import redis
 
-from alerts.delivery import carry_deliveries
 from coverwatch.models import Article, parse_timestamp, utc_now
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import default_taxonomy
@@ -35,7 +34,6 @@ from workers.clustering import (
     salient_names,
     stories_to_merge,
 )
-from workers.recovery import ProcessLock
 from workers.story_evidence import evidence_keys
 
 CANDIDATES_PER_ARTICLE = 25
@@ -48,9 +46,17 @@ _CANDIDATE_FIELDS = ["id", "cluster_terms", "cluster_weights", "event_time", "pu
                      *sorted(_ITEM_FIELDS)]
 
 
-def cluster_lock(client: redis.Redis, settings: Settings) -> Any:
-    return client.lock(settings.redis_key("lock", "cluster"), timeout=300, blocking_timeout=600,
-                       lock_class=ProcessLock)
+# Told of each merge (absorbed, kept) while the lock is held, before the story
+# documents are rebuilt: the alerts carry their deliveries along (alerts/tasks.py).
+MergeHook = Callable[[SearchEngine, Settings, str, str], object]
+_merge_hooks: list[MergeHook] = []
+
+
+def on_story_merged(hook: MergeHook) -> MergeHook:
+    """Call ``hook(engine, settings, absorbed, kept)`` after every story merge (idempotent)."""
+    if hook not in _merge_hooks:
+        _merge_hooks.append(hook)
+    return hook
 
 
 def _item(article_id: str, vector: dict[str, float], published: datetime, values: Mapping[str, Any]) -> ClusterItem:
@@ -255,8 +261,11 @@ def flush_dirty_stories(engine: SearchEngine, client: redis.Redis, settings: Set
         refreshed += len(popped)
 
 
-def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW_DAYS) -> list[tuple[str, str]]:
-    """Self-healing: merge recent stories whose coverage has converged. Caller holds the lock."""
+def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW_DAYS,
+                    on_merge: Sequence[MergeHook] | None = None) -> list[tuple[str, str]]:
+    """Self-healing: merge recent stories whose coverage has converged. Caller holds the lock.
+    Each merge is handed to ``on_merge`` (by default the hooks given to ``on_story_merged``)."""
+    hooks = list(_merge_hooks if on_merge is None else on_merge)
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
     answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search",
                             queries.recent_story_members(since, _CANDIDATE_FIELDS))
@@ -276,7 +285,8 @@ def merge_converged(engine: SearchEngine, settings: Settings, days: int = WINDOW
     for absorbed, kept in merges:
         engine.request("POST", f"/{settings.index_name(ARTICLES)}/_update_by_query",
                        queries.move_story(absorbed, kept), params={"refresh": "true", "conflicts": "proceed"})
-        carry_deliveries(engine, settings, absorbed, kept)
+        for hook in hooks:
+            hook(engine, settings, absorbed, kept)
     if merges:
         refresh_story_documents([s for pair in merges for s in pair], engine, settings)
     return merges

@@ -42,7 +42,7 @@ class SourceSpider(scrapy.Spider):
     def __init__(self, source: Source, **kwargs: Any) -> None:
         super().__init__(name=f"{source.kind.value}:{source.name}", **kwargs)
         self.source = source
-        from workers.resources import redis_client
+        from workers.runtime.resources import redis_client
 
         # One connection pool per process: a long-lived crawler makes a spider
         # object per source run, thousands an hour.

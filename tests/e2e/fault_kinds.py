@@ -15,7 +15,7 @@ MOMENT_TIMEOUT = 120.0
 
 
 def _held_by(deployment: Deployment, worker: str, stages: Collection[str]) -> bool:
-    from workers.recovery import held_messages
+    from workers.runtime.recovery import held_messages
 
     pid = deployment.workers[worker].pid
     return any(message.worker_pid == pid and message.owner.stage in stages

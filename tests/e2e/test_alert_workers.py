@@ -104,7 +104,7 @@ def _article(slug: str) -> dict[str, Any]:
 
 
 def _queue(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> Any:
-    from workers.tasks import deliver
+    from alerts.tasks import deliver
 
     occasion = {"group_key": article["story_id"], "fired_at": utc_now().isoformat(), "summary": "",
                 "details": {}}
@@ -113,8 +113,8 @@ def _queue(rule: dict[str, Any], article: dict[str, Any], subscriber: str) -> An
 
 def _victim_pid(settings: Settings, timeout: float = 30) -> int:
     """The worker that holds the (only) deliver message right now."""
-    from workers.recovery import held_messages
     from workers.resources import redis_client
+    from workers.runtime.recovery import held_messages
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

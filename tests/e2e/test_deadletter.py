@@ -13,8 +13,8 @@ from search.documents import get_documents
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
 from tests.e2e.conftest import run_cli
-from workers.celery_app import app
 from workers.deadletter import list_dead_letters
+from workers.runtime.app import app
 from workers.stages import parse_articles
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,7 @@ def test_a_failed_stage_fails_its_batch_at_once(settings: Settings, worker: None
 
 def test_a_stage_letter_keeps_its_articles_and_replay_finishes_the_pipeline(
         settings: Settings, worker: None, redis_client: redis.Redis, engine: SearchEngine) -> None:
-    from workers.batches import BatchStore
+    from workers.runtime.batches import BatchStore
 
     batches = BatchStore(redis_client, settings)
     good = {"url": "https://replay.example.org/news/turla-replayed", "title": "Turla replayed",

@@ -57,9 +57,9 @@ def _indexed(engine: SearchEngine, settings: Settings, ids: list[str]) -> list[d
 def _kill_in_stage(settings: Settings, victim_pid: int, stage: str) -> None:
     """SIGKILL the victim's process group while it holds a message of ``stage``
     (in cluster: while it also holds the cluster lock, the worst moment)."""
-    from workers.recovery import held_messages
     from workers.resources import redis_client
-    from workers.stories import cluster_lock
+    from workers.runtime.locks import cluster_lock
+    from workers.runtime.recovery import held_messages
 
     lock_name = cluster_lock(redis_client(), settings).name
     deadline = time.monotonic() + 240

@@ -153,7 +153,7 @@ def _wait_for_mail(sink: SmtpSink, recipient: str, count: int, timeout: float = 
 
 def test_periodic_rules_task_on_real_workers(engine: SearchEngine, settings: Settings, smtp_sink: SmtpSink,
                                              worker: None) -> None:
-    from workers.tasks import evaluate_rules
+    from alerts.tasks import evaluate_rules
 
     subscriber = "beat@example.org"
     source = "beat-threshold-wire"  # no other test's rules or counts look at this outlet

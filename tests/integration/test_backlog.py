@@ -10,7 +10,8 @@ import redis
 
 from coverwatch.settings import Settings
 from workers.backlog import pipeline_backlog
-from workers.celery_app import STAGES, app
+from workers.runtime.app import app
+from workers.runtime.queues import STAGES
 
 pytestmark = pytest.mark.integration
 

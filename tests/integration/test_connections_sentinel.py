@@ -90,8 +90,8 @@ def test_celery_broker_and_backend_through_the_sentinel(settings: Settings, sent
             waiting.queue.delete()
             waiting.close()
 
-    from workers.celery_app import app as deployment_app
-    from workers.celery_app import make_app
+    from workers.runtime.app import app as deployment_app
+    from workers.runtime.app import make_app
 
     for name, value in {"REDIS_URL": "redis://unused.invalid:6379/0", "REDIS_SENTINELS": sentinel,
                         "REDIS_SENTINEL_MASTER": MASTER}.items():

@@ -135,7 +135,7 @@ def test_a_digest_tried_again_after_a_crash_is_not_sent_twice(engine: SearchEngi
 
 def test_digest_beat_task_on_real_workers(engine: SearchEngine, mailed: Settings, smtp_sink: SmtpSink,
                                           rules: list[AlertRule], worker: None) -> None:
-    from workers.tasks import send_digests
+    from alerts.tasks import send_digests
 
     address = f"beat-{uuid.uuid4().hex[:8]}@example.org"
     _subscribe_to_digests(engine, mailed, address, rules)

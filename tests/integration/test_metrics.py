@@ -63,8 +63,8 @@ def _article(slug: str) -> dict[str, Any]:
 def test_metrics_after_a_small_run(settings: Settings, engine: SearchEngine, worker: None, api_url: str,
                                    redis_client: redis.Redis, two_sources: None) -> None:
     from alerts.rule_types import parse_rule
-    from workers.handoff import submit_batch, wait_for_batches
     from alerts.tasks import deliver
+    from workers.handoff import submit_batch, wait_for_batches
 
     states = SourceStates(redis_client, settings)
     wire, gone = load_sources(settings.sources_file)

@@ -70,8 +70,8 @@ def rule(engine: SearchEngine, settings: Settings) -> Iterator[AlertRule]:
 def test_a_possible_article_reaches_only_the_opted_in_digest(
         engine: SearchEngine, settings: Settings, smtp_sink: SmtpSink, redis_client: redis.Redis,
         rule: AlertRule, worker: None) -> None:
-    from workers.runtime.batches import BatchStore
     from workers.runtime.app import app
+    from workers.runtime.batches import BatchStore
     from workers.tasks import match_alerts
 
     mailed = settings.model_copy(update={"smtp_url": smtp_sink.url})

@@ -17,9 +17,9 @@ from fastapi.routing import APIRoute
 from coverwatch.settings import Settings
 from web.app import create_app
 from workers.backlog import pipeline_backlog
-from workers.batches import BatchStore
-from workers.celery_app import app
-from workers.recovery import UNACKED_KEY, beat, record_owner, recover
+from workers.runtime.app import app
+from workers.runtime.batches import BatchStore
+from workers.runtime.recovery import UNACKED_KEY, beat, record_owner, recover
 
 pytestmark = pytest.mark.integration
 
@@ -111,7 +111,7 @@ def test_an_input_dropped_before_the_output_was_recorded_is_still_there(
 
 def test_a_stage_lock_of_a_dead_worker_is_broken_in_the_same_round(
         redis_client: redis.Redis, idle: Settings) -> None:
-    from workers.stories import cluster_lock
+    from workers.runtime.locks import cluster_lock
 
     queue = idle.queue_name("cluster")
     app.send_task("workers.cluster", args=["batch-locked"], queue=queue)

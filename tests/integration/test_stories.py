@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from alerts.delivery import DeliveryOutcome, deliver_article_alert
+from alerts.delivery import DeliveryOutcome, carry_deliveries, deliver_article_alert
 from alerts.rules import AlertRule
 from alerts.transports import OutboxTransport
 from coverwatch.models import Article
@@ -49,7 +49,8 @@ def test_converged_stories_merge_into_the_larger(engine: SearchEngine, settings:
     assert deliver_article_alert(engine, settings, outbox, rule, articles[2], "desk@example.org") \
         is DeliveryOutcome.SENT
 
-    merges = merge_converged(engine, settings)
+    # The alerts carry their deliveries along on every merge (alerts/tasks.py registers it for the worker).
+    merges = merge_converged(engine, settings, on_merge=[carry_deliveries])
 
     assert ("merge-small", "merge-big") in merges
     refresh(engine, settings, ARTICLES)

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from coverwatch.settings import Settings, get_settings
-from workers.batches import DROPPED_BATCH_LINGER_SECONDS, BatchStore
+from workers.runtime.batches import DROPPED_BATCH_LINGER_SECONDS, BatchStore
 
 RECORD = {"url": "https://handoff.example.org/news/one", "title": "Ministry breach",
           "body": "State-backed hackers breached a ministry network, officials said. " * 5,
@@ -26,12 +26,13 @@ RECORD = {"url": "https://handoff.example.org/news/one", "title": "Ministry brea
 @pytest.fixture
 def memory_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
     """Every Redis user the stages reach, pointed at one in-memory server."""
-    import workers.base
     import workers.resources
+    import workers.runtime.base
+    import workers.runtime.resources
     import workers.tasks
 
     client = fakeredis.FakeRedis()
-    for module in (workers.base, workers.resources, workers.tasks):
+    for module in (workers.runtime.base, workers.runtime.resources, workers.resources, workers.tasks):
         monkeypatch.setattr(module, "redis_client", lambda: client)
     yield client
     client.close()
@@ -106,9 +107,10 @@ class _Sent:
 @pytest.mark.parametrize(("stage", "poison"), [("workers.ingest", "not a record"), ("workers.dedupe", {"url": 7})])
 def test_a_letter_from_a_stage_without_the_argument_replays_with_the_sources_flag(
         stage: str, poison: Any, memory_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workers.tasks
-    from workers.celery_app import app
+    import workers.pipeline
+    import workers.tasks  # registers the stages on the app
     from workers.deadletter import list_dead_letters, replay
+    from workers.runtime.app import app
 
     batches = BatchStore(memory_redis, _settings())
     poisoned = batches.put([poison], keep_off_topic=True)
@@ -126,7 +128,7 @@ def test_a_letter_from_a_stage_without_the_argument_replays_with_the_sources_fla
         def apply_async(self) -> _Sent:
             return _Sent("replayed")
 
-    monkeypatch.setattr(workers.tasks, "pipeline_from", _Chain)
+    monkeypatch.setattr(workers.pipeline, "pipeline_from", _Chain)
     assert replay(memory_redis, _settings()) == ["replayed"]
     ((task_name, ref, keep_off_topic),) = restarted
     assert task_name == stage and keep_off_topic
@@ -159,11 +161,11 @@ class _RestartingRedis(fakeredis.FakeRedis):
 
 def test_a_hand_over_waits_for_a_restarting_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     import workers.handoff
-    import workers.resources
-    import workers.tasks
+    import workers.pipeline
+    import workers.runtime.resources
 
     client = _RestartingRedis()
-    monkeypatch.setattr(workers.resources, "redis_client", lambda: client)
+    monkeypatch.setattr(workers.runtime.resources, "redis_client", lambda: client)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     queued: list[tuple[str, bool]] = []
 
@@ -174,7 +176,7 @@ def test_a_hand_over_waits_for_a_restarting_broker(monkeypatch: pytest.MonkeyPat
         def apply_async(self) -> _Sent:
             return _Sent("chain")
 
-    monkeypatch.setattr(workers.tasks, "pipeline_for", _Chain)
+    monkeypatch.setattr(workers.pipeline, "pipeline_for", _Chain)
     assert workers.handoff.submit_batch([RECORD], keep_off_topic=True) == "chain"
     ((ref, keep_off_topic),) = queued
     batches = BatchStore(client, _settings())
@@ -197,13 +199,14 @@ class _RestartingOnExists(fakeredis.FakeRedis):
 def test_a_stage_records_its_output_through_a_redis_restart(monkeypatch: pytest.MonkeyPatch) -> None:
     """Celery retries only the task's body: a connection error while recording
     the output was a failed task, acknowledged, its batch gone."""
-    import workers.base
     import workers.resources
+    import workers.runtime.base
+    import workers.runtime.resources
     import workers.tasks
     from workers.tasks import ingest
 
     client = _RestartingOnExists()
-    for module in (workers.base, workers.resources, workers.tasks):
+    for module in (workers.runtime.base, workers.runtime.resources, workers.resources, workers.tasks):
         monkeypatch.setattr(module, "redis_client", lambda: client)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     batches = BatchStore(client, _settings())

@@ -163,8 +163,8 @@ def test_celery_broker_and_backend_for_password_tls_and_sentinel(tmp_path: Path)
 
 
 def test_the_celery_app_takes_the_sentinel_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workers.celery_app import app as deployment_app
-    from workers.celery_app import make_app
+    from workers.runtime.app import app as deployment_app
+    from workers.runtime.app import make_app
 
     monkeypatch.setenv("COVERWATCH_REDIS_SENTINELS", "s1:26379")
     monkeypatch.setenv("COVERWATCH_REDIS_SENTINEL_MASTER", "cw")

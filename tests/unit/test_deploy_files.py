@@ -18,7 +18,7 @@ import yaml
 from kubernetes_validate.utils import ValidationError as KubernetesValidationError
 
 from coverwatch.settings import PROJECT_ROOT
-from workers.celery_app import STAGES
+from workers.runtime.queues import STAGES
 
 COMPOSE_FILE = PROJECT_ROOT / "deploy" / "compose" / "docker-compose.yml"
 KUBERNETES_DIR = PROJECT_ROOT / "deploy" / "kubernetes"

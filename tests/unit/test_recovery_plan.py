@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.backlog import InFlight, in_flight_by_stage
-from workers.recovery import Delivery, Owner, plan_recovery
+from workers.runtime.recovery_plan import Delivery, Owner, plan_recovery
 
 QUEUES = {"run.ingest", "run.cluster"}
 NOW = 10_000.0
@@ -43,7 +43,7 @@ def test_in_flight_groups_by_stage_with_the_oldest_age() -> None:
 
 
 def test_a_process_lock_token_names_its_worker_or_the_pool_parent() -> None:
-    from workers.recovery import held_by_one_of
+    from workers.runtime.locks import held_by_one_of
 
     dead = ["node-a:4242:1f2e3d"]
     assert held_by_one_of("node-a:4242:1|c0ffee", dead)  # taken in the worker's main process

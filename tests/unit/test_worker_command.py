@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from coverwatch.settings import Settings
-from workers.celery_app import STAGES
 from workers.process import worker_command
+from workers.runtime.queues import STAGES
 
 
 def _queues(command: list[str]) -> list[str]:

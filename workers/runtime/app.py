@@ -1,27 +1,24 @@
-"""The Celery application: Redis broker and result store, one queue per stage."""
+"""The Celery application: Redis broker and result store, one queue per stage.
+
+The app names the modules that declare tasks (``TASK_MODULES``) and imports
+none of them: a worker (``celery -A workers worker``, ``coverwatch worker``) and
+beat import them at start, while a process that only sends work (the crawler's
+hand-off, a dead-letter replay) builds its chains from task names."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from celery import Celery
+from celery import Celery, signals
 
 from coverwatch.connections import celery_connection
+from coverwatch.logs import install_celery_logging
+from coverwatch.metrics import stamp_enqueue_time
 from coverwatch.settings import get_settings
+from workers.runtime.lifecycle import watch_worker_lifecycle
+from workers.runtime.queues import route_to_stage_queue
 
-STAGES = ("ingest", "dedupe", "enrich", "cluster", "alerts", "deliver", "merge_stories",
-          "refresh_stories", "crawl", "dispatch_crawls", "evaluate_rules",
-          "send_digests")
-
-
-def route_to_stage_queue(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
-                         **extra: Any) -> dict[str, str] | None:
-    """Send ``workers.<stage>`` to this deployment's queue for that stage. Read at
-    send time, so the prefix follows the settings in force then."""
-    stage = name.removeprefix("workers.")
-    if stage in STAGES:
-        return {"queue": get_settings().queue_name(stage)}
-    return None
+# Every module that declares tasks: the pipeline's stages, and each domain's own
+# beside that domain (story upkeep, alert delivery, crawl dispatch).
+TASK_MODULES = ("workers.tasks", "workers.story_tasks", "alerts.tasks", "crawlers.tasks")
 
 
 def make_app() -> Celery:
@@ -29,7 +26,7 @@ def make_app() -> Celery:
     # Password, TLS and Sentinel for broker and backend (coverwatch/connections.py).
     connection = celery_connection(settings)
     app = Celery("coverwatch", broker=connection.broker_url, backend=connection.backend_url,
-                 include=["workers.tasks"])
+                 include=list(TASK_MODULES))
     app.conf.update(connection.conf)
     app.conf.update(
         task_serializer="json",
@@ -70,8 +67,13 @@ def make_app() -> Celery:
 
 app = make_app()
 
-# Worker processes heartbeat, note which messages they hold, and return the
-# messages of workers that died (workers.recovery).
-from workers.recovery import watch_worker_lifecycle  # noqa: E402 - needs the app's module loaded
+# Observability (coverwatch/logs.py, coverwatch/metrics.py): every task's log lines
+# carry its stage, task, batch and article ids; every message its publish time,
+# from which /metrics and `coverwatch status` tell how old a queue's oldest is.
+# Here, not in the task base, so a process that sends by name stamps too.
+install_celery_logging(get_settings())
+signals.before_task_publish.connect(stamp_enqueue_time, weak=False, dispatch_uid="coverwatch-enqueued-at")
 
-watch_worker_lifecycle()
+# Worker processes heartbeat, note which messages they hold, and return the
+# messages of workers that died (workers/runtime/lifecycle.py).
+watch_worker_lifecycle(app)

@@ -9,26 +9,19 @@ import time
 from typing import Any
 
 import redis
-from celery import Task, signals
+from celery import Task
 
-from alerts.transports import TransportError
-from coverwatch.logs import install_celery_logging
-from coverwatch.metrics import stamp_enqueue_time
 from coverwatch.settings import get_settings
-from search.engine import EngineError, EngineUnavailable
-from workers.batches import BatchMissing, BatchStore, through_outage
-from workers.resources import count, redis_client
+from workers.runtime.batches import BatchMissing, BatchStore, through_outage
+from workers.runtime.resources import count, redis_client
 
 log = logging.getLogger(__name__)
 
-# Observability (coverwatch/logs.py, coverwatch/metrics.py): every task's log lines
-# carry its stage, task, batch and article ids; every message its publish time,
-# from which /metrics and `coverwatch status` tell how old a queue's oldest is.
-install_celery_logging(get_settings())
-signals.before_task_publish.connect(stamp_enqueue_time, weak=False, dispatch_uid="coverwatch-enqueued-at")
-
-RETRYABLE = (EngineUnavailable, EngineError, redis.ConnectionError, redis.TimeoutError,
-             TransportError, ConnectionError, TimeoutError)
+# The outages every task rides out: Redis and the network. A domain whose tasks
+# talk to a service of their own (the search engine, a mail transport) adds its
+# errors in a subclass: ``autoretry_for = (*RETRYABLE, TheirError)``.
+RETRYABLE: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError, ConnectionError,
+                                              TimeoutError)
 
 
 class StageTask(Task):  # type: ignore[misc]

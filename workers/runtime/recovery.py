@@ -6,16 +6,15 @@ hash (``unacked``, tag -> [message, exchange, routing key]) and a sorted set
 (``unacked_index``, tag -> delivery time), shared by every deployment on the
 server, and does not say which consumer holds which tag. So each worker
 process records the tags it receives (``<prefix>:unacked-owner``, tag -> owner)
-and keeps a heartbeat key alive while it runs. Any live worker, at start and
-every few seconds, returns to their queues the tags whose owner's heartbeat
-has expired, through kombu's own restore (the same transaction that the
-visibility timeout would run), under a lock so that two recoverers never
-return one tag twice. A stage lock the dead worker held (the cluster lock) is
-broken at once when its token names the dead worker's process (ProcessLock), and
-otherwise once it has kept the same holder for a while after the death was
-noticed, instead of blocking every other worker until its timeout. RabbitMQ
-would redeliver on disconnect by itself, but it is one more server to install;
-this keeps the default broker and works the same in production, where the
+and keeps a heartbeat key alive while it runs (workers/runtime/lifecycle.py).
+Any live worker, at start and every few seconds, returns to their queues the
+tags whose owner's heartbeat has expired, through kombu's own restore (the same
+transaction that the visibility timeout would run), under a lock so that two
+recoverers never return one tag twice. Which tags go back is decided on plain
+values (workers/runtime/recovery_plan.py); a stage lock the dead worker held
+(the cluster lock) is broken as workers/runtime/locks.py says. RabbitMQ would
+redeliver on disconnect by itself, but it is one more server to install; this
+keeps the default broker and works the same in production, where the
 visibility timeout stays above the longest task.
 """
 
@@ -23,20 +22,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import threading
 import time
-import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
-import redis.lock
 
-from coverwatch.connections import break_lock_held_by, redis_client_for
-from coverwatch.settings import Settings, get_settings
+from coverwatch.settings import Settings
+from workers.runtime.locks import break_stale_locks, suspect_locks, worker_host_and_pid
+from workers.runtime.queues import STAGES
+from workers.runtime.recovery_plan import UNCLAIMED_GRACE_SECONDS, Delivery, Owner, plan_recovery
 
 log = logging.getLogger(__name__)
 
@@ -44,84 +40,9 @@ log = logging.getLogger(__name__)
 UNACKED_KEY = "unacked"
 UNACKED_INDEX_KEY = "unacked_index"
 
-HEARTBEAT_SECONDS = 2.0
 # Several missed beats before a worker counts as gone: a busy 2-core machine can
 # delay the beat thread by seconds, and a false death costs a duplicate delivery.
 HEARTBEAT_TTL_SECONDS = 10
-RECOVERY_SECONDS = 5.0
-# A tag in this deployment's queues that nobody claimed (the worker died between
-# kombu's bookkeeping and ours, a millisecond window) is returned after this long.
-UNCLAIMED_GRACE_SECONDS = 120.0
-# A stage lock that a dead worker may hold (it died in that stage) is broken when
-# it still has the same holder this long after the death was noticed: a live
-# holder lets go within seconds, a dead one only when the lock's timeout runs out.
-STALE_LOCK_SECONDS = 20.0
-
-
-class ProcessLock(redis.lock.Lock):
-    """A Redis lock whose token names the process holding it (``host:pid:ppid|nonce``):
-    when that process's worker is found dead, recovery breaks the lock at once
-    instead of waiting to see the same holder for STALE_LOCK_SECONDS."""
-
-    def acquire(self, sleep: float | None = None, blocking: bool | None = None,
-                blocking_timeout: float | None = None, token: str | None = None) -> bool:
-        if token is None:
-            token = f"{socket.gethostname()}:{os.getpid()}:{os.getppid()}|{uuid.uuid4().hex}"
-        return bool(super().acquire(sleep=sleep, blocking=blocking, blocking_timeout=blocking_timeout,
-                                    token=token))
-
-
-def held_by_one_of(token: str, workers: Collection[str]) -> bool:
-    """Was a ProcessLock token taken by one of these workers (``host:pid:nonce``),
-    in its main process or in one of its pool's children?"""
-    holder, separator, _nonce = token.partition("|")
-    if not separator or holder.count(":") < 2:
-        return False  # a plain lock: nothing says who holds it
-    host, pid, parent = holder.rsplit(":", 2)
-    return any(found[0] == host and found[1] in (pid, parent)
-               for found in map(worker_host_and_pid, workers) if found is not None)
-
-
-def worker_host_and_pid(worker: str) -> tuple[str, str] | None:
-    """Host and main-process id of a worker id (``host:pid:nonce``, WorkerLife)."""
-    parts = worker.rsplit(":", 2)
-    return (parts[0], parts[1]) if len(parts) == 3 else None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message kombu holds as delivered but not yet acknowledged."""
-
-    tag: str
-    queue: str
-    delivered_at: float
-
-
-@dataclass(frozen=True)
-class Owner:
-    worker: str
-    stage: str
-
-
-@dataclass(frozen=True)
-class RecoveryPlan:
-    to_return: list[str]
-    to_forget: list[str]
-
-
-def plan_recovery(owners: Mapping[str, Owner], alive: Collection[str], deliveries: Iterable[Delivery],
-                  own_queues: Collection[str], now: float,
-                  grace: float = UNCLAIMED_GRACE_SECONDS) -> RecoveryPlan:
-    """Which unacked tags to return to their queues, and which owner records are
-    stale (their message was acknowledged). A tag returns when its owner is not
-    alive, or when it sits in one of this deployment's queues unclaimed for
-    longer than ``grace``; tags of other deployments are never touched."""
-    delivered = {delivery.tag: delivery for delivery in deliveries}
-    to_return = [tag for tag, owner in owners.items() if tag in delivered and owner.worker not in alive]
-    unclaimed = [tag for tag, delivery in delivered.items()
-                 if tag not in owners and delivery.queue in own_queues and now - delivery.delivered_at > grace]
-    to_forget = [tag for tag in owners if tag not in delivered]
-    return RecoveryPlan(sorted([*to_return, *unclaimed]), sorted(to_forget))
 
 
 def stage_of_queue(settings: Settings, queue: str) -> str:
@@ -247,7 +168,7 @@ def recover(client: redis.Redis, settings: Settings, restore_by_tag: Any) -> lis
         now = time.time()
         owners = read_owners(client, settings)
         alive = _alive_workers(client, settings, {owner.worker for owner in owners.values()})
-        own_queues = {settings.queue_name(stage) for stage in _stages()}
+        own_queues = {settings.queue_name(stage) for stage in STAGES}
         plan = plan_recovery(owners, alive, _own_deliveries(client, settings, owners, now), own_queues, now)
         if plan.to_forget:
             client.eval(_FORGET_ACKED, 2, _owners_key(settings), UNACKED_KEY, *plan.to_forget)
@@ -259,9 +180,9 @@ def recover(client: redis.Redis, settings: Settings, restore_by_tag: Any) -> lis
             restore_by_tag(tag)
             stage = owners[tag].stage if tag in owners else "unclaimed"
             returned.append((tag, stage))
-        _suspect_locks(client, settings, {stage for _, stage in returned},
-                       {owners[tag].worker for tag, _ in returned if tag in owners}, now)
-        _break_stale_locks(client, settings, now)
+        suspect_locks(client, settings, {stage for _, stage in returned},
+                      {owners[tag].worker for tag, _ in returned if tag in owners}, now)
+        break_stale_locks(client, settings, now)
         if returned:
             _count_returned(client, settings, [stage for _, stage in returned])
             log.warning("returned %d message(s) of dead workers to their queues: %s", len(returned),
@@ -274,143 +195,9 @@ def recover(client: redis.Redis, settings: Settings, restore_by_tag: Any) -> lis
             log.warning("recovery lock expired before the round ended")
 
 
-def _stage_lock_names(client: redis.Redis, settings: Settings) -> dict[str, str]:
-    """The locks a stage's task holds while it runs, by stage."""
-    from workers.stories import cluster_lock
-
-    return {"cluster": str(cluster_lock(client, settings).name)}
-
-
-def _suspects_key(settings: Settings) -> str:
-    return settings.redis_key("stale-lock-suspects")
-
-
-def _suspect_locks(client: redis.Redis, settings: Settings, dead_stages: Collection[str],
-                   dead_workers: Collection[str], now: float) -> None:
-    """A dead worker held a message of these stages: note who holds their locks
-    now. A lock whose token names one of the dead workers is due at once."""
-    for stage, name in _stage_lock_names(client, settings).items():
-        if stage not in dead_stages:
-            continue
-        token = cast(bytes | None, client.get(name))
-        if token is not None:
-            since = now - STALE_LOCK_SECONDS if held_by_one_of(_text(token), dead_workers) else now
-            client.hset(_suspects_key(settings), name, json.dumps({"token": _text(token), "since": since}))
-
-
-
-
-def _break_stale_locks(client: redis.Redis, settings: Settings, now: float) -> None:
-    suspects = cast(dict[bytes, bytes], client.hgetall(_suspects_key(settings)))
-    for raw_name, raw_suspect in suspects.items():
-        name, suspect = _text(raw_name), json.loads(raw_suspect)
-        current = cast(bytes | None, client.get(name))
-        if current is None or _text(current) != suspect["token"]:
-            client.hdel(_suspects_key(settings), name)  # let go by a live holder
-        elif now - float(suspect["since"]) >= STALE_LOCK_SECONDS:
-            if break_lock_held_by(client, name, suspect["token"]):
-                client.hincrby(settings.redis_key("counters"), "recovery.locks_broken", 1)
-                log.warning("broke lock %s of a dead worker (held by %s)", name, suspect["token"])
-            client.hdel(_suspects_key(settings), name)
-
-
 def _count_returned(client: redis.Redis, settings: Settings, stages: list[str]) -> None:
     pipeline = client.pipeline(transaction=False)
     for stage in stages:
         pipeline.hincrby(settings.redis_key("counters"), "recovery.returned", 1)
         pipeline.hincrby(settings.redis_key("counters"), f"recovery.returned.{stage}", 1)
     pipeline.execute()
-
-
-def _stages() -> tuple[str, ...]:
-    from workers.celery_app import STAGES
-
-    return STAGES
-
-
-class WorkerLife(threading.Thread):
-    """In a worker's main process: the heartbeat, and a recovery round at start
-    and every few seconds. Each worker process gets a fresh id, so a restarted
-    worker never passes for the one that died."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(name="coverwatch-worker-life", daemon=True)
-        self.settings = settings
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.client = redis_client_for(settings)
-        self.stopping = threading.Event()
-        beat(self.client, settings, self.worker_id)
-
-    def run(self) -> None:
-        next_recovery = 0.0
-        while not self.stopping.is_set():
-            try:
-                beat(self.client, self.settings, self.worker_id)
-                if time.monotonic() >= next_recovery:
-                    next_recovery = time.monotonic() + RECOVERY_SECONDS
-                    self._recover_once()
-            except redis.RedisError as failure:
-                log.warning("heartbeat or recovery round failed: %s", failure)
-            except Exception:  # the beat thread must outlive any one bad round
-                log.exception("recovery round failed")
-            self.stopping.wait(HEARTBEAT_SECONDS)
-
-    def _recover_once(self) -> None:
-        from workers.celery_app import app
-
-        with app.connection_for_write() as connection:
-            recover(self.client, self.settings, connection.default_channel.qos.restore_by_tag)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        try:
-            retire(self.client, self.settings, self.worker_id)
-        except redis.RedisError as failure:
-            log.warning("could not retire heartbeat %s: %s", self.worker_id, failure)
-
-
-_life: list[WorkerLife] = []
-_life_guard = threading.Lock()
-
-
-def worker_life() -> WorkerLife:
-    """This worker process's life thread, started on first use."""
-    with _life_guard:
-        if not _life:
-            life = WorkerLife(get_settings())
-            life.start()
-            _life.append(life)
-        return _life[0]
-
-
-def on_task_received(request: Any, **_: Any) -> None:
-    """Celery's ``task_received`` (in the worker's main process, before the task
-    runs): note which worker holds the message's tag."""
-    tag = getattr(request.message, "delivery_tag", None)
-    queue = (request.delivery_info or {}).get("routing_key") or ""
-    if not tag:
-        return
-    life = worker_life()
-    try:
-        record_owner(life.client, life.settings, str(tag), life.worker_id, str(queue))
-    except redis.RedisError as failure:
-        log.warning("could not record the holder of %s: %s", tag, failure)
-
-
-def on_worker_ready(**_: Any) -> None:
-    worker_life()
-
-
-def on_worker_shutdown(**_: Any) -> None:
-    with _life_guard:
-        for life in _life:
-            life.stop()
-
-
-def watch_worker_lifecycle() -> None:
-    """Connect the handlers to Celery's worker signals (idempotent)."""
-    from celery import signals
-
-    signals.task_received.connect(on_task_received, weak=False, dispatch_uid="coverwatch-owner")
-    signals.worker_ready.connect(on_worker_ready, weak=False, dispatch_uid="coverwatch-life")
-    signals.worker_shutdown.connect(on_worker_shutdown, weak=False, dispatch_uid="coverwatch-retire")
