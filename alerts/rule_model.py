@@ -9,25 +9,22 @@ tell the rule's subscribers about.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from alerts.channels import normalise_target
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, rule_filter_rows
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import countries, default_taxonomy
 from search.engine import SearchEngine
 from search.queries import rule_filter_query
-
-# The claim kinds workers/claims.py assigns; spelled out here so alerts/ does not
-# depend on the enrichment code.
-ClaimKind = Literal["government", "vendor", "suspected", "denied"]
 
 
 class DeliveryMode(StrEnum):
@@ -62,7 +59,6 @@ def resolve_country(name: str) -> str | None:
 
 
 def _as_list(value: Any) -> Any:
-    # YAML authors write `actors: Turla` as often as `actors: [Turla]`.
     return [value] if isinstance(value, str) else value
 
 
@@ -74,49 +70,89 @@ def _all_resolve(names: list[str], resolve: Callable[[str], object | None], comp
     return names
 
 
-class RuleFilters(BaseModel):
+def _known_actors(names: list[str]) -> list[str]:
+    return _all_resolve(names, resolve_actor, "unknown actor(s) {} (not in the taxonomy)")
+
+
+def _known_countries(names: list[str]) -> list[str]:
+    return _all_resolve(names, resolve_country, "unknown country {} (use a name or ISO code)")
+
+
+# Per vocabulary of a field (coverwatch/fields.py): how a rule's values are checked
+# when it is read, and become the values articles hold.
+_CHECKS: dict[str, Callable[[list[str]], list[str]]] = {"actor": _known_actors, "country": _known_countries}
+_RESOLVERS: dict[str, Callable[[str], str | None]] = {"actor": resolve_actor, "country": resolve_country}
+
+
+def _stored(row: ArticleField, value: str) -> str:
+    resolve = _RESOLVERS.get(row.vocabulary or "")
+    if resolve is not None:
+        return resolve(value) or value
+    return value.strip().lower() if row.rule_filter and row.rule_filter.lower else value
+
+
+class RuleFilterSet(BaseModel):
     """Structured conditions on an article's enrichment; all given ones must
     hold, any value within one will do. Values are kept as written (shown back
-    by `rules show`) and resolved to the indexed codes by :meth:`terms`."""
+    by `rules show`) and resolved to the indexed codes by :meth:`terms`.
 
-    model_config = ConfigDict(extra="forbid")
+    One field per rule filter of coverwatch/fields.py: :func:`rule_filters_model`
+    makes the class, ``RuleFilters``, from the table."""
 
-    actors: list[str] = Field(default_factory=list)
-    attributed_states: list[str] = Field(default_factory=list)
-    victim_countries: list[str] = Field(default_factory=list)
-    sectors: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    claim_types: list[ClaimKind] = Field(default_factory=list)
-    min_relevance: float | None = Field(default=None, ge=0.0, le=1.0)
+    rows: ClassVar[tuple[ArticleField, ...]] = ()
 
-    _coerce_lists = field_validator("actors", "attributed_states", "victim_countries", "sectors",
-                                    "sources", "languages", "claim_types", mode="before")(_as_list)
-
-    @field_validator("actors")
-    @classmethod
-    def _known_actors(cls, names: list[str]) -> list[str]:
-        return _all_resolve(names, resolve_actor, "unknown actor(s) {} (not in the taxonomy)")
-
-    @field_validator("attributed_states", "victim_countries")
-    @classmethod
-    def _known_countries(cls, names: list[str]) -> list[str]:
-        return _all_resolve(names, resolve_country, "unknown country {} (use a name or ISO code)")
+    if TYPE_CHECKING:  # the fields are made from the table, so the type checker cannot see them
+        def __getattr__(self, name: str) -> Any: ...
 
     def is_empty(self) -> bool:
-        return not any(self.terms().values()) and self.min_relevance is None
+        return not any(self.terms().values()) and not self.minimums()
 
     def terms(self) -> dict[str, list[str]]:
         """Filter values as the article index holds them (actor ids, country codes)."""
-        return {
-            "actors": sorted({resolve_actor(name) or name for name in self.actors}),
-            "attributed_states": sorted({resolve_country(name) or name for name in self.attributed_states}),
-            "victim_countries": sorted({resolve_country(name) or name for name in self.victim_countries}),
-            "sectors": sorted({sector.strip().lower() for sector in self.sectors}),
-            "sources": sorted(set(self.sources)),
-            "languages": sorted({language.strip().lower() for language in self.languages}),
-            "claim_types": sorted(set(self.claim_types)),
-        }
+        return {row.rule_filter.name: sorted({_stored(row, value) for value in getattr(self, row.rule_filter.name)})
+                for row in self.rows if row.rule_filter and row.rule_filter.at_least is None}
+
+    def minimums(self) -> dict[str, float]:
+        """The number filters given (``min_relevance``), by name."""
+        given = {row.rule_filter.name: getattr(self, row.rule_filter.name)
+                 for row in self.rows if row.rule_filter and row.rule_filter.at_least is not None}
+        return {name: value for name, value in given.items() if value is not None}
+
+
+def rule_filters_model(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> type[RuleFilterSet]:
+    """The rule filters of ``table`` as a model: a list of values per term filter
+    (one of its ``choices`` when it has them), a bounded number per ``at_least`` one."""
+    filter_rows = tuple(rule_filter_rows(table))
+
+    class Filters(RuleFilterSet):
+        model_config = ConfigDict(extra="forbid")
+        rows: ClassVar[tuple[ArticleField, ...]] = filter_rows
+
+    fields: dict[str, Any] = {}
+    validators: dict[str, Any] = {}
+    lists: list[str] = []
+    for row in filter_rows:
+        spec = row.rule_filter
+        assert spec is not None
+        if spec.at_least is not None:
+            low, high = spec.at_least
+            fields[spec.name] = (float | None, Field(default=None, ge=low, le=high))
+            continue
+        value_type: Any = Literal[spec.choices] if spec.choices else str
+        fields[spec.name] = (list[value_type], Field(default_factory=list))
+        lists.append(spec.name)
+        check = _CHECKS.get(row.vocabulary or "")
+        if check is not None:
+            validators[f"_known_{spec.name}"] = field_validator(spec.name)(check)
+    # YAML authors write `actors: Turla` as often as `actors: [Turla]`.
+    validators["_coerce_lists"] = field_validator(*lists, mode="before")(_as_list)
+    return create_model("RuleFilters", __base__=Filters, __module__=__name__, __validators__=validators, **fields)
+
+
+if TYPE_CHECKING:
+    RuleFilters = RuleFilterSet
+else:
+    RuleFilters = rule_filters_model()
 
 
 def hours_text(hours: float) -> str:
@@ -166,7 +202,7 @@ class AlertRule(BaseModel):
 
     def matching_query(self) -> dict[str, Any]:
         """The engine query for the articles this rule is about."""
-        return rule_filter_query(self.query_string, self.filters.terms(), self.filters.min_relevance)
+        return rule_filter_query(self.query_string, self.filters.terms(), self.filters.minimums())
 
     def realert_window(self) -> timedelta | None:
         return None if self.realert_minutes is None else timedelta(minutes=self.realert_minutes)

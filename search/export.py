@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-EXPORT_FIELDS = ("id", "published_at", "source", "country", "language", "title", "url", "canonical_url",
-                 "story_id", "duplicate_of", "actors", "attributed_states", "victim_countries", "sectors",
-                 "claim_type", "claimant", "relevance", "relevance_band", "relevance_model_version",
-                 "relevance_evidence", "relevance_mark", "lead")
+from coverwatch.fields import export_columns
+
+# The columns, in order: the ``export`` positions of coverwatch/fields.py.
+EXPORT_FIELDS = export_columns()
 # A cell starting with one of these is a formula to a spreadsheet; article text comes from the web.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

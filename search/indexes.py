@@ -14,6 +14,10 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
+from coverwatch.fields import ARTICLE_FIELDS, properties
+from coverwatch.fields import DATE as _DATE
+from coverwatch.fields import KEYWORD as _KEYWORD
+from coverwatch.fields import TEXT as _TEXT
 from coverwatch.settings import Settings
 from search.engine import EngineError, NotFound, SearchEngine
 
@@ -26,74 +30,9 @@ SUBSCRIBERS, SUBSCRIPTIONS, DIGEST_ENTRIES = "subscribers", "subscriptions", "di
 RELEVANCE_MARKS = "relevance_marks"
 SCHEMA_VERSION = 1
 
-_KEYWORD = {"type": "keyword"}
-# Fields every workspace search counts (facets, stories): their global ordinals
-# are built when a refresh makes new articles visible, not by the first search
-# after it (at 500,000 articles that search took 60-740 ms instead of 30-50;
-# a refresh takes some 40 ms instead of 7).
-_COUNTED = {"type": "keyword", "eager_global_ordinals": True}
-_DATE = {"type": "date"}
-_TEXT = {"type": "text", "analyzer": "english", "fields": {"exact": {"type": "text", "analyzer": "standard"}}}
-# Title, lead and body also in the analysers of the languages we read beyond
-# English (analysis-common: the kuromoji, nori and smartcn plugins are not on Maven
-# Central for OpenSearch 2.19). ``cjk`` indexes overlapping character pairs, so a
-# Japanese, Chinese or Korean word is found without a dictionary to segment it.
-_ARTICLE_TEXT = {"type": "text", "analyzer": "english", "fields": {
-    "exact": {"type": "text", "analyzer": "standard"}, "cjk": {"type": "text", "analyzer": "cjk"},
-    "de": {"type": "text", "analyzer": "german"}, "ru": {"type": "text", "analyzer": "russian"}}}
-
-ARTICLE_PROPERTIES: dict[str, Any] = {
-    "id": _KEYWORD,
-    "url": _KEYWORD,
-    "canonical_url": _KEYWORD,
-    "title": _ARTICLE_TEXT,
-    "lead": _ARTICLE_TEXT,
-    "body": _ARTICLE_TEXT,
-    "source": _COUNTED,
-    "language": _COUNTED,
-    "country": _COUNTED,
-    "published_at": _DATE,
-    "modified_at": _DATE,
-    "crawled_at": _DATE,
-    "event_time": _DATE,
-    "authors": _KEYWORD,
-    "tags": _KEYWORD,
-    "image": {"type": "keyword", "index": False},
-    "body_hash": _KEYWORD,
-    "duplicate_of": _KEYWORD,
-    "actors": _COUNTED,
-    "actor_names": _TEXT,
-    "attributed_states": _COUNTED,
-    "victim_countries": _COUNTED,
-    "sectors": _COUNTED,
-    "malware": _KEYWORD,
-    "cves": _KEYWORD,
-    "claim_type": _COUNTED,
-    "claim_evidence": {"type": "text", "index": False},
-    "claimant": _KEYWORD,
-    "relevance": {"type": "float"},
-    "relevance_evidence": {"type": "keyword", "index": False},
-    "relevance_band": _COUNTED,
-    "relevance_model_version": _KEYWORD,
-    "on_topic": {"type": "boolean"},
-    # An analyst's mark overrides band and on_topic; the model's own verdict is kept
-    # beside it, so clearing the mark restores it (search/relevance_marks.py).
-    "relevance_mark": _KEYWORD,
-    "relevance_marked_by": _KEYWORD,
-    "relevance_marked_at": _DATE,
-    "relevance_model_band": _KEYWORD,
-    "relevance_model_on_topic": {"type": "boolean"},
-    "story_id": _COUNTED,
-    "story_lineage": _KEYWORD,  # stories the article belonged to before they were merged
-    "cluster_terms": _KEYWORD,
-    "cluster_weights": {"type": "float", "index": False},
-    # Read from doc values by story candidate searches, which then need no _source.
-    "cluster_features": {"type": "keyword", "index": False, "doc_values": True},
-    "cluster_names": {"type": "keyword", "index": False, "doc_values": True},
-    "cluster_years": {"type": "keyword", "index": False, "doc_values": True},
-    # Searched for candidates in other languages, and read from doc values.
-    "cluster_evidence": _KEYWORD,
-}
+# The article fields are declared once, in coverwatch/fields.py, with what else
+# each is (facet, rule filter, export column): their mapping is derived from there.
+ARTICLE_PROPERTIES: dict[str, Any] = properties(ARTICLE_FIELDS)
 
 STORY_PROPERTIES: dict[str, Any] = {
     "id": _KEYWORD,

@@ -3,17 +3,28 @@ values articles carry: actor ids behind aliases, ISO codes behind country names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, Vocabulary, facet_rows
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
 
 BAND_LABELS = {"on_topic": "on-topic", "possible": "possibly on-topic", "off_topic": "off-topic"}
-COUNTRY_FACETS = ("country", "state", "victim")
-FACET_TITLES = {
-    "source": "Outlet", "country": "Outlet country", "language": "Language", "actor": "Actor",
-    "state": "Attributed state", "victim": "Victim country", "sector": "Sector", "claim": "Claim", "band": "Relevance",
-}
+
+
+def facet_titles(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Facet name -> its heading, in the order of the page (coverwatch/fields.py)."""
+    return {row.facet.name: row.facet.title for row in facet_rows(table) if row.facet}
+
+
+def facet_vocabularies(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, Vocabulary]:
+    """Facet name -> the vocabulary of its field's values (actor, country, band), where it has one."""
+    return {row.facet.name: row.vocabulary for row in facet_rows(table) if row.facet and row.vocabulary}
+
+
+FACET_TITLES = facet_titles()
+FACET_VOCABULARIES = facet_vocabularies()
+COUNTRY_FACETS = tuple(name for name, vocabulary in FACET_VOCABULARIES.items() if vocabulary == "country")
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +58,16 @@ def country_code(name: str) -> str:
     return _country_codes().get(name.strip().casefold(), name.strip())
 
 
+def stored_value(vocabulary: Vocabulary | None, value: str, taxonomy: Taxonomy | None = None) -> str:
+    """A value as typed to the value articles hold, in a field of this vocabulary."""
+    if vocabulary == "actor":
+        actor = find_actor(value, taxonomy)
+        return actor.id if actor else value
+    if vocabulary == "country":
+        return country_code(value)
+    return value
+
+
 def normalise_terms(terms: Mapping[str, Sequence[str]], taxonomy: Taxonomy | None = None) -> dict[str, tuple[str, ...]]:
     """Filter values as typed (an alias, a country name) to the values stored on
     articles (an actor id, an ISO code); blanks dropped, order kept, no repeats."""
@@ -56,11 +77,7 @@ def normalise_terms(terms: Mapping[str, Sequence[str]], taxonomy: Taxonomy | Non
         for value in (value.strip() for value in values):
             if not value:
                 continue
-            if facet == "actor":
-                actor = find_actor(value, taxonomy)
-                value = actor.id if actor else value
-            elif facet in COUNTRY_FACETS:
-                value = country_code(value)
+            value = stored_value(FACET_VOCABULARIES.get(facet), value, taxonomy)
             if value not in stored:
                 stored.append(value)
         if stored:
@@ -70,11 +87,16 @@ def normalise_terms(terms: Mapping[str, Sequence[str]], taxonomy: Taxonomy | Non
 
 def facet_label(facet: str, value: str, taxonomy: Taxonomy | None = None) -> str:
     """'G0007' reads 'APT28', 'RU' reads 'Russia', 'possible' reads 'possibly on-topic'."""
-    if facet == "actor":
+    return value_label(FACET_VOCABULARIES.get(facet), value, taxonomy)
+
+
+def value_label(vocabulary: Vocabulary | None, value: str, taxonomy: Taxonomy | None = None) -> str:
+    """How a stored value of a field of this vocabulary reads."""
+    if vocabulary == "actor":
         actor = (taxonomy or default_taxonomy()).by_id.get(value)
         return actor.name if actor else value
-    if facet in COUNTRY_FACETS:
+    if vocabulary == "country":
         return _country_names().get(value, value)
-    if facet == "band":
+    if vocabulary == "band":
         return BAND_LABELS.get(value, value)
     return value

@@ -3,6 +3,7 @@ timeline and actor profiles. Every refusal of a query is a 400 with the reason."
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from coverwatch.settings import Settings
 from search.engine import EngineUnavailable, SearchEngine
+from search.queries import FACET_FIELDS
 from search.service import InvalidQuery, StoryNotFound
 from web.timelines import (
     ActorNotFound,
@@ -31,28 +33,36 @@ DateBound = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO d
 
 def search_request(
     q: Annotated[str, Query(max_length=2000, description="query-string syntax; actor aliases expand")] = "",
-    source: Values = [],  # noqa: B006 - FastAPI reads list defaults as 'none given'
-    country: Values = [],  # noqa: B006
-    language: Values = [],  # noqa: B006
-    actor: Values = [],  # noqa: B006
-    state: Values = [],  # noqa: B006
-    victim: Values = [],  # noqa: B006
-    sector: Values = [],  # noqa: B006
-    claim: Values = [],  # noqa: B006
-    band: Values = [],  # noqa: B006
     since: DateBound = None,
     until: DateBound = None,
     sort: Literal["relevance", "newest"] = "relevance",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     duplicates: bool = False,
+    **facets: list[str],
 ) -> SearchRequest:
     """The search an analyst asked for, read from query parameters (shared by the API and the page)."""
-    terms = {"source": source, "country": country, "language": language, "actor": actor, "state": state,
-             "victim": victim, "sector": sector, "claim": claim, "band": band}
+    terms = {name: list(facets.get(name) or ()) for name in FACET_FIELDS}
     return SearchRequest(query=q, terms={name: values for name, values in terms.items() if values},
                          since=since or None, until=until or None, sort=sort, page=page, size=size,
                          include_duplicates=duplicates)
+
+
+def _with_facet_parameters(reader: Callable[..., SearchRequest]) -> None:
+    """Give ``reader`` one repeatable query parameter per facet (coverwatch/fields.py),
+    after ``q``, for FastAPI to read and document."""
+    signature = inspect.signature(reader)
+    named = [parameter for parameter in signature.parameters.values()
+             if parameter.kind is not inspect.Parameter.VAR_KEYWORD]
+    facets = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=[], annotation=Values)
+              for name in FACET_FIELDS]
+    keyword_only = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) for parameter in named]
+    reader.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[keyword_only[0], *facets, *keyword_only[1:]],
+        return_annotation=SearchRequest)
+
+
+_with_facet_parameters(search_request)
 
 
 def story_filters(

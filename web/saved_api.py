@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import redis
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -20,6 +20,7 @@ from web.api_v1 import DATE_PATTERN
 from web.auth import Analyst, Principal, SignedIn
 from web.credentials import Role, role_allows
 from web.saved_searches import (
+    SAVED_FACETS,
     SavedSearch,
     SavedSearchError,
     SavedSearches,
@@ -29,14 +30,18 @@ from web.saved_searches import (
 )
 from web.templating import TEMPLATES
 
+if TYPE_CHECKING:
+    FacetName = str
+else:  # one of the facets a saved search keeps (coverwatch/fields.py), listed by the schema
+    FacetName = Literal[SAVED_FACETS]
+
 
 class SavedSearchIn(BaseModel):
     """A search to keep, in the search API's own terms."""
 
     name: str = Field(min_length=1, max_length=120)
     q: str = Field(default="", max_length=2000)
-    terms: dict[Literal["source", "country", "language", "actor", "state", "victim", "sector", "claim", "band"],
-                list[Annotated[str, Field(max_length=200)]]] = Field(default_factory=dict)
+    terms: dict[FacetName, list[Annotated[str, Field(max_length=200)]]] = Field(default_factory=dict)
     since: Annotated[str | None, Field(pattern=DATE_PATTERN)] = None
     until: Annotated[str | None, Field(pattern=DATE_PATTERN)] = None
     sort: Literal["relevance", "newest"] = "relevance"

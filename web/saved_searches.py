@@ -24,23 +24,32 @@ from urllib.parse import urlencode
 import redis
 
 from alerts.rule_model import AlertRule, RuleFilters
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, facet_rows
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import Taxonomy
-from search.queries import FACET_FIELDS
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
 from web.workspace import SearchRequest
 
-# Search facet -> rule filter field (alerts/rule_model.py RuleFilters).
-RULE_FILTER_OF_FACET = {
-    "source": "sources", "language": "languages", "actor": "actors", "state": "attributed_states",
-    "victim": "victim_countries", "sector": "sectors", "claim": "claim_types",
-}
-NOT_CARRIED = {
-    "country": "outlet country (rules cannot filter on it)",
-    "band": "relevance band (rules alert on on-topic articles; possibly on-topic ones only reach digests "
-            "that opted in)",
-}
+
+def rule_filter_of_facet(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Search facet -> rule filter (alerts/rule_model.py RuleFilters), for the facets
+    whose field is also a term filter of rules (coverwatch/fields.py)."""
+    return {row.facet.name: row.rule_filter.name for row in facet_rows(table)
+            if row.facet and row.rule_filter and row.rule_filter.at_least is None}
+
+
+def not_carried(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Search facet -> why a rule made from the search cannot carry it, for every other facet."""
+    carried = rule_filter_of_facet(table)
+    return {row.facet.name: row.facet.not_in_rules or f"{row.facet.title.lower()} (rules cannot filter on it)"
+            for row in facet_rows(table) if row.facet and row.facet.name not in carried}
+
+
+RULE_FILTER_OF_FACET = rule_filter_of_facet()
+NOT_CARRIED = not_carried()
+# The facets a saved search keeps.
+SAVED_FACETS = tuple(row.facet.name for row in facet_rows() if row.facet and row.facet.saved)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
 SORTS = ("relevance", "newest")
 MAX_SAVED_PER_USER = 200
@@ -83,7 +92,7 @@ def search_from_pairs(pairs: Iterable[tuple[str, str]]) -> SearchRequest:
     for name, value in pairs:
         if name == "q":
             query = value
-        elif name in FACET_FIELDS and value.strip():
+        elif name in SAVED_FACETS and value.strip():
             terms.setdefault(name, []).append(value.strip()[:200])
         elif name in ("since", "until") and value:
             if not DATE.match(value):

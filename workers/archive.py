@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
+from coverwatch.fields import archive_fields
 from coverwatch.settings import Settings
 from search import queries
 from search.engine import SearchEngine
@@ -16,11 +17,8 @@ from search.indexes import ARTICLES
 
 log = logging.getLogger(__name__)
 
-EXPORT_FIELDS = ("id", "url", "canonical_url", "title", "source", "language", "published_at", "story_id",
-                 "duplicate_of", "relevance", "relevance_band", "relevance_model_version", "relevance_evidence",
-                 "relevance_mark", "on_topic", "actors", "actor_names",
-                 "attributed_states", "victim_countries", "sectors", "malware", "cves", "claim_type", "claimant",
-                 "claim_evidence")
+# The fields of `coverwatch export`, in order: the ``archive`` positions of coverwatch/fields.py.
+EXPORT_FIELDS = archive_fields()
 
 
 @dataclass

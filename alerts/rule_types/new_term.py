@@ -6,7 +6,7 @@ per value and return; the message leads with the article that brought it back.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -15,14 +15,16 @@ from alerts.rule_types import register_rule_type
 from alerts.rule_types._coverage import articles_by_id
 from alerts.rule_types._trend_reads import first_sightings, last_sightings, sightings
 from alerts.trend_windows import NewTerm, first_return, new_terms
+from coverwatch.fields import new_term_fields
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
 
-# Rule field name -> article field (keyword, as indexed).
-TERM_FIELDS = {"actors": "actors", "victim_countries": "victim_countries", "malware": "malware",
-               "attributed_states": "attributed_states", "sectors": "sectors", "sources": "source",
-               "cves": "cves"}
-TermField = Literal["actors", "victim_countries", "malware", "attributed_states", "sectors", "sources", "cves"]
+# Rule field name -> article field (keyword, as indexed): the `new_term` rows of coverwatch/fields.py.
+TERM_FIELDS = new_term_fields()
+if TYPE_CHECKING:
+    TermField = str
+else:  # one of those names, checked and listed by the schema
+    TermField = Literal[tuple(TERM_FIELDS)]
 # A scheduled evaluation looks this far back for first sightings, so a value
 # seen while beat was down still alerts (once) when it comes back.
 CATCH_UP = timedelta(days=1)

@@ -3,9 +3,10 @@ articles, and what a rule matched over a time range."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, rule_filter_rows
 from search.queries.articles import _CJK, _LANGUAGE_FIELDS
 
 _RULE_TEXT_FIELDS = ["title", "lead", "body"]
@@ -47,29 +48,36 @@ def percolate_articles(documents: Sequence[dict[str, Any]], size: int = 1000) ->
     }
 
 
-# Rule field name -> article field it filters on (keyword fields, exact terms).
-RULE_FILTER_FIELDS = {
-    "actors": "actors",
-    "attributed_states": "attributed_states",
-    "victim_countries": "victim_countries",
-    "sectors": "sectors",
-    "sources": "source",
-    "languages": "language",
-    "claim_types": "claim_type",
-}
+def rule_filter_fields(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Rule filter name -> article field it filters on with exact terms (keyword
+    fields): the term filters of coverwatch/fields.py."""
+    return {row.rule_filter.name: row.name for row in rule_filter_rows(table)
+            if row.rule_filter and row.rule_filter.at_least is None}
 
 
-def rule_filter_query(
-    query_string: str, terms: Mapping[str, Sequence[str]], min_relevance: float | None = None
-) -> dict[str, Any]:
+def rule_minimum_fields(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Rule filter name -> number field articles must reach (``min_relevance``: relevance)."""
+    return {row.rule_filter.name: row.name for row in rule_filter_rows(table)
+            if row.rule_filter and row.rule_filter.at_least is not None}
+
+
+RULE_FILTER_FIELDS = rule_filter_fields()
+RULE_MINIMUM_FIELDS = rule_minimum_fields()
+# The filter naming the languages a rule is limited to: their analysers match its query string.
+_LANGUAGE_FILTER = next((name for name, field in RULE_FILTER_FIELDS.items() if field == "language"), "")
+
+
+def rule_filter_query(query_string: str, terms: Mapping[str, Sequence[str]],
+                      minimums: Mapping[str, float | None] | None = None) -> dict[str, Any]:
     """A rule's whole matching condition: its query string (if any) and its
     structured filters, every filter required, values within one filter OR-ed.
-    ``terms`` is keyed by the rule field names of ``RULE_FILTER_FIELDS``."""
-    must = [rule_query(query_string, terms.get("languages", ()))] if query_string.strip() else []
+    ``terms`` is keyed by the rule field names of ``RULE_FILTER_FIELDS``,
+    ``minimums`` by those of ``RULE_MINIMUM_FIELDS``."""
+    must = [rule_query(query_string, terms.get(_LANGUAGE_FILTER, ()))] if query_string.strip() else []
     filters: list[dict[str, Any]] = [
         {"terms": {RULE_FILTER_FIELDS[name]: list(values)}} for name, values in sorted(terms.items()) if values]
-    if min_relevance is not None:
-        filters.append({"range": {"relevance": {"gte": min_relevance}}})
+    filters += [{"range": {RULE_MINIMUM_FIELDS[name]: {"gte": value}}}
+                for name, value in sorted((minimums or {}).items()) if value is not None]
     if not filters:
         # A plain query-string rule percolates exactly as it did before filters existed.
         return must[0] if must else {"match_all": {}}
@@ -126,9 +134,9 @@ def percolate_articles_page(documents: Sequence[dict[str, Any]], size: int,
     return body
 
 
-# What a rule can look at (rule_filter_query): the text fields, the filter fields
-# and relevance. Percolating only these spares the engine the clustering vectors.
-PERCOLATED_FIELDS = frozenset({"id", "title", "lead", "body", "relevance", *RULE_FILTER_FIELDS.values()})
+# What a rule can look at (rule_filter_query): the text fields and the filter fields
+# (relevance among them). Percolating only these spares the engine the clustering vectors.
+PERCOLATED_FIELDS = frozenset({"id", *_RULE_TEXT_FIELDS, *RULE_FILTER_FIELDS.values(), *RULE_MINIMUM_FIELDS.values()})
 
 
 def percolated_document(document: Mapping[str, Any]) -> dict[str, Any]:

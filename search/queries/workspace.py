@@ -3,23 +3,22 @@ the matching coverage of a page's stories and deep pagination."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, facet_rows
 from search.queries.articles import HIT_EXCLUDES, MARKED_HIGHLIGHT, article_text_must, article_text_query
 
-# Facet name (as the API and the page say it) -> article field it counts and filters on.
-FACET_FIELDS: dict[str, str] = {
-    "source": "source",
-    "country": "country",  # where the outlet is
-    "language": "language",
-    "actor": "actors",
-    "state": "attributed_states",
-    "victim": "victim_countries",
-    "sector": "sectors",
-    "claim": "claim_type",
-    "band": "relevance_band",
-}
+
+def facet_fields(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
+    """Facet name (as the API and the page say it) -> article field it counts and
+    filters on, in the order of the page: the facets of coverwatch/fields.py."""
+    return {row.facet.name: row.name for row in facet_rows(table) if row.facet}
+
+
+FACET_FIELDS: dict[str, str] = facet_fields()
+# Values counted per facet.
+FACET_SIZES: dict[str, int] = {row.facet.name: row.facet.size for row in facet_rows() if row.facet}
 SEARCH_SORTS: dict[str, list[Any]] = {
     "relevance": ["_score", {"event_time": {"order": "desc"}}],
     "newest": [{"event_time": {"order": "desc"}}, "_score"],
@@ -133,7 +132,7 @@ def workspace_counts(
     since: str | None = None,
     until: str | None = None,
     include_duplicates: bool = False,
-    facet_size: int = 12,
+    facet_size: int | None = None,
 ) -> list[dict[str, Any]]:
     """The counts beside a workspace page as size-0 searches the engine runs
     side by side with the page's ranking. The first matches every choice and
@@ -147,7 +146,7 @@ def workspace_counts(
                                 filters=filters)
 
     def facet(name: str) -> dict[str, Any]:
-        return {"terms": {"field": FACET_FIELDS[name], "size": facet_size}}
+        return {"terms": {"field": FACET_FIELDS[name], "size": facet_size or FACET_SIZES[name]}}
 
     chosen = sorted(name for name, values in terms.items() if values)
     coverage = {
