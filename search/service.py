@@ -34,6 +34,7 @@ class SearchHit:
     relevance: float | None = None
     relevance_band: str | None = None
     relevance_evidence: list[str] = field(default_factory=list)
+    relevance_model_version: str | None = None  # the model that scored it
     relevance_mark: str | None = None  # an analyst's "espionage" / "not_espionage", which the band follows
     relevance_marked_by: str | None = None
     relevance_marked_at: str | None = None
@@ -74,7 +75,8 @@ def search_hit(hit: Mapping[str, Any]) -> SearchHit:
         title_html=(highlight.get("title") or [""])[0],
         duplicate_of=source.get("duplicate_of"), story_id=source.get("story_id"),
         relevance=source.get("relevance"), relevance_band=source.get("relevance_band"),
-        relevance_evidence=source.get("relevance_evidence") or [], relevance_mark=source.get("relevance_mark"),
+        relevance_evidence=source.get("relevance_evidence") or [],
+        relevance_model_version=source.get("relevance_model_version"), relevance_mark=source.get("relevance_mark"),
         relevance_marked_by=source.get("relevance_marked_by"), relevance_marked_at=source.get("relevance_marked_at"))
 
 @dataclass
