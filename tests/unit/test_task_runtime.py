@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("coverwatch", "crawlers", "workers", "search", "alerts", "web", "console")
 
 PURE_STAGES = ("workers.dedupe", "workers.neardup", "workers.stages", "workers.enrichment", "workers.entities",
-               "workers.claims", "workers.clustering", "workers.story_terms", "workers.vectors", "workers.story_evidence",
-               "workers.relevance", "workers.relevance_cues", "workers.relevance_model", "workers.relevance_text",
-               "workers.relevance_evidence", "workers.phrases", "workers.actor_context", "workers.lang")
+               "workers.claims", "workers.clustering", "workers.story_terms", "workers.vectors",
+               "workers.story_evidence", "workers.relevance", "workers.relevance_cues", "workers.relevance_model",
+               "workers.relevance_text", "workers.relevance_evidence", "workers.phrases", "workers.actor_context",
+               "workers.lang")
 
 EXPECTED_TASKS = {"workers.ingest", "workers.dedupe", "workers.enrich", "workers.cluster", "workers.alerts",
                   "workers.deliver", "workers.evaluate_rules", "workers.send_digests", "workers.refresh_stories",
