@@ -62,7 +62,8 @@ def _export(args: argparse.Namespace) -> int:
 
     from deploy.services import up
     from search.engine import connect
-    from workers.archive import iter_export, write_export
+    from search.export import write_jsonl
+    from workers.archive import iter_export
 
     settings = get_settings()
     up(settings)
@@ -70,10 +71,10 @@ def _export(args: argparse.Namespace) -> int:
     rows = iter_export(connect(settings.search_url), settings, since)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
-            written = write_export(rows, out)
+            written = write_jsonl(rows, out)
         print(f"{written} articles written to {args.output}", file=sys.stderr)
     else:
-        write_export(rows, sys.stdout)
+        write_jsonl(rows, sys.stdout)
     return 0
 
 

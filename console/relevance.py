@@ -26,7 +26,8 @@ def _engine() -> tuple[SearchEngine, Settings]:
 
 
 def _export_labels(args: argparse.Namespace) -> int:
-    from search.relevance_labels import labelled_examples, write_jsonl
+    from search.export import write_jsonl
+    from search.relevance_labels import labelled_examples
 
     engine, settings = _engine()
     if args.output is None:
@@ -59,7 +60,8 @@ def _feedback_items(source: str) -> list[Any]:
     from workers.relevance_data import read_feedback_file
 
     if source == "index":
-        from search.relevance_labels import labelled_examples, write_jsonl
+        from search.export import write_jsonl
+        from search.relevance_labels import labelled_examples
 
         engine, settings = _engine()
         with tempfile.TemporaryDirectory() as folder:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from coverwatch.fields import export_columns
 
@@ -50,3 +50,12 @@ def jsonl_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     for article in articles:
         yield json.dumps({name: article[name] for name in EXPORT_FIELDS if name in article},
                          ensure_ascii=False) + "\n"
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """Each record whole as one JSON line (the archive and the labels export); how many."""
+    written = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        written += 1
+    return written

@@ -5,10 +5,9 @@ who marked it and when, so a trainer reads dev files and marks alike."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, TextIO
+from typing import Any
 
 from coverwatch.settings import Settings
 from search.documents import get_documents
@@ -57,9 +56,3 @@ def labelled_examples(engine: SearchEngine, settings: Settings) -> Iterator[dict
             yield labelled_example(mark, articles.get(mark.article_id))
 
 
-def write_jsonl(examples: Iterable[Mapping[str, Any]], out: TextIO) -> int:
-    written = 0
-    for example in examples:
-        out.write(json.dumps(example, ensure_ascii=False) + "\n")
-        written += 1
-    return written

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TextIO
+from typing import Any
 
 from coverwatch.fields import archive_fields
 from coverwatch.settings import Settings
@@ -68,9 +68,4 @@ def iter_export(engine: SearchEngine, settings: Settings, since: date | None) ->
             engine.request("DELETE", "/_search/scroll", {"scroll_id": [scroll_id]})
 
 
-def write_export(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    written = 0
-    for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        written += 1
-    return written
+
