@@ -14,11 +14,14 @@ rule filters: schema and matching      alerts/rule_model.py ``RuleFilters``, sea
 the CSV / JSONL export columns         search/export.py ``EXPORT_FIELDS``
 ``coverwatch export`` fields           workers/archive.py ``EXPORT_FIELDS``
 saved searches                         web/saved_searches.py, web/saved_api.py
+what the enrich stage fills            workers/enrichment.py, by the ``enriched`` rows' enrichers
 =====================================  ==================================================
 
-The ``Article`` model (coverwatch/models.py) stays the source of each field's
-Python type; a unit test holds the table and ``Article.to_document`` to the
-same field names. This module is core: it imports nothing but the standard library.
+The ``Article`` model (coverwatch/models.py) is the source of the Python type of
+each field it names; a unit test holds the table and ``Article.to_document`` to
+the same field names. An ``enriched`` row the model does not name is an Article
+extra the table allows: a new enrichment field is its extractor module in
+workers/enrichers/ and its row here (tests/unit/test_enrichers.py). This module is core: it imports nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -93,6 +96,11 @@ class ArticleField:
     export: int | None = None  # column of the CSV / JSONL export (search/export.py), by position
     archive: int | None = None  # field of `coverwatch export` (workers/archive.py), by position
     new_term: bool = False  # a `new_term` rule may watch it
+    # Filled by the enrich stage with the extractor registered under this name in
+    # workers/enrichers/. A field the Article model does not name is kept as a
+    # declared extra (coverwatch/models.py), so a new enriched field is its
+    # extractor module and this row.
+    enriched: bool = False
 
     @property
     def rule_name(self) -> str:
@@ -129,10 +137,10 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
                  facet=FacetSpec("state", "Attributed state", 5), rule_filter=RuleFilterSpec("attributed_states", 2)),
     ArticleField("victim_countries", COUNTED, export=130, archive=190, vocabulary="country", new_term=True,
                  facet=FacetSpec("victim", "Victim country", 6), rule_filter=RuleFilterSpec("victim_countries", 3)),
-    ArticleField("sectors", COUNTED, export=140, archive=200, new_term=True,
+    ArticleField("sectors", COUNTED, export=140, archive=200, new_term=True, enriched=True,
                  facet=FacetSpec("sector", "Sector", 7), rule_filter=RuleFilterSpec("sectors", 4, lower=True)),
-    ArticleField("malware", KEYWORD, archive=210, new_term=True),
-    ArticleField("cves", KEYWORD, archive=220, new_term=True),
+    ArticleField("malware", KEYWORD, archive=210, new_term=True, enriched=True),
+    ArticleField("cves", KEYWORD, archive=220, new_term=True, enriched=True),
     # The claim kinds workers/claims.py assigns.
     ArticleField("claim_type", COUNTED, export=150, archive=230, facet=FacetSpec("claim", "Claim", 8),
                  rule_filter=RuleFilterSpec("claim_types", 7,
@@ -164,6 +172,11 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
     # Searched for candidates in other languages, and read from doc values.
     ArticleField("cluster_evidence", KEYWORD),
 )
+
+
+def enriched_fields(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> tuple[str, ...]:
+    """The fields the enrich stage fills from the enricher registry, in table order."""
+    return tuple(row.name for row in table if row.enriched)
 
 
 def check_table(table: Iterable[ArticleField]) -> tuple[ArticleField, ...]:

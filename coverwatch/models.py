@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from coverwatch.fields import ARTICLE_FIELDS, ArticleField, enriched_fields
 from coverwatch.urls import article_id, canonicalize_url
+
+# Validation context key naming the article-field table to allow extras from
+# (a copy of the table in tests); coverwatch/fields.py ``ARTICLE_FIELDS`` when not given.
+FIELDS_CONTEXT = "article_fields"
 
 
 def utc_now() -> datetime:
@@ -30,9 +36,16 @@ class Article(BaseModel):
 
     ``id`` is derived from ``canonical_url``; two spellings of one article's URL
     give the same id, so writing it twice stays one document.
+
+    Today's fields are typed attributes. A field only the article-field table
+    declares (an ``enriched`` row, coverwatch/fields.py) is a pydantic extra:
+    kept when read, dumped into the stored document, set by the enrich stage
+    through :meth:`set_fields`. Any other key is ignored, as it always was (a
+    stored document's ``id``, ``event_time``, a crawler item's stray key), and
+    assigning an attribute no field names still fails.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     url: str
     canonical_url: str = ""
@@ -91,6 +104,33 @@ class Article(BaseModel):
     def _strip(cls, text: str) -> str:
         return text.strip()
 
+    @model_validator(mode="after")
+    def _declared_extras_only(self, info: ValidationInfo) -> Self:
+        extra = self.__pydantic_extra__
+        if extra:
+            allowed = _extra_names((info.context or {}).get(FIELDS_CONTEXT, ARTICLE_FIELDS))
+            for key in [key for key in extra if key not in allowed]:
+                del extra[key]
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # extra="allow" would take any name; keep extra="ignore"'s refusal of a misspelt one.
+        if name not in _ATTRIBUTES and name not in _DECLARED_EXTRAS and not name.startswith("_"):
+            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        super().__setattr__(name, value)
+
+    def set_fields(self, values: Mapping[str, Any], table: Iterable[ArticleField] = ARTICLE_FIELDS) -> None:
+        """Set fields by name: typed attributes, and the extras ``table`` declares."""
+        allowed = _extra_names(table)
+        extra = self.__pydantic_extra__
+        for name, value in values.items():
+            if name in _ATTRIBUTES:
+                setattr(self, name, value)
+            elif name in allowed and extra is not None:
+                extra[name] = value
+            else:
+                raise ValueError(f'"{type(self).__name__}" object has no field "{name}" (no enriched row declares it)')
+
     def model_post_init(self, __context: Any) -> None:
         if not self.canonical_url:
             self.canonical_url = canonicalize_url(self.url)
@@ -110,6 +150,17 @@ class Article(BaseModel):
         document["cluster_features"] = [f"{term}|{weight}" for term, weight
                                         in zip(self.cluster_terms, self.cluster_weights, strict=False)]
         return document
+
+
+_ATTRIBUTES = frozenset(Article.model_fields)
+
+
+def _extra_names(table: Iterable[ArticleField]) -> frozenset[str]:
+    """The extras an Article may hold under ``table``: its enriched rows the model does not name."""
+    return _DECLARED_EXTRAS if table is ARTICLE_FIELDS else frozenset(enriched_fields(table)) - _ATTRIBUTES
+
+
+_DECLARED_EXTRAS = frozenset(enriched_fields(ARTICLE_FIELDS)) - _ATTRIBUTES
 
 
 class Story(BaseModel):
