@@ -21,7 +21,8 @@ The ``Article`` model (coverwatch/models.py) is the source of the Python type of
 each field it names; a unit test holds the table and ``Article.to_document`` to
 the same field names. An ``enriched`` row the model does not name is an Article
 extra the table allows: a new enrichment field is its extractor module in
-workers/enrichers/ and its row here (tests/unit/test_enrichers.py). This module is core: it imports nothing but the standard library.
+workers/enrichers/ and its row here (tests/unit/test_enrichers.py). This module
+is core: it imports nothing but the standard library.
 """
 
 from __future__ import annotations
