@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import redis
 from fastapi import APIRouter, HTTPException
 
-from coverwatch.settings import Settings
 from web.accounts import AccountError, AccountStore, User
 from web.auth import Admin, SignedIn
+from web.routing import WebDeps, web_route
 
 
 @dataclass
@@ -28,7 +26,9 @@ class UserView:
         return cls(user.name, user.role.value, user.email, user.disabled, user.created_at)
 
 
-def accounts_router(settings: Settings, redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=20)
+def accounts_router(deps: WebDeps) -> APIRouter:
+    settings, redis_connection = deps.settings, deps.redis_connection
     router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
     def store() -> AccountStore:

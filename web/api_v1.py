@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from coverwatch.settings import Settings
 from search.engine import EngineUnavailable, SearchEngine
 from search.queries import FACET_FIELDS
 from search.service import InvalidQuery, StoryNotFound
+from web.routing import WebDeps, web_route
 from web.timelines import (
     ActorNotFound,
     ActorProfile,
@@ -83,7 +83,9 @@ def reachable_engine(search_engine: Callable[[], SearchEngine]) -> SearchEngine:
         raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
 
 
-def v1_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
+@web_route(order=80)
+def v1_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine = deps.settings, deps.search_engine
     router = APIRouter(prefix="/api/v1", tags=["analyst API v1"])
 
     def engine() -> SearchEngine:

@@ -3,14 +3,12 @@ and a whole result set exported as CSV or JSON lines, streamed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.export import csv_lines, jsonl_lines
 from search.service import InvalidQuery, SearchHit
@@ -25,13 +23,16 @@ from web.articles import (
     similar_to,
 )
 from web.auth import SignedIn
+from web.routing import WebDeps, web_route
 from web.workspace import SearchRequest
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 Searched = Annotated[SearchRequest, Depends(search_request)]
 
 
-def articles_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
+@web_route(order=40)
+def articles_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine = deps.settings, deps.search_engine
     router = APIRouter(prefix="/api/v1", tags=["articles"])
 
     def engine() -> SearchEngine:

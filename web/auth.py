@@ -46,6 +46,7 @@ from web.credentials import (
     signed,
     unsigned,
 )
+from web.routing import WebDeps, web_route
 from web.templating import TEMPLATES
 
 SESSION_COOKIE = "coverwatch_session"
@@ -159,7 +160,9 @@ Analyst = Annotated[Principal, Depends(require_role(Role.ANALYST))]
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
-def login_router(settings: Settings, redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=10)
+def login_router(deps: WebDeps) -> APIRouter:
+    settings, redis_connection = deps.settings, deps.redis_connection
     router = APIRouter(include_in_schema=False)
     secure = settings.public_url.startswith("https://")
 

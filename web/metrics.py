@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from coverwatch.settings import Settings
 from web.operations import DeploymentSnapshot, gather_snapshot
+from web.routing import WebDeps, web_route
 
 PREFIX = "coverwatch"
 SOURCE_TOTALS = (
@@ -85,7 +86,9 @@ class DeploymentCollector(Collector):
         yield from snapshot_metrics(gather_snapshot(self._redis_connection(), self._settings))
 
 
-def metrics_router(settings: Settings, redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=900)
+def metrics_router(deps: WebDeps) -> APIRouter:
+    settings, redis_connection = deps.settings, deps.redis_connection
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DeploymentCollector(redis_connection, settings))
     router = APIRouter()

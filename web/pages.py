@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from coverwatch.settings import Settings
-from search.engine import EngineUnavailable, SearchEngine
+from search.engine import EngineUnavailable
 from search.queries import FACET_FIELDS, STORY_SORTS
 from search.service import InvalidQuery, StoryNotFound
 from search.vocabulary import facet_label, normalise_terms
@@ -25,6 +24,7 @@ from web.api_v1 import search_request
 from web.auth import Principal
 from web.credentials import Role, role_allows
 from web.page_parts import chart_bars, replaced_link, toggle_link
+from web.routing import WebDeps, web_route
 from web.templating import TEMPLATES
 from web.timelines import ActorNotFound, actor_profile, list_stories, story_timeline
 from web.workspace import SearchRequest, faceted_search
@@ -77,7 +77,9 @@ def _link_makers(request: Request, params: list[tuple[str, str]]) -> dict[str, A
             "replace": lambda name, value: replaced_link(path, params, name, value)}
 
 
-def web_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
+@web_route(order=100)
+def web_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine = deps.settings, deps.search_engine
     router = APIRouter(include_in_schema=False)
 
     @router.get("/", response_class=HTMLResponse)

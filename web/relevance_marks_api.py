@@ -5,23 +5,21 @@ token). Marking takes the analyst role; reading marks, any signed-in user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-import redis
 from fastapi import APIRouter, Form, HTTPException, Query
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from coverwatch.models import utc_now
-from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.relevance_marks import MarkLabel, RelevanceMark, get_mark, list_marks
 from web.api_v1 import reachable_engine
 from web.auth import Analyst, SignedIn
 from web.credentials import local_path
+from web.routing import WebDeps, web_route
 
 MARK_PATH = "/articles/{article_id}/relevance-mark"
 
@@ -42,8 +40,9 @@ class MarkResult:
     alert_task: str | None  # the alert stage's task, when the mark let the article alert
 
 
-def marks_router(settings: Settings, search_engine: Callable[[], SearchEngine],
-                 redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=50)
+def marks_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine, redis_connection = deps.settings, deps.search_engine, deps.redis_connection
     router = APIRouter()
 
     def engine() -> SearchEngine:

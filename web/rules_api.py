@@ -8,11 +8,9 @@ creating and deleting rules an admin (web/auth.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-import redis
 import yaml
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -23,9 +21,8 @@ from alerts.rule_files import RuleFileError, parse_rule_documents
 from alerts.rule_model import AlertRule, Firing
 from alerts.rules import InvalidRule, check_query, delete_rule, get_rule, list_rules, register_rule, rule_spec
 from coverwatch.models import parse_timestamp
-from coverwatch.settings import Settings
-from search.engine import SearchEngine
 from web.auth import Admin, Analyst, SignedIn
+from web.routing import WebDeps, web_route
 
 RULE_BODY = {
     "required": True,
@@ -84,8 +81,9 @@ def parse_rule_body(raw: bytes, content_type: str) -> AlertRule:
     return rule
 
 
-def alert_router(settings: Settings, search_engine: Callable[[], SearchEngine],
-                 redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=90)
+def alert_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine, redis_connection = deps.settings, deps.search_engine, deps.redis_connection
     router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
     def _stored(name: str) -> AlertRule:

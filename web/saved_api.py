@@ -4,21 +4,19 @@ turn a search into an alert rule that emails them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
-import redis
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from alerts.rules import InvalidRule, register_rule
-from coverwatch.settings import Settings
-from search.engine import EngineUnavailable, SearchEngine
+from search.engine import EngineUnavailable
 from web.api_v1 import DATE_PATTERN
 from web.auth import Analyst, Principal, SignedIn
 from web.credentials import Role, role_allows
+from web.routing import WebDeps, web_route
 from web.saved_searches import (
     SAVED_FACETS,
     SavedSearch,
@@ -55,8 +53,9 @@ class AlertMade:
     notes: list[str]
 
 
-def saved_router(settings: Settings, search_engine: Callable[[], SearchEngine],
-                 redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=30)
+def saved_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine, redis_connection = deps.settings, deps.search_engine, deps.redis_connection
     router = APIRouter()
 
     def store() -> SavedSearches:

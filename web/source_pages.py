@@ -4,7 +4,6 @@ health crawlers/health.py keeps for it, the troubled ones first."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from coverwatch.settings import Settings
 from web.auth import SignedIn
+from web.routing import WebDeps, web_route
 from web.templating import TEMPLATES
 
 # Worst first: what an operator must look at today.
@@ -50,7 +50,9 @@ def source_rows(settings: Settings, client: redis.Redis) -> list[SourceRow]:
     return sorted(rows, key=lambda row: (STATUS_ORDER.get(row.status, 9), row.name))
 
 
-def source_router(settings: Settings, redis_connection: Callable[[], redis.Redis]) -> APIRouter:
+@web_route(order=60)
+def source_router(deps: WebDeps) -> APIRouter:
+    settings, redis_connection = deps.settings, deps.redis_connection
     router = APIRouter(include_in_schema=False)
 
     @router.get("/sources", response_class=HTMLResponse)

@@ -14,7 +14,6 @@ Pages are Jinja templates with autoescape (web/templates/subscriber/).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,10 +44,10 @@ from alerts.subscribers import (
 )
 from alerts.subscriptions import Subscription, leave_rule, rule_by_id, subscribe, subscriptions_of
 from alerts.tokens import InvalidToken, LinkGrant, TokenPurpose, signing_key, verify_token
-from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.indexes import ensure_indices
 from web.auth import Admin
+from web.routing import WebDeps, web_route
 
 MAX_FORM_BYTES = 64_000
 MODES = [("immediate", "as it happens"), ("digest", "in my digest"), ("off", "off")]
@@ -100,7 +99,9 @@ class SubscriptionRequest(BaseModel):
     include_possible: bool = False
 
 
-def subscribers_router(settings: Settings, search_engine: Callable[[], SearchEngine]) -> APIRouter:
+@web_route(order=110)
+def subscribers_router(deps: WebDeps) -> APIRouter:
+    settings, search_engine = deps.settings, deps.search_engine
     router = APIRouter()
     prepared: list[SearchEngine] = []
 

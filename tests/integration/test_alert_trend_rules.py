@@ -26,6 +26,7 @@ from search.indexes import ARTICLES, ensure_indices
 from web.accounts import User
 from web.auth import Principal, signed_in
 from web.credentials import Role
+from web.routing import WebDeps
 from web.rules_api import alert_router
 
 pytestmark = pytest.mark.integration
@@ -146,7 +147,7 @@ class ApiClient:
 def api(own: Settings, engine: SearchEngine, redis_client: redis.Redis) -> ApiClient:
     """The router as web/app.py mounts it; an admin signed in (access control has its own tests)."""
     app = FastAPI()
-    app.include_router(alert_router(own, lambda: engine, lambda: redis_client))
+    app.include_router(alert_router(WebDeps(own, lambda: engine, lambda: redis_client)))
     admin = Principal(user=User(name="lead", role=Role.ADMIN, password_hash=""), via="token")
     app.dependency_overrides[signed_in] = lambda: admin
     return ApiClient(app)

@@ -14,8 +14,11 @@ import redis
 from fastapi import Response
 from fastapi.routing import APIRoute
 
+from coverwatch.connections import redis_client_for
 from coverwatch.settings import Settings
-from web.app import create_app
+from search.engine import connect
+from web.routing import WebDeps
+from web.unversioned_api import unversioned_router
 from workers.backlog import pipeline_backlog
 from workers.runtime.app import app
 from workers.runtime.batches import BatchStore
@@ -36,8 +39,10 @@ def idle(redis_client: redis.Redis, settings: Settings) -> Iterator[Settings]:
 
 def _health(settings: Settings) -> dict[str, Any]:
     """What GET /api/health answers (the endpoint called as a function: starlette's
-    test client warns about its own httpx use, and warnings are errors here)."""
-    endpoint = next(route.endpoint for route in create_app(settings).routes
+    test client warns about its own httpx use, and warnings are errors here), from
+    the router web/app.py includes (web/unversioned_api.py)."""
+    deps = WebDeps(settings, lambda: connect(settings.search_url), lambda: redis_client_for(settings))
+    endpoint = next(route.endpoint for route in unversioned_router(deps).routes
                     if isinstance(route, APIRoute) and route.path == "/api/health")
     answer: dict[str, Any] = endpoint(Response())
     return answer

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI
 
 from alerts.delivery import DeliveryOutcome, deliver_firing
@@ -30,6 +31,7 @@ from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.indexes import DIGEST_ENTRIES
 from tests.conftest import SmtpSink
+from web.routing import WebDeps
 from web.subscriber_pages import subscribers_router
 
 pytestmark = pytest.mark.integration
@@ -41,7 +43,7 @@ def mailed(settings: Settings, smtp_sink: SmtpSink) -> Settings:
 
 
 @pytest.fixture
-def client(mailed: Settings, engine: SearchEngine) -> Iterator[httpx.Client]:
+def client(mailed: Settings, engine: SearchEngine, redis_client: redis.Redis) -> Iterator[httpx.Client]:
     """The subscriber router alone, served by uvicorn in this process, mailing the SMTP sink."""
     import socket
     import threading
@@ -49,7 +51,7 @@ def client(mailed: Settings, engine: SearchEngine) -> Iterator[httpx.Client]:
     import uvicorn
 
     app = FastAPI()
-    app.include_router(subscribers_router(mailed, lambda: engine))
+    app.include_router(subscribers_router(WebDeps(mailed, lambda: engine, lambda: redis_client)))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
