@@ -55,6 +55,12 @@ FLOAT: dict[str, Any] = {"type": "float"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STORED_KEYWORD: dict[str, Any] = {"type": "keyword", "index": False}
 STORED_TEXT: dict[str, Any] = {"type": "text", "index": False}
+# An article's attribution claims (workers/attribution/): one object per claim, its
+# parts keywords, matched claim by claim (nested); the evidence sentence only stored.
+CLAIMS: dict[str, Any] = {"type": "nested", "properties": {
+    **{part: {"type": "keyword"} for part in ("claimant", "claimant_kind", "claimant_country", "stance", "subject",
+                                              "subject_state", "victim")},
+    "evidence": {"type": "text", "index": False}}}
 # Read from doc values (story candidate searches then need no _source), never searched.
 DOC_VALUES: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": True}
 
@@ -148,6 +154,8 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
                                             choices=("government", "vendor", "suspected", "denied"))),
     ArticleField("claim_evidence", STORED_TEXT, archive=250),
     ArticleField("claimant", KEYWORD, export=160, archive=240),
+    # Every claim the article reports (issue 22); claim_type above is their one-word summary.
+    ArticleField("claims", CLAIMS, archive=255, enriched=True),
     ArticleField("relevance", FLOAT, export=170, archive=100,
                  rule_filter=RuleFilterSpec("min_relevance", 8, at_least=(0.0, 1.0))),
     ArticleField("relevance_evidence", STORED_KEYWORD, export=200, archive=130),

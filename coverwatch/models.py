@@ -75,6 +75,8 @@ class Article(BaseModel):
     claim_type: str | None = None
     claim_evidence: str | None = None
     claimant: str | None = None
+    # Every attribution claim reported (workers/attribution/): the eight claims-dev fields each.
+    claims: list[dict[str, str | None]] = Field(default_factory=list)
     relevance: float | None = None
     relevance_evidence: list[str] = Field(default_factory=list)
     # "on_topic" (alerts), "possible" (indexed; digests of subscribers who opt in) or "off_topic"; workers/relevance.py.

@@ -79,7 +79,7 @@ def test_the_derived_lists_say_what_they_said_before_the_table() -> None:
         "id", "url", "canonical_url", "title", "source", "language", "published_at", "story_id", "duplicate_of",
         "relevance", "relevance_band", "relevance_model_version", "relevance_evidence", "relevance_mark",
         "on_topic", "actors", "actor_names", "attributed_states", "victim_countries", "sectors", "malware", "cves",
-        "claim_type", "claimant", "claim_evidence")
+        "claim_type", "claimant", "claim_evidence", "claims")
     assert RULE_FILTER_OF_FACET == {"source": "sources", "language": "languages", "actor": "actors",
                                     "state": "attributed_states", "victim": "victim_countries",
                                     "sector": "sectors", "claim": "claim_types"}

@@ -111,7 +111,7 @@ def test_unknown_keys_are_ignored_and_misspelt_attributes_refused_as_before() ->
 
 def test_rows_and_enrichers_must_match(registry: dict[str, Enricher]) -> None:
     check_enrichers()  # the real table and registry
-    assert set(enriched_fields()) == set(ENRICHERS) == {"sectors", "malware", "cves"}
+    assert set(enriched_fields()) == set(ENRICHERS) == {"sectors", "malware", "cves", "claims"}
     table = check_table([*ARTICLE_FIELDS, TTPS])
     with pytest.raises(LookupError, match="marked enriched with no enricher in workers/enrichers/: ttps"):
         check_enrichers(table, ENRICHERS)

@@ -1,0 +1,161 @@
+"""Attribution claims, many per article, on ../shared/claims-dev (README there).
+
+Each annotated article's text is read from ../shared/relevance-dev/cybernews.jsonl
+(joined on id, never copied into the repository), its actors found by the enrich
+stage's matcher, and its claims extracted by ``workers.attribution.extract_claims``.
+The predictions are scored by the dev set's own rule (``score.py`` there, imported
+from the shared folder, not copied): strict claim-level precision, recall and F1
+on (claimant kind, stance, subject state), and stance accuracy on claims paired
+on (claimant kind, subject state).
+
+The split: an article is held back when ``hash_percent("claims-dev:" + id) < 30``
+(bench/dev_sets.py), about 30% of the ids, the same on every run; nothing is tuned
+on it. Beside the figures, the dev set's reference points. Then the extractor's
+CPU per article (median of three rounds over all dev articles), and, last, one
+JSON line. ``--errors`` prints the tune split's misses and extras (to the
+terminal only: the evidence is article text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.dev_sets import hash_percent, shared_dir  # noqa: E402
+from coverwatch.taxonomy import Actor, default_taxonomy  # noqa: E402
+from workers.attribution import extract_claims  # noqa: E402
+from workers.entities import default_matcher  # noqa: E402
+
+HELDOUT_PERCENT = 30
+REFERENCE = {"one vendor-attributes claim per article (gold's most common state)": {"f1": 0.20,
+                                                                                    "stance_accuracy": 0.68},
+             "two annotators, blind, 16 articles": {"f1": 0.85, "stance_accuracy": 1.0}}
+GOAL = {"f1": 0.75, "stance_accuracy": 0.85}
+OUTLETS = {"thehackernews": "The Hacker News", "bleepingcomputer": "BleepingComputer"}
+
+
+def split_of(article_id: str) -> str:
+    return "heldout" if hash_percent(f"claims-dev:{article_id}") < HELDOUT_PERCENT else "tune"
+
+
+@cache
+def scorer() -> ModuleType:
+    path = shared_dir() / "claims-dev" / "score.py"
+    spec = importlib.util.spec_from_file_location("claims_dev_score", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no scorer at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def gold() -> dict[str, list[dict[str, Any]]]:
+    loaded: dict[str, list[dict[str, Any]]] = scorer().load(shared_dir() / "claims-dev" / "claims.jsonl")
+    return loaded
+
+
+@cache
+def texts() -> dict[str, dict[str, Any]]:
+    wanted = gold()
+    found = {}
+    with open(shared_dir() / "relevance-dev" / "cybernews.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            item = json.loads(line)
+            if item["id"] in wanted:
+                found[item["id"]] = item
+    return found
+
+
+@cache
+def article_actors() -> dict[str, tuple[Actor, ...]]:
+    taxonomy, matcher = default_taxonomy(), default_matcher()
+    found = {}
+    for article_id, item in texts().items():
+        text = f"{item['title']}\n{item['body']}"
+        found[article_id] = tuple(taxonomy.by_id[actor_id] for actor_id in matcher.actor_ids(text))
+    return found
+
+
+def predict(article_id: str) -> list[dict[str, str | None]]:
+    item = texts()[article_id]
+    outlet = OUTLETS.get(item["source"], item["source"])
+    return [claim.to_dict() for claim in extract_claims(item["title"], item["body"], outlet=outlet,
+                                                        actors=article_actors()[article_id])]
+
+
+def evaluate(split: str) -> dict[str, Any]:
+    ids = [article_id for article_id in gold() if split == "all" or split_of(article_id) == split]
+    figures: dict[str, Any] = scorer().score({i: gold()[i] for i in ids}, {i: predict(i) for i in ids})
+    figures["articles"] = len(ids)
+    return figures
+
+
+def cpu_ms_per_article(rounds: int = 3) -> float:
+    ids = list(gold())
+    actors = article_actors()
+    items = texts()
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for article_id in ids:
+            item = items[article_id]
+            extract_claims(item["title"], item["body"], outlet=item["source"], actors=actors[article_id])
+        times.append((time.process_time() - start) * 1000 / len(ids))
+    return round(statistics.median(times), 3)
+
+
+def print_errors() -> None:
+    key = lambda c: (c["claimant_kind"], c["stance"], c.get("subject_state"))  # noqa: E731
+    for article_id, wanted in gold().items():
+        if split_of(article_id) != "tune":
+            continue
+        got = predict(article_id)
+        missing = Counter(map(key, wanted)) - Counter(map(key, got))
+        extra = Counter(map(key, got)) - Counter(map(key, wanted))
+        if not (missing or extra):
+            continue
+        print(f"## {article_id}")
+        for claim in wanted:
+            if missing[key(claim)]:
+                print(f"  MISS {key(claim)} {claim['claimant']} | {claim['subject']} | {claim['evidence'][:150]}")
+        for claim in got:
+            if extra[key(claim)]:
+                print(f"  XTRA {key(claim)} {claim['claimant']} | {claim['subject']} | {str(claim['evidence'])[:150]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="print the tune split's misses and extras")
+    arguments = parser.parse_args()
+    if arguments.errors:
+        print_errors()
+    results = {split: evaluate(split) for split in ("tune", "heldout")}
+    for split, figures in results.items():
+        print(f"{split:8} {figures['articles']:3} articles  claims gold {figures['claims_gold']:3} "
+              f"predicted {figures['claims_predicted']:3}  P {figures['precision']:.3f} R {figures['recall']:.3f} "
+              f"F1 {figures['f1']:.3f}  stance accuracy {figures['stance_accuracy']} "
+              f"({figures['paired']} paired)")
+    for name, reference in REFERENCE.items():
+        print(f"reference: {name}: F1 {reference['f1']:.2f}, stance accuracy {reference['stance_accuracy']:.2f}")
+    print(f"goal (issue 22): F1 >= {GOAL['f1']}, stance accuracy >= {GOAL['stance_accuracy']}")
+    cpu = cpu_ms_per_article()
+    print(f"extractor CPU per article: {cpu} ms (median of 3 rounds, {len(gold())} articles; budget 1 ms)")
+    print(json.dumps({"bench": "claims_dev", **{split: figures for split, figures in results.items()},
+                      "reference": REFERENCE, "goal": GOAL, "cpu_ms_per_article": cpu}))
+
+
+if __name__ == "__main__":
+    main()

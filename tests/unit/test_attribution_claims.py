@@ -1,0 +1,108 @@
+"""Claims, many per article (issue 22): the seed case and one case per stance,
+on sentences written for these tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from coverwatch.models import Article
+from coverwatch.taxonomy import Actor, default_taxonomy
+from workers.attribution import CLAIM_FIELDS, EVIDENCE_CHARS, AttributedClaim, ClaimantKind, Stance, extract_claims
+from workers.enrichment import enrich
+from workers.entities import default_matcher
+
+SEED_BODY = (
+    "For years, hackers working for China's military had deep and persistent access to Japan's classified "
+    "defence networks, according to unnamed former US officials interviewed by the newspaper.\n"
+    "The intrusion was one of the most damaging ever seen in Tokyo, the officials said.\n"
+    "Japan's defence minister declined to confirm that any classified information had leaked.")
+
+
+def actors(*names: str) -> list[Actor]:
+    taxonomy = default_taxonomy()
+    return [next(actor for actor in taxonomy.actors if actor.name == name) for name in names]
+
+
+def claims_of(body: str, found: Sequence[Actor] = ()) -> list[AttributedClaim]:
+    return extract_claims("", body, outlet="Daily Wire Desk", actors=found)
+
+
+def test_the_seed_case_gives_a_refusal_by_japan_and_an_accusation_of_china() -> None:
+    claims = claims_of(SEED_BODY)
+    refusal = [c for c in claims if c.stance is Stance.DECLINES_TO_CONFIRM]
+    assert [(c.claimant_kind, c.claimant_country) for c in refusal] == [(ClaimantKind.GOVERNMENT, "JP")]
+    assert refusal[0].claimant == "Japan's defence minister"
+    accusation = [c for c in claims if c.stance in (Stance.ATTRIBUTES, Stance.SUSPECTS)]
+    assert [(c.claimant_kind, c.claimant_country, c.subject_state) for c in accusation] == [
+        (ClaimantKind.UNNAMED_OFFICIALS, "US", "CN")]
+
+
+def test_a_firm_attribution_by_two_governments_is_one_claim_each() -> None:
+    claims = claims_of("The FBI and the UK's NCSC said on Tuesday that the intrusions were carried out by "
+                       "Salt Typhoon, a hacking group run by Beijing.", actors("Salt Typhoon"))
+    assert [(c.claimant, c.claimant_kind, c.claimant_country, c.stance, c.subject, c.subject_state)
+            for c in claims] == [
+        ("FBI", ClaimantKind.GOVERNMENT, "US", Stance.ATTRIBUTES, "Salt Typhoon", "CN"),
+        ("NCSC", ClaimantKind.GOVERNMENT, "GB", Stance.ATTRIBUTES, "Salt Typhoon", "CN")]
+
+
+def test_a_hedged_vendor_assessment_suspects() -> None:
+    claims = claims_of("ESET said the campaign was likely the work of a Russia-linked espionage group.")
+    assert [(c.claimant, c.claimant_kind, c.stance, c.subject_state) for c in claims] == [
+        ("ESET", ClaimantKind.VENDOR, Stance.SUSPECTS, "RU")]
+
+
+def test_a_sentence_naming_several_groups_gives_one_claim_per_group() -> None:
+    claims = claims_of("Microsoft said it had seen both APT28 and MuddyWater exploit the flaw.",
+                       actors("APT28", "MuddyWater"))
+    assert [(c.subject, c.subject_state, c.stance) for c in claims] == [
+        ("APT28", "RU", Stance.ATTRIBUTES), ("MuddyWater", "IR", Stance.ATTRIBUTES)]
+
+
+def test_a_victim_confirms_its_breach() -> None:
+    claims = claims_of("Northwind Shipping confirmed that its mail servers had been breached last month.")
+    assert [(c.claimant, c.claimant_kind, c.stance, c.subject) for c in claims] == [
+        ("Northwind Shipping", ClaimantKind.VICTIM, Stance.CONFIRMS, None)]
+
+
+def test_the_accused_state_denies() -> None:
+    claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
+    assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [
+        (ClaimantKind.ACCUSED, "CN", Stance.DENIES, "CN")]
+
+
+def test_independent_researchers_dispute_an_attribution() -> None:
+    claims = claims_of("Independent researchers disputed claims that North Korean hackers were behind the theft.")
+    assert [(c.claimant_kind, c.stance, c.subject_state) for c in claims] == [
+        (ClaimantKind.RESEARCHERS, Stance.DISPUTES, "KP")]
+
+
+def test_the_outlet_attributing_in_its_own_voice_is_a_media_claim() -> None:
+    claims = claims_of("Kimsuky, a North Korean state-sponsored hacking group, has targeted think tanks in "
+                       "Seoul since 2012.", actors("Kimsuky"))
+    assert [(c.claimant, c.claimant_kind, c.stance, c.subject_state) for c in claims] == [
+        ("Daily Wire Desk", ClaimantKind.MEDIA, Stance.ATTRIBUTES, "KP")]
+
+
+def test_the_same_claim_repeated_is_kept_once_and_evidence_is_trimmed() -> None:
+    sentence = "ESET attributed the attacks to a Russian state-sponsored hacking group" + " again" * 60 + "."
+    claims = claims_of(f"{sentence}\n{sentence}")
+    assert len(claims) == 1 and len(claims[0].evidence) == EVIDENCE_CHARS
+    assert tuple(claims[0].to_dict()) == CLAIM_FIELDS
+
+
+@pytest.mark.parametrize("language", ["ja", "de"])
+def test_other_languages_give_no_claims_yet(language: str) -> None:
+    assert extract_claims("", SEED_BODY, outlet="x", language=language) == []
+
+
+def test_the_enrich_stage_stores_the_claims_beside_the_claim_type() -> None:
+    article = Article(url="https://news.example/seed", title="Chinese military hackers were inside Japan's networks",
+                      body=SEED_BODY, source="daily-wire")
+    enriched = enrich(article, default_taxonomy(), default_matcher())
+    document = enriched.to_document()
+    assert {(c["claimant_kind"], c["stance"]) for c in document["claims"]} >= {
+        ("government", "declines_to_confirm"), ("unnamed_officials", "attributes")}
+    assert all(tuple(claim) == CLAIM_FIELDS for claim in document["claims"])

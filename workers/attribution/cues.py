@@ -1,0 +1,268 @@
+"""The English words of attribution claims, as data: who can speak (government
+bodies with their states, security vendors, outlets, anonymous officials), what
+names a culprit (states beside threat words, state agencies, tracking names) and
+how firmly it is said (hedges, confirmations, refusals, denials, doubts).
+
+Each pattern is compiled once; workers/attribution/reader.py applies them per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from workers.claim_types import VENDORS
+
+# States as the press names them when it names who is behind an operation: adjective
+# or name -> ISO alpha-2. Capitals stand for their governments ("Beijing denied").
+STATE_WORDS: dict[str, str] = {
+    "Chinese": "CN", "China": "CN", "PRC": "CN", "Beijing": "CN",
+    "Russian": "RU", "Russia": "RU", "Moscow": "RU", "Kremlin": "RU",
+    "North Korean": "KP", "North Korea": "KP", "DPRK": "KP", "Pyongyang": "KP",
+    "Iranian": "IR", "Iran": "IR", "Tehran": "IR",
+    "Pakistani": "PK", "Pakistan": "PK", "Indian": "IN", "India": "IN",
+    "Vietnamese": "VN", "Vietnam": "VN", "Belarusian": "BY", "Belarus": "BY",
+    "Israeli": "IL", "Israel": "IL", "Ukrainian": "UA", "Ukraine": "UA",
+    "American": "US", "U.S.": "US", "US": "US", "United States": "US",
+    "South Korean": "KR", "Turkish": "TR", "Turkey": "TR", "Lebanese": "LB", "Hamas": "PS",
+    "French": "FR", "France": "FR", "Emirati": "AE", "UAE": "AE", "Syrian": "SY", "Kazakh": "KZ",
+}
+STATE_AGENCIES: dict[str, str] = {
+    "GRU": "RU", "FSB": "RU", "SVR": "RU", "Federal Security Service": "RU", "Foreign Intelligence Service": "RU",
+    "Main Intelligence Directorate": "RU",
+    "MSS": "CN", "Ministry of State Security": "CN", "PLA": "CN", "People's Liberation Army": "CN",
+    "RGB": "KP", "Reconnaissance General Bureau": "KP",
+    "IRGC": "IR", "MOIS": "IR", "Revolutionary Guard": "IR", "Islamic Revolutionary Guard Corps": "IR",
+    "Ministry of Intelligence and Security": "IR",
+}
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, longest first."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+STATE = rf"(?:{_alternatives(STATE_WORDS)})"
+_STATE_LIST = rf"{STATE}(?:['’]s)?(?:(?:\s*,\s*|,?\s+(?:and|or)\s+){STATE}(?:['’]s)?)*"
+_LINK = (r"(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored|based|affiliated|connected|"
+         r"origin|speaking|government[- ](?:backed|sponsored|affiliated)|state|nation[- ]state))")
+_THREAT_NOUN = (r"(?:hack\w*|threat actors?|threat groups?|threat clusters?|threat activity|actors?|groups?|APTs?|"
+                r"adversar(?:y|ies)|operatives|operators?|spies|spy\w*|military|intelligence|government|regime|"
+                r"cyber[- ]?\w*|nationals|IT workers|crews?|gangs?|clusters?|campaigns?|activity|attack\w*|"
+                r"intrusions?|espionage|units?|officers|agents?|entities|individuals|state)")
+# "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
+# The states the press accuses; other states count beside unmistakable threat words only
+# ("U.S. government" and "U.S.-based" are victims and places, "Chinese government" a culprit).
+ACCUSABLE = frozenset({"CN", "RU", "KP", "IR", "BY"})
+_ACCUSABLE_STATE = rf"(?:{_alternatives(word for word, code in STATE_WORDS.items() if code in ACCUSABLE)})"
+_ACCUSABLE_LIST = (rf"{_ACCUSABLE_STATE}(?:['’]s)?(?:(?:\s*,\s*|,?\s+(?:and|or)\s+){_ACCUSABLE_STATE}(?:['’]s)?)*")
+_STRICT_NOUN = (r"(?:hack(?:ers?|ing groups?|ing crews?|ing teams?)|threat actors?|threat groups?|APTs?|"
+                r"spies|operatives|cyber[- ]?(?:espionage|spies|actors?|groups?|criminals)|state[- ]sponsored)")
+# "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
+STATE_CULPRIT = re.compile(
+    rf"\b({_ACCUSABLE_LIST})(?:{_LINK}|-(?=\w))?\s*(?:[\w\-]+\s+){{0,3}}?{_THREAT_NOUN}\b|"
+    rf"\b({_ACCUSABLE_STATE}){_LINK}\b|"
+    rf"\b({_STATE_LIST})(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored))?\s+"
+    rf"(?:[\w\-]+\s+){{0,2}}?{_STRICT_NOUN}\b|\b({STATE})[- ](?:linked|nexus|aligned|backed|sponsored)\b")
+# "blamed China", "attributed the attack to Russia", "actors from Iran and North Korea".
+STATE_ACCUSED = re.compile(
+    rf"\b(?:blam\w+|accus\w+|attribut\w+(?:\s+[\w\-]+){{0,5}}?\s+to|linked(?:\s+[\w\-]+){{0,5}}?\s+to|"
+    rf"tied(?:\s+[\w\-]+){{0,5}}?\s+to|behind|(?:actors?|hackers|groups?|activity) from|"
+    rf"on behalf of|working for|sponsored by|backed by)\s+(?:the\s+)?({_STATE_LIST})(?![\w\-])(?!\s+(?:and|or)\b)")
+STATE_IN_LIST = re.compile(STATE)
+AGENCY = re.compile(rf"\b({_alternatives(STATE_AGENCIES)})\b")
+# Tracking names no taxonomy lists yet: "UNC5221", "UAT-6382", "Storm-2603", "CL-STA-0048".
+TRACKING_NAME = re.compile(r"\b(?:UNC|UAT-|Storm-|DEV-|TA|UAC-|UTA|TAG-|CL-STA-|CL-CRI-|TGR-STA-|APT-C-|APT)\d{2,5}\b")
+
+# Government bodies: name -> state ("" when the name alone does not say which).
+GOVERNMENT_BODIES: dict[str, str] = {
+    "FBI": "US", "CISA": "US", "NSA": "US", "DOJ": "US", "DoJ": "US", "Department of Justice": "US",
+    "Justice Department": "US", "State Department": "US", "Department of State": "US", "Treasury": "US",
+    "OFAC": "US", "DHS": "US", "Department of Homeland Security": "US", "White House": "US", "Pentagon": "US",
+    "Department of Defense": "US", "DoD": "US", "DOD": "US", "Cyber Command": "US", "Secret Service": "US",
+    "DC3": "US", "Defense Department": "US", "Department of War": "US",
+    "Cybersecurity and Infrastructure Security Agency": "US",
+    "National Security Agency": "US", "Federal Bureau of Investigation": "US", "U.S. government": "US",
+    "US government": "US", "Congress": "US", "Senate": "US", "FCC": "US", "SEC": "US", "HHS": "US",
+    "NCSC": "GB", "GCHQ": "GB", "National Crime Agency": "GB", "NCA": "GB", "Foreign Office": "GB",
+    "UK government": "GB", "U.K. government": "GB", "British government": "GB", "Downing Street": "GB",
+    "CCCS": "CA", "Canadian Centre for Cyber Security": "CA", "CSE": "CA",
+    "Communications Security Establishment": "CA",
+    "ASD": "AU", "ACSC": "AU", "Australian Signals Directorate": "AU", "GCSB": "NZ", "NCSC-NZ": "NZ",
+    "BSI": "DE", "BfV": "DE", "Verfassungsschutz": "DE", "ANSSI": "FR", "AIVD": "NL", "MIVD": "NL",
+    "CERT-UA": "UA", "SBU": "UA", "SSSCIP": "UA", "GUR": "UA", "HUR": "UA", "NIS": "KR", "National Police Agency": "JP",
+    "NISC": "JP", "SUPO": "FI", "PST": "NO", "Europol": "", "Eurojust": "", "European Union": "", "EU": "",
+    "NATO": "", "Council of the EU": "", "Interpol": "",
+}
+GOVERNMENT_BODY = re.compile(rf"\b(?:{_alternatives(GOVERNMENT_BODIES)})(?![\w\-])")
+_GOVERNMENT_NOUN = (r"(?:government|authorities|officials|ministry|minister|ministry of \w+(?: affairs)?|"
+                    r"foreign ministry|defen[cs]e ministry|defen[cs]e minister|prime minister|president|"
+                    r"police|prosecutors|intelligence(?: services?| agency| agencies)?|agency|agencies|"
+                    r"embassy|spokes(?:person|man|woman)|cabinet|parliament|military|army|armed forces|"
+                    r"law enforcement|security service|cyber agency|cybersecurity agency|regulators?|"
+                    r"(?:computer )?emergency response team|CERT|court|judge|department)")
+# "Japan's defence minister", "Chinese foreign ministry", "authorities in the U.S., Canada, and Australia".
+COUNTRY_GOVERNMENT = re.compile(
+    rf"\b((?:the\s+)?(?:{_STATE_LIST}|Japan|Japanese|UK|U\.K\.|British|Britain|German|Germany|Dutch|Netherlands|"
+    rf"Australian|Australia|Canadian|Canada|Czech|Polish|Poland|Italian|Italy|Spanish|Spain|Taiwanese|Taiwan|"
+    rf"Singapore|Norwegian|Norway|Swedish|Sweden|Danish|Denmark|Finnish|Finland|Estonian|Lithuanian|Latvian|"
+    rf"Romanian|Moldovan|Albanian|Belgian|Swiss|New Zealand|South Korea|Philippine|Philippines|Indonesian|"
+    rf"Malaysian|Thai|European)(?:['’]s)?\s+(?:[A-Z][\w\-]*\s+){{0,2}}(?i:{_GOVERNMENT_NOUN}))\b|"
+    rf"\b(?i:authorities|officials|governments|agencies|police|prosecutors)\s+(?:in|of|from)\s+"
+    rf"(?:the\s+)?((?:{_STATE_LIST}|Japan|UK|U\.K\.|Britain|Germany|Netherlands|Australia|Canada|Poland|Italy|"
+    rf"Taiwan|Singapore|New Zealand|South Korea|Czech Republic)"
+    rf"(?:(?:\s*,\s*|,?\s+and\s+)(?:the\s+)?(?:{STATE}|Japan|UK|U\.K\.|Britain|Germany|Netherlands|Australia|"
+    rf"Canada|New Zealand|South Korea|Taiwan|Poland))*)")
+EXTRA_COUNTRIES: dict[str, str] = {
+    "Japan": "JP", "Japanese": "JP", "UK": "GB", "U.K.": "GB", "British": "GB", "Britain": "GB", "German": "DE",
+    "Germany": "DE", "Dutch": "NL", "Netherlands": "NL", "Australian": "AU", "Australia": "AU", "Canadian": "CA",
+    "Canada": "CA", "Czech": "CZ", "Czech Republic": "CZ", "Polish": "PL", "Poland": "PL", "Italian": "IT",
+    "Italy": "IT", "Spanish": "ES", "Spain": "ES", "Taiwanese": "TW", "Taiwan": "TW", "Singapore": "SG",
+    "Norwegian": "NO", "Norway": "NO", "Swedish": "SE", "Sweden": "SE", "Danish": "DK", "Denmark": "DK",
+    "Finnish": "FI", "Finland": "FI", "Estonian": "EE", "Lithuanian": "LT", "Latvian": "LV", "Romanian": "RO",
+    "Moldovan": "MD", "Albanian": "AL", "Belgian": "BE", "Swiss": "CH", "New Zealand": "NZ", "South Korea": "KR",
+    "Philippine": "PH", "Philippines": "PH", "Indonesian": "ID", "Malaysian": "MY", "Thai": "TH", "European": "",
+}
+COUNTRY_WORD = re.compile(rf"{STATE}|\b(?:{_alternatives(EXTRA_COUNTRIES)})\b")
+
+MORE_VENDORS = (
+    "EclecticIQ", "Hunt.io", "Doctor Web", "NVISO", "Eye Security", "Cisco", "Check Point Research", "Mandiant",
+    "Google Threat Intelligence Group", "GTIG", "Google Mandiant", "Arctic Wolf", "Huntress", "Seqrite", "Cyble",
+    "QiAnXin", "Qihoo 360", "ThreatBook", "Zscaler ThreatLabz", "ThreatLabz", "Harfang Lab", "HarfangLab", "Intezer",
+    "StrikeReady", "Genians", "AhnLab", "ASEC", "Aqua Security", "Akamai", "Cloudflare", "Netskope", "Elastic",
+    "Elastic Security Labs", "Datadog", "Wiz", "Sysdig", "Red Canary", "Binary Defense", "Morphisec", "Deep Instinct",
+    "Forescout", "Claroty", "Nozomi Networks", "Team Cymru", "Lumen", "Black Lotus Labs", "Silent Push", "DomainTools",
+    "Validin", "Censys", "Shadowserver", "GreyNoise", "Hudson Rock", "Resecurity", "Cyfirma", "CYFIRMA", "S2W",
+    "Kaspersky GReAT", "Microsoft Threat Intelligence", "Unit 42", "Palo Alto Networks Unit 42", "FortiGuard Labs",
+    "Fortinet FortiGuard Labs", "Trend Micro", "Trustwave", "SpiderLabs", "Darktrace", "Volexity", "Securonix",
+    "Knownsec", "Antiy", "NSFOCUS", "Positive Technologies", "PT ESC", "BI.ZONE", "F6", "Solar", "Dr.Web",
+    "Cado Security", "Lab52", "Meta", "OpenAI", "Anthropic", "Apple", "Okta", "SonicWall", "Ivanti", "Citrix",
+    "CloudSEK", "Rapid7", "Tenable", "Qualys", "ReliaQuest", "Expel", "Blackberry", "BlackBerry", "Cybereason",
+    "LevelBlue", "Trustwave SpiderLabs", "Symantec Threat Hunter Team", "Kaspersky ICS CERT",
+    "Recorded Future's Insikt Group",
+    "ESET Research", "Sekoia.io", "Zimperium", "Lookout", "iVerify", "Jamf", "Proofpoint", "Sophos", "Splunk",
+    "G Data", "Kaspersky Lab", "Kaspersky Labs", "Amazon", "AWS", "Amazon Web Services", "Trellix", "Bitdefender",
+    "Positive Technologies", "Hunt & Hackett", "Cisco Talos", "Talos", "SentinelLabs", "Insikt Group", "Mandiant",
+)
+# One claimant under its several names: "Cisco Talos" and "Cisco", "GTIG" and "Google".
+CLAIMANT_KEYS: dict[str, str] = {
+    "talos": "cisco", "cisco talos": "cisco", "gtig": "google", "mandiant": "google", "google mandiant": "google",
+    "google threat intelligence group": "google", "google threat intelligence": "google", "sentinellabs": "sentinelone",
+    "unit 42": "palo alto networks", "palo alto networks unit 42": "palo alto networks",
+    "insikt group": "recorded future",
+    "recorded future's insikt group": "recorded future", "threatlabz": "zscaler", "zscaler threatlabz": "zscaler",
+    "fortiguard labs": "fortinet", "fortinet fortiguard labs": "fortinet", "asec": "ahnlab",
+    "kaspersky lab": "kaspersky",
+    "kaspersky labs": "kaspersky", "kaspersky great": "kaspersky", "microsoft threat intelligence": "microsoft",
+    "eset research": "eset", "check point research": "check point", "aws": "amazon", "amazon web services": "amazon",
+    "symantec threat hunter team": "symantec", "broadcom": "symantec", "doj": "justice",
+    "department of justice": "justice",
+    "justice department": "justice", "dhs": "homeland", "department of homeland security": "homeland",
+    "state department": "state", "department of state": "state", "dod": "defense", "department of defense": "defense",
+    "defense department": "defense", "pentagon": "defense", "department of war": "defense",
+    "national security agency": "nsa", "federal bureau of investigation": "fbi",
+    "cybersecurity and infrastructure security agency": "cisa", "treasury": "ofac",
+    "national cyber security centre": "ncsc", "sekoia.io": "sekoia",
+}
+# "the German security company G Data", "cybersecurity firm Eye Security": a vendor the list does not know.
+VENDOR_APPOSITIVE = re.compile(
+    r"\b(?:cyber)?security (?:company|firm|vendor|provider|outfit|researchers at)\s+"
+    r"((?:[A-Z][\w.\-]*)(?:\s+[A-Z][\w.\-]*){0,2})")
+VENDOR = re.compile(rf"\b(?:{_alternatives(set(VENDORS) | set(MORE_VENDORS))})(?![\w\-])")
+# Words that stand for the vendor of the report when no name is given.
+VENDOR_DESCRIBED = re.compile(
+    r"\b(?:(?:the\s+)?(?:cyber)?security (?:company|firm|vendor|researchers?|analysts)|(?:the\s+)?researchers|"
+    r"(?:the\s+)?company|the firm|threat (?:intelligence|hunting) (?:team|firm|company)|the report|"
+    r"the vendor|it|they|we)\b(?=[^.]{0,40}\b(?:said|says|added|noted|told|explained|wrote|assess|believes?|"
+    r"attribut\w+|linked|observed|found|tracks?|identified|concluded|stated|reported|detailed|warned)\b)",
+    re.IGNORECASE)
+OUTLETS = (
+    "Reuters", "Bloomberg", "NBC", "NBC News", "CNN", "The Washington Post", "Washington Post", "The New York Times",
+    "New York Times", "The Wall Street Journal", "Wall Street Journal", "WSJ", "The Record", "Associated Press",
+    "The Associated Press", "AP", "Der Spiegel", "Nikkei", "Yomiuri", "Financial Times", "The Guardian", "BBC",
+    "Politico", "Motherboard", "TechCrunch", "Wired", "CyberScoop", "Axios", "The Register", "SecurityWeek",
+    "Dark Reading", "CBS News", "ABC News", "Fox News", "Le Monde", "Süddeutsche Zeitung", "NHK", "Kyodo",
+    "Yonhap", "The Washington Free Beacon", "Washington Free Beacon", "Semafor", "The Information",
+    "Recorded Future News",
+)
+OUTLET = re.compile(rf"\b(?:{_alternatives(OUTLETS)})\b(?!-)")
+# Anonymous officials and sources, with the country they serve when the sentence says.
+UNNAMED = re.compile(
+    rf"\b(?:(?:unnamed|anonymous|former|current|senior|two|three|several|some)\s+(?:[\w.\-]+\s+){{0,2}}"
+    rf"(?:officials?|sources?|people)|(?:sources?|people|persons?|officials?|a person)\s+(?:familiar|close|"
+    rf"briefed|with knowledge)|(?:{STATE}|Western|Japanese|British|UK)\s+(?:intelligence\s+|security\s+|"
+    rf"government\s+)?officials|according to (?:people|sources|officials)|on (?:the )?condition of anonymity)\b",
+    re.IGNORECASE)
+
+# How firmly. Order of precedence in reader.py: denial, refusal, doubt, hedge, then firm.
+DENIES = re.compile(
+    r"\b(?:den(?:y|ies|ied)|denial|reject\w*|dismiss\w*|refut\w*|baseless|unfounded|groundless|slander\w*|smear\w*|"
+    r"fabricat\w+|Russophobia|no (?:evidence|indication|sign) (?:of|that)[^.]{0,60}(?:compromis|breach|access|"
+    r"exfiltrat|affected|impact)\w*|(?:was|were|had) not (?:been )?(?:compromised|breached|affected|hacked)|"
+    r"no compromise|not (?:been )?impacted)\b", re.IGNORECASE)
+DECLINES = re.compile(
+    r"\b(?:declin\w+ to (?:comment|confirm|name|say|attribute|identify|discuss|provide|share|disclose|elaborate|"
+    r"specify)|(?:did|does|do|would|could|has|have)(?: not|n['’]t) (?:yet )?(?:\w+ )?(?:comment|confirm|attribute|"
+    r"name|identify|respond|reply|disclose|say who|link|publicly attribute)|"
+    r"(?:not|n['’]t) (?:yet )?(?:make|made|making) (?:any |an )?attributions?|"
+    r"not (?:immediately )?(?:available|reachable) for comment|no comment|unable to (?:confirm|provide|say|"
+    r"attribute|share)|(?:has|have|had) not (?:yet )?been attributed|not attributed|no attribution|"
+    r"(?:without|no) (?:attributing|attributions?)|refrained from attribut\w+|not (?:yet )?known who|"
+    r"it is (?:not|un)clear who|unknown (?:who|which))\b", re.IGNORECASE)
+DISPUTES = re.compile(
+    r"\b(?:disput\w+|doubts?|doubted|skeptic\w*|sceptic\w*|questioned|cast doubt|not convinced|contradict\w*|"
+    r"(?:lack|absence) of (?:conclusive |hard |any )?evidence)\b", re.IGNORECASE)
+SUSPECTS = re.compile(
+    r"\b(?:likely|believed|believes?|suspect\w*|possibl[ey]|potentially|probabl[ey]|perhaps|appears? to|"
+    r"appeared to|seem\w* to|thought to|assess\w*|alleged\w*|reportedly|overlaps?|overlapping|similarit\w+|"
+    r"resembl\w+|hallmarks?|consistent with|(?:medium|moderate|low)[- ]confidence|hypothesi\w+|"
+    r"point(?:s|ed)? to|fingerprints|(?<![\w\-])(?:linked|tied|connected|links?|ties)(?= (?:[\w\-]+ ){0,6}?"
+    r"(?:to|with)\b))",
+    re.IGNORECASE)
+CONFIRMS = re.compile(
+    r"\b(?:confirm(?:s|ed|ing)|acknowledg\w*|(?:said|says|disclosed|revealed|stated|announced|reported|notified)\s+"
+    r"(?:that\s+)?(?:it|its|they|their|the company|the agency)\b[^.]{0,40}\b(?:breach\w*|hack\w*|compromis\w*|"
+    r"attack\w*|incident|intrusion|unauthori[sz]ed)|aware of (?:[\w\-]+ ){0,5}(?:attack|exploit|breach|attempt)\w*|"
+    r"(?:actively |been )?exploited in the wild|exploited as (?:a )?zero[- ]days?|"
+    r"(?:detected|spotted|observed) (?:[\w\-]+ ){0,4}(?:attack|exploitation|intrusion|breach)\w*)\b", re.IGNORECASE)
+HIGH_CONFIDENCE = re.compile(r"\bhigh(?:\s+|-)confidence\b|\bconfidently\b", re.IGNORECASE)
+# A sentence in which someone speaks: quotes or a verb of saying.
+SPEECH = re.compile(
+    r"[\"“”]|\b(?:said|says|say|told|added|noted|according to|stated|explained|wrote|warned|announced|"
+    r"reported|revealed|disclosed|published|detailed|observed|identified|uncovered|spotted|tracked|tracks|"
+    r"attribut\w+|assess\w*|concluded|linked|believes?|confirmed|charged|indicted|sanction\w*|accus\w+|"
+    r"blam\w+|exposed|issued|urged|cautioned|advis\w+|flagged|found|discovered|highlighted)\b")
+# Background sentences in which a culprit is named but nothing is said about who did anything.
+NAMING_ONLY = re.compile(
+    r"^[^.]{0,80}\b(?:tracks?|tracked|known|also called|dubbed|referred to)\s+(?:as|under)\b", re.IGNORECASE)
+INCIDENT = re.compile(
+    r"\b(?:breach\w*|hack\w*|attack\w*|intrusion\w*|compromis\w*|incident|exploit\w*|unauthori[sz]ed|"
+    r"espionage|campaign|activity|malware|leak\w*|stolen|exfiltrat\w*|access)\b", re.IGNORECASE)
+SPOKESPERSON = re.compile(
+    r"\b((?:[A-Z][\w&.\-]*\s+){0,4}?(?:spokes(?:person|man|woman)|representative|statement))\b")
+ORGANISATION_SPEAKS = re.compile(
+    r"(?:^|[,;:]\s+|\bthat\s+|\bwhen\s+)((?:[A-Z][\w&.\-’']*\s+){0,3}[A-Z][\w&.\-]*)\s+"
+    r"(?:(?:also|later|first|has|have|had|previously|quickly|publicly|itself|then)\s+)*"
+    r"(?:said|says|confirmed|acknowledged|disclosed|stated|told|announced|notified|revealed|warned|reported|"
+    r"denied|declined|investigated|detected|discovered|did not|has not|was not|is not|added)\b")
+# A sentence that carries on the last quoted vendor or government: its quotes, "the company
+# said", "the activity is attributed to", "the advisory says".
+CARRIES = re.compile(
+    r"^[\"“]|[\"“”]\s*$|\b(?:attributed to|assessed|the (?:report|advisory|company|researchers|firm|agency|analysts)|"
+    r"(?:it|they|we|researchers) (?:said|says|added|noted|explained|wrote|assess|believe|track|observed)|"
+    r"(?:said|says|added|noted) (?:the )?(?:researchers|company|firm|agency|report))\b", re.IGNORECASE)
+# The verb a speaker is the subject of, close after its name.
+SPEAKER_VERB = re.compile(
+    r"(?:['’]s)?[^.;:\"“]{0,45}?\b(?:said|says|say|told|stated|confirm\w*|attribut\w+|link\w*|tied|blam\w+|accus\w+|"
+    r"warn\w*|announc\w+|reveal\w*|report\w*|assess\w*|believ\w+|conclud\w+|track\w*|observ\w+|identif\w+|"
+    r"discover\w*|detect\w*|publish\w*|disclos\w+|not\w*|added|charg\w+|indict\w*|sanction\w*|expos\w+|"
+    r"uncover\w*|found|finds|spotted|deni\w+|denies|reject\w*|declin\w+|dismiss\w*|caution\w*|advis\w+|"
+    r"urg\w+|flag\w*|highlight\w*|suspect\w*|describ\w+|connect\w+|offer\w*|seek\w*|asked|did not|has not|"
+    r"was not|is not|would not|could not|says|claim\w*|explain\w*|wrote|writes|shared|issued|alleg\w+|disput\w+|"
+    r"doubt\w*|question\w*)\b")
+SPEAKER_BEFORE = re.compile(r"(?:according to|attributed by|reported by|said|says|claimed by|blamed by|"
+                            r"announced by|per|from)\s+(?:the\s+)?$", re.IGNORECASE)
+# Academics and independent researchers, apart from the vendors.
+RESEARCHERS = re.compile(
+    r"\b(?i:independent|academic|university|outside|other|some) (?:security )?researchers?\b|"
+    r"\bresearchers? (?:at|from) (?:the )?University of [A-Z]\w+|\bacademics\b")
