@@ -125,6 +125,12 @@ def _word_keys(sentence: str) -> tuple[str, ...]:
     return tuple(_key(match.group(0)) for match in _WORD.finditer(sentence))
 
 
+def word_keys(sentence: str) -> tuple[str, ...]:
+    """The look-up keys of a sentence's words, lower case, letters and digits (cached, and
+    shared with every PhraseIndex that read the sentence)."""
+    return _word_keys(sentence)
+
+
 @lru_cache(maxsize=256)
 def _word_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     """Where each word of ``_word_keys`` is; needed only where a name was found."""

@@ -15,11 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 from coverwatch.taxonomy import Actor
 from workers.attribution import cues
 from workers.attribution.model import EVIDENCE_CHARS, KINDS_WITH_COUNTRY, AttributedClaim, ClaimantKind, Stance
-from workers.phrases import split_sentences
+from workers.phrases import PhraseIndex, split_sentences, word_keys
 
 _ACCUSABLE = frozenset({"CN", "RU", "KP", "IR"})
 
@@ -62,31 +65,47 @@ def _state_of(words: str) -> list[str]:
     return list(dict.fromkeys(cues.STATE_WORDS[found.group(0)] for found in cues.STATE_IN_LIST.finditer(words)))
 
 
-def _subjects(sentence: str, aliases: list[tuple[str, Actor]], known: dict[str, str]) -> list[_Subject]:
+def _state_subjects(sentence: str) -> dict[str, tuple[str, int]]:
+    """States named as culprits, beside threat words, as the accused or by their agencies:
+    state -> (as named, where)."""
+    states: dict[str, tuple[str, int]] = {}
+    covered = 0
+    # Tried only where a state word begins (every alternative of the pattern begins with one).
+    for word in cues.STATE_LITERAL.finditer(sentence):
+        if word.start() < covered:
+            continue
+        match = cues.STATE_CULPRIT.match(sentence, word.start())
+        if match is None:
+            continue
+        covered = match.end()
+        words = next(group for group in match.groups() if group)
+        for code in _state_of(words):
+            states.setdefault(code, (match.group(0), match.start()))
+    if _screened(sentence, "accused"):
+        for match in cues.STATE_ACCUSED.finditer(sentence):
+            for code in _state_of(match.group(1)):
+                states.setdefault(code, (match.group(1), match.start(1)))
+    for match in cues.AGENCY.finditer(sentence):
+        states.setdefault(cues.STATE_AGENCIES[match.group(1)], (match.group(1), match.start()))
+    return states
+
+
+def _subjects(sentence: str, screen: _Screen, known: dict[str, str]) -> list[_Subject]:
     """The culprits a sentence names; ``known`` holds the states the article gave tracking names."""
     found: dict[str, _Subject] = {}
     taken: list[tuple[int, int]] = []
-    for alias, actor in aliases:
-        start = _has_word(sentence, alias)
+    for alias, actor in screen.aliases:
+        start = _has_word(sentence, alias) if alias in sentence else -1
         if start < 0 or any(s <= start < e for s, e in taken):
             continue
         taken.append((start, start + len(alias)))
         found.setdefault(actor.id, _Subject(alias, actor.state, actor.id, start))
-    for match in cues.TRACKING_NAME.finditer(sentence):
+    for match in cues.TRACKING_NAME.finditer(sentence) if screen.tracking else ():
         if not any(s <= match.start() < e for s, e in taken):
             taken.append(match.span())
             name = match.group(0)
             found.setdefault(name, _Subject(name, known.get(name), name, match.start()))
-    states: dict[str, tuple[str, int]] = {}  # state -> (as named, where)
-    for match in cues.STATE_CULPRIT.finditer(sentence):
-        words = next(group for group in match.groups() if group)
-        for code in _state_of(words):
-            states.setdefault(code, (match.group(0), match.start()))
-    for match in cues.STATE_ACCUSED.finditer(sentence):
-        for code in _state_of(match.group(1)):
-            states.setdefault(code, (match.group(1), match.start(1)))
-    for match in cues.AGENCY.finditer(sentence):
-        states.setdefault(cues.STATE_AGENCIES[match.group(1)], (match.group(1), match.start()))
+    states = _state_subjects(sentence) if screen.states and cues.STATE_LITERAL.search(sentence) else {}
     named_states = {subject.state for subject in found.values()}
     untied = [key for key, subject in found.items() if subject.state is None]
     for code, (name, start) in states.items():
@@ -114,12 +133,66 @@ def _country(words: str) -> str | None:
 
 def _speaks_near(sentence: str, start: int, end: int) -> bool:
     return (cues.SPEAKER_VERB.match(sentence, end) is not None
-            or cues.SPEAKER_BEFORE.search(sentence[max(0, start - 20):start]) is not None)
+            or cues.SPEAKER_BEFORE.search(sentence[max(0, start - 40):start]) is not None)
+
+
+@lru_cache(maxsize=1)
+def _names() -> PhraseIndex[tuple[str, ClaimantKind, str | None]]:
+    """Government bodies, vendors and outlets by name: looked up by words, not by a regex
+    of some three hundred alternatives."""
+    entries: list[tuple[str, tuple[str, ClaimantKind, str | None]]] = []
+    entries += [(name, (name, ClaimantKind.MEDIA, None)) for name in cues.OUTLETS]
+    entries += [(name, (name, ClaimantKind.VENDOR, None)) for name in cues.VENDOR_NAMES]
+    entries += [(name, (name, ClaimantKind.GOVERNMENT, code or None)) for name, code in cues.GOVERNMENT_BODIES.items()]
+    return PhraseIndex(entries)
+
+
+def _near_anchors(pattern: re.Pattern[str], anchor: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
+    """``pattern``'s matches, searched for only within 60 characters of an anchor word."""
+    found: list[re.Match[str]] = []
+    searched = 0
+    for word in anchor.finditer(sentence):
+        start = max(searched, word.start() - 60)
+        if start >= word.end():
+            continue
+        found.extend(match for match in pattern.finditer(sentence, start, word.end() + 30)
+                     if not found or match.start() >= found[-1].end())
+        searched = word.end() + 30
+    return found
+
+
+def _country_governments(sentence: str) -> list[re.Match[str]]:
+    """COUNTRY_GOVERNMENT tried where a country word or "authorities" and its like begins."""
+    found: list[re.Match[str]] = []
+    starts = sorted({word.start() for word in cues.COUNTRY_LITERAL.finditer(sentence)}
+                    | {word.start() for word in cues.GOVERNMENT_PLURAL.finditer(sentence)})
+    for start in starts:
+        if found and start < found[-1].end():
+            continue
+        match = cues.COUNTRY_GOVERNMENT.match(sentence, start)
+        if match:
+            found.append(match)
+    return found
+
+
+_FIRST_THREE, _FIRST_FOUR = itemgetter(slice(0, 3)), itemgetter(slice(0, 4))
+
+
+@lru_cache(maxsize=8)
+def _word_stems(sentence: str) -> frozenset[str]:
+    """The first three and four letters of each word of a sentence (see cues.SCREEN_STEMS)."""
+    keys = word_keys(sentence)
+    return frozenset(map(_FIRST_FOUR, keys)).union(map(_FIRST_THREE, keys))
+
+
+def _screened(sentence: str, screen: str) -> bool:
+    return not cues.SCREEN_STEMS[screen].isdisjoint(_word_stems(sentence))
 
 
 def _speakers(sentence: str) -> list[_Speaker]:
     speakers: list[_Speaker] = []
     taken: list[tuple[int, int]] = []
+    folded = sentence.casefold()
 
     def add(name: str, kind: ClaimantKind, country: str | None, start: int, end: int) -> None:
         if any(s < end and start < e for s, e in taken):
@@ -127,31 +200,40 @@ def _speakers(sentence: str) -> list[_Speaker]:
         taken.append((start, end))
         speakers.append(_Speaker(name.strip(), kind, country, start))
 
-    for match in cues.UNNAMED.finditer(sentence):
-        window = sentence[max(0, match.start() - 25):match.end()]
-        add(match.group(0), ClaimantKind.UNNAMED_OFFICIALS, _country(window), match.start(), match.end())
-    for match in cues.COUNTRY_GOVERNMENT.finditer(sentence):
-        if match.group(2):  # "authorities in the U.S., Canada, and Australia": one per government
-            for country in cues.COUNTRY_WORD.finditer(match.group(2)):
-                code = _country(country.group(0))
-                add(f"authorities in {country.group(0)}", ClaimantKind.GOVERNMENT, code,
-                    match.start(2) + country.start(), match.start(2) + country.end())
-            taken.append(match.span())
-        else:
-            add(match.group(1), ClaimantKind.GOVERNMENT, _country(match.group(1)) or None, *match.span())
-    for match in cues.GOVERNMENT_BODY.finditer(sentence):
-        code = cues.GOVERNMENT_BODIES[match.group(0)] or None
-        add(match.group(0), ClaimantKind.GOVERNMENT, code, *match.span())
-    for match in cues.RESEARCHERS.finditer(sentence):
-        add(match.group(0), ClaimantKind.RESEARCHERS, None, *match.span())
-    for match in cues.VENDOR_APPOSITIVE.finditer(sentence):
-        add(match.group(1), ClaimantKind.VENDOR, None, *match.span(1))
-    for match in cues.VENDOR.finditer(sentence):
-        add(match.group(0), ClaimantKind.VENDOR, None, *match.span())
-    for match in cues.OUTLET.finditer(sentence):
-        add(match.group(0), ClaimantKind.MEDIA, None, *match.span())
+    if _screened(sentence, "unnamed"):
+        for match in _near_anchors(cues.UNNAMED, cues.UNNAMED_ANCHOR, folded):
+            window = sentence[max(0, match.start() - 25):match.end()]
+            add(sentence[match.start():match.end()], ClaimantKind.UNNAMED_OFFICIALS, _country(window),
+                match.start(), match.end())
+    if _screened(sentence, "country_government"):
+        for match in _country_governments(sentence):
+            if match.group(2):  # "authorities in the U.S., Canada, and Australia": one per government
+                for country in cues.COUNTRY_WORD.finditer(match.group(2)):
+                    code = _country(country.group(0))
+                    add(f"authorities in {country.group(0)}", ClaimantKind.GOVERNMENT, code,
+                        match.start(2) + country.start(), match.start(2) + country.end())
+                taken.append(match.span())
+            else:
+                add(match.group(1), ClaimantKind.GOVERNMENT, _country(match.group(1)) or None, *match.span())
+    named = [(value, start, end) for value, start, end in _names().find(sentence)
+             if sentence[start:end] == value[0]]  # as listed: "Meta", not "meta"; "AP", not "ap"
+    for (name, kind, state), start, end in named:
+        if kind is ClaimantKind.GOVERNMENT:
+            add(name, kind, state, start, end)
+    if _screened(sentence, "other"):
+        for match in cues.OTHER_SOURCES.finditer(sentence):
+            add(match.group(0), ClaimantKind.OTHER, None, *match.span())
+    if _screened(sentence, "researchers"):
+        for match in cues.RESEARCHERS.finditer(sentence):
+            add(match.group(0), ClaimantKind.RESEARCHERS, None, *match.span())
+    if _screened(sentence, "appositive"):
+        for match in cues.VENDOR_APPOSITIVE.finditer(sentence):
+            add(match.group(1), ClaimantKind.VENDOR, None, *match.span(1))
+    for (name, kind, state), start, end in named:
+        if kind is not ClaimantKind.GOVERNMENT:
+            add(name, kind, state, start, end)
     speaking = [speaker for speaker in speakers
-                if speaker.kind is ClaimantKind.UNNAMED_OFFICIALS
+                if speaker.kind in (ClaimantKind.UNNAMED_OFFICIALS, ClaimantKind.OTHER)
                 or _speaks_near(sentence, speaker.start, speaker.start + len(speaker.name))]
     return sorted(speaking, key=lambda speaker: speaker.start)
 
@@ -174,21 +256,39 @@ def _joint(sentence: str, speakers: list[_Speaker]) -> list[_Speaker]:
 
 
 def _stance(sentence: str, has_subject: bool) -> Stance | None:
-    if cues.DENIES.search(sentence):
+    folded = sentence.casefold()
+    if _screened(sentence, "denies") and cues.DENIES.search(folded):
         return Stance.DENIES
-    refusal = cues.DECLINES.search(sentence)
+    refusal = cues.DECLINES.search(folded) if _screened(sentence, "declines") else None
     # "did not make any attribution, but found evidence that links it to APT28": the link stands.
-    if refusal and not (has_subject and re.search(r"\bbut\b", sentence[refusal.end():])):
+    if refusal and not (has_subject and cues.TAKEN_BACK.search(folded, refusal.end())):
         return Stance.DECLINES_TO_CONFIRM
     if has_subject:
-        if cues.DISPUTES.search(sentence):
+        if _screened(sentence, "disputes") and cues.DISPUTES.search(folded):
             return Stance.DISPUTES
-        if cues.SUSPECTS.search(sentence) and not cues.HIGH_CONFIDENCE.search(sentence):
-            return Stance.SUSPECTS
         return Stance.ATTRIBUTES
-    if cues.CONFIRMS.search(sentence) and cues.INCIDENT.search(sentence):
+    if ((_screened(sentence, "confirms") or (_screened(sentence, "confirms_said") and _screened(sentence, "incident")))
+            and cues.CONFIRMS.search(folded) and cues.INCIDENT.search(folded)):
         return Stance.CONFIRMS
     return None
+
+
+def _may_take_a_stance(sentence: str) -> bool:
+    """Whether a sentence naming no culprit can deny, decline or confirm at all."""
+    words = word_keys(sentence)
+    return not (cues.STANCE_WORDS.isdisjoint(words)
+                and (cues.SAID_WORDS.isdisjoint(words) or cues.INCIDENT_WORDS.isdisjoint(words)))
+
+
+def _hedged(sentence: str, folded: str, subject: _Subject) -> bool:
+    """Said with a hedge about this subject: before it, or just after it in its clause
+    ("UNC5174 is believed to"), not about another named beside it ("X, an adversary believed ...")."""
+    if not _screened(sentence, "suspects") or (_screened(sentence, "high_confidence")
+                                             and cues.HIGH_CONFIDENCE.search(folded)):
+        return False
+    end = subject.start + len(subject.name)
+    after = folded[end:end + 40].split(",")[0]
+    return cues.SUSPECTS.search(folded, 0, end) is not None or cues.SUSPECTS.search(after) is not None
 
 
 def _organisation(sentence: str) -> _Speaker | None:
@@ -216,33 +316,72 @@ def _claimant_key(name: str) -> str:
     return cues.CLAIMANT_KEYS.get(folded, folded)
 
 
+def _lead_speaker(sentence: str) -> _Speaker | None:
+    """The vendor or government body a sentence quotes first, if any."""
+    named = _joint(sentence, _speakers(sentence))
+    return named[0] if named and named[0].kind in (ClaimantKind.VENDOR, ClaimantKind.GOVERNMENT) else None
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """What an article contains at all, found once: each sentence is then tested only
+    for these (most sentences of most articles name no culprit and state no stance)."""
+
+    aliases: tuple[tuple[str, Actor], ...]
+    states: bool  # a state word or agency
+    tracking: bool
+
+    @classmethod
+    def of(cls, text: str, aliases: list[tuple[str, Actor]]) -> _Screen:
+        return cls(tuple(compress(aliases, map(text.__contains__, (alias for alias, _ in aliases)))),
+                   cues.STATE_LITERAL.search(text) is not None,
+                   cues.TRACKING_SCREEN.search(text) is not None)
+
+    def may_name_culprit(self, sentence: str) -> bool:
+        return (any(alias in sentence for alias, _ in self.aliases)
+                or (self.states and cues.STATE_LITERAL.search(sentence) is not None)
+                or (self.tracking and cues.TRACKING_SCREEN.search(sentence) is not None))
+
+
 def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor] = (),
                    language: str = "en") -> list[AttributedClaim]:
     """Every attribution claim the article reports, in the order first said."""
     if language != "en":
         return []
-    aliases = _aliases(actors)
+    sentences = split_sentences(body)
+    screen = _Screen.of(body, _aliases(actors))
     known: dict[str, str] = {}
     claims: dict[tuple[str, Stance, str | None], AttributedClaim] = {}
-    last: _Speaker | None = None
-    for sentence in split_sentences(body):
-        subjects = _subjects(sentence, aliases, known)
-        speakers = _speakers(sentence)
-        stance = _stance(sentence, bool(subjects))
-        named = _joint(sentence, speakers)
-        current = named[0] if named and named[0].kind in (ClaimantKind.VENDOR, ClaimantKind.GOVERNMENT) else None
-        if stance is None:
-            last = current or last
+    leads: dict[int, _Speaker | None] = {}
+
+    def last_before(index: int) -> _Speaker | None:
+        """The vendor or government the article quoted last before sentence ``index``."""
+        for previous in range(index - 1, -1, -1):
+            if previous not in leads:
+                leads[previous] = _lead_speaker(sentences[previous])
+            if leads[previous] is not None:
+                return leads[previous]
+        return None
+
+    for index, sentence in enumerate(sentences):
+        culprit = screen.may_name_culprit(sentence)
+        if not culprit and not _may_take_a_stance(sentence):
             continue
+        folded = sentence.casefold()
+        subjects = _subjects(sentence, screen, known) if culprit else []
+        stance = _stance(sentence, bool(subjects))
+        if stance is None:
+            continue
+        named = _joint(sentence, _speakers(sentence))
         if not named:
-            if subjects and last and cues.CARRIES.search(sentence):
+            if subjects and cues.CARRIES.search(sentence) and (last := last_before(index)):
                 named = [last]
             elif subjects:
                 named = [_Speaker(outlet, ClaimantKind.MEDIA, None, -1)]
             else:
                 organisation = _organisation(sentence)
-                named = [organisation] if organisation else []
-        last = current or last
+                last = last_before(index) if organisation is None and stance is not Stance.CONFIRMS else None
+                named = [organisation] if organisation else ([last] if last else [])
         victim = _victim(sentence)
         firm = stance in (Stance.ATTRIBUTES, Stance.SUSPECTS, Stance.DISPUTES)
         for speaker in named:
@@ -254,24 +393,28 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
             if stance is Stance.DENIES and kind is ClaimantKind.MEDIA:
                 continue
             for subject in about:
+                if stance is Stance.ATTRIBUTES and subject is not None and _hedged(sentence, folded, subject):
+                    stance_here = Stance.SUSPECTS
+                else:
+                    stance_here = stance
                 if firm and subject is not None and subject.state is None and subject.key == subject.name:
                     continue  # a tracking name nobody ties to a state
                 claimant = _claimant_key(speaker.name)
                 if subject is not None and subject.state and (
-                        (claimant, stance, f"state:{subject.state}") in claims
+                        (claimant, stance_here, f"state:{subject.state}") in claims
                         or (subject.key.startswith("state:") and any(
-                            key[0] == claimant and key[1] is stance and claim.subject_state == subject.state
+                            key[0] == claimant and key[1] is stance_here and claim.subject_state == subject.state
                             for key, claim in claims.items()))):
                     continue  # "Chinese state hackers" after "Salt Typhoon", by the same claimant
                 subject_key = subject.key if subject else None
                 if kind is ClaimantKind.MEDIA and subject is not None and subject.state:
                     subject_key = f"state:{subject.state}"  # the outlet's own voice: once per state and stance
-                key = (claimant, stance, subject_key)
+                key = (claimant, stance_here, subject_key)
                 if key in claims:
                     continue
                 claims[key] = AttributedClaim(
                     claimant=speaker.name, claimant_kind=kind,
-                    claimant_country=country if kind in KINDS_WITH_COUNTRY else None, stance=stance,
+                    claimant_country=country if kind in KINDS_WITH_COUNTRY else None, stance=stance_here,
                     subject=subject.name if subject else None, subject_state=subject.state if subject else None,
                     victim=victim, evidence=sentence[:EVIDENCE_CHARS])
     return list(claims.values())
