@@ -48,7 +48,7 @@ _LINK = (r"(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored|ba
          r"origin|speaking|government[- ](?:backed|sponsored|affiliated)|state|nation[- ]state))")
 _THREAT_NOUN = (r"(?:hack\w*|threat actors?|threat groups?|threat clusters?|threat activity|actors?|groups?|APTs?|"
                 r"adversar(?:y|ies)|operatives|operators?|spies|spy\w*|military|intelligence|government|regime|"
-                r"cyber[- ]?\w*|nationals|IT workers|crews?|gangs?|clusters?|campaigns?|activity|attack\w*|"
+                r"cyber[- ]?(?!secur)\w*|nationals|IT workers|crews?|gangs?|clusters?|campaigns?|activity|attack\w*|"
                 r"intrusions?|espionage|units?|officers|agents?|entities|individuals|state)")
 # "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
 # The states the press accuses; other states count beside unmistakable threat words only
@@ -61,9 +61,13 @@ _STRICT_NOUN = (r"(?:hack(?:ers?|ing groups?|ing crews?|ing teams?)|threat actor
 # "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
 STATE_CULPRIT = re.compile(
     rf"\b({_ACCUSABLE_LIST})(?:{_LINK}|-(?=\w))?\s*(?:[\w\-]+\s+){{0,3}}?{_THREAT_NOUN}\b|"
-    rf"\b({_ACCUSABLE_STATE}){_LINK}\b|"
+    rf"\b({_ACCUSABLE_STATE})[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored|affiliated|"
+    rf"connected|government[- ](?:backed|sponsored|affiliated))\b|"
     rf"\b({_STATE_LIST})(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored))?\s+"
-    rf"(?:[\w\-]+\s+){{0,2}}?{_STRICT_NOUN}\b|\b({STATE})[- ](?:linked|nexus|aligned|backed|sponsored)\b")
+    rf"(?:[\w\-]+\s+){{0,2}}?{_STRICT_NOUN}\b|\b({STATE})[- ](?:linked|nexus|aligned|backed|sponsored)\b|"
+    # "Russia, which has been linked to ...", "Russia and China are suspected of responsibility".
+    rf"\b({_ACCUSABLE_LIST}),?\s+(?:which\s+)?(?:is|are|was|were|has been|have been|had been)\s+"
+    rf"(?:[\w\-]+\s+){{0,2}}?(?:suspected|believed|thought|considered|linked|blamed|responsible|behind|accused)\b")
 # "blamed China", "attributed the attack to Russia", "actors from Iran and North Korea".
 STATE_ACCUSED = re.compile(
     rf"\b(?:blam\w+|accus\w+|attribut\w+(?:\s+[\w\-]+){{0,5}}?\s+to|linked(?:\s+[\w\-]+){{0,5}}?\s+to|"
@@ -144,6 +148,9 @@ MORE_VENDORS = (
     "ESET Research", "Sekoia.io", "Zimperium", "Lookout", "iVerify", "Jamf", "Proofpoint", "Sophos", "Splunk",
     "G Data", "Kaspersky Lab", "Kaspersky Labs", "Amazon", "AWS", "Amazon Web Services", "Trellix", "Bitdefender",
     "Positive Technologies", "Hunt & Hackett", "Cisco Talos", "Talos", "SentinelLabs", "Insikt Group", "Mandiant",
+    "FireEye", "ClearSky", "Comae Technologies", "Invincea", "CrowdStrike", "Dell SecureWorks", "iSight Partners",
+    "Cylance", "Carbon Black", "McAfee", "F-Secure", "Avast", "Malwarebytes", "Tencent", "Fox-IT", "NCC Group",
+    "Kaspersky Lab's Global Research and Analysis Team", "Check Point Software", "Qualys", "Crowdstrike",
 )
 # One claimant under its several names: "Cisco Talos" and "Cisco", "GTIG" and "Google".
 CLAIMANT_KEYS: dict[str, str] = {
@@ -179,12 +186,13 @@ OUTLETS = (
     "Yonhap", "The Washington Free Beacon", "Washington Free Beacon", "Semafor", "The Information",
     "Recorded Future News",
 )
-# Anonymous officials and sources, with the country they serve when the sentence says.
+# Anonymous officials and sources, with the country they serve when the sentence says ("UK
+# officials condemned" names no one but speaks for a government: COUNTRY_GOVERNMENT).
 UNNAMED = re.compile(
-    rf"\b(?:(?:unnamed|anonymous|former|current|senior|two|three|several|some)\s+(?:[\w.\-]+\s+){{0,2}}"
+    rf"\b(?:(?:an?|one) (?:[\w.\-]+ ){{0,4}}?official\b(?!s)|"
+    rf"(?:unnamed|anonymous|former|current|senior|two|three|several|some)\s+(?:[\w.\-]+\s+){{0,2}}"
     rf"(?:officials?|sources?|people)|(?:sources?|people|persons?|officials?|a person)\s+(?:familiar|close|"
-    rf"briefed|with knowledge)|(?:{STATE}|Western|Japanese|British|UK)\s+(?:intelligence\s+|security\s+|"
-    rf"government\s+)?officials|according to (?:[\w\-]+ ){0,4}(?:people|sources|officials)|"
+    rf"briefed|with knowledge)|according to (?:[\w\-]+ ){{0,4}}(?:people|sources|officials)|"
     rf"on (?:the )?condition of anonymity)\b",
     re.IGNORECASE)
 
@@ -206,14 +214,15 @@ DECLINES = re.compile(
     r"(?:without|no) (?:attributing|attributions?)|refrained from attribut\w+|not (?:yet )?known who|"
     r"it is (?:not|un)clear who|unknown (?:who|which))\b", re.IGNORECASE)
 DISPUTES = re.compile(
-    r"\b(?:disput\w+|doubts?|doubted|skeptic\w*|sceptic\w*|questioned|cast doubt|not convinced|contradict\w*|"
+    r"\b(?:disput\w+|(?<!little )(?<!no )doubts?|doubted|skeptic\w*|sceptic\w*|questioned|cast doubt|not convinced|contradict\w*|"
     r"(?:lack|absence) of (?:conclusive |hard |any )?evidence)\b", re.IGNORECASE)
 SUSPECTS = re.compile(
     r"\b(?:likely|believed|believes?|suspect\w*|possibl[ey]|potentially|probabl[ey]|perhaps|appears? to|"
     r"appeared to|seem\w* to|thought to|assess\w*|alleged\w*|overlaps?|overlapping|similarit\w+|"
     r"resembl\w+|hallmarks?|consistent with|(?:medium|moderate|low)(?:-to-\w+)?[- ](?:level of )?confidence|"
-    r"hypothesi\w+|"
-    r"point(?:s|ed)? to|fingerprints|(?<![\w\-])(?:linked|tied|connected|links?|ties)(?= (?:[\w\-]+ ){0,6}?"
+    r"hypothesi\w+|match(?:es|ed)? (?:the|a) (?:playbook|profile)|signs (?:that|of)|(?:nexus|attribution) indicators|"
+    r"point(?:s|ed)? to|fingerprints|(?<![\w\-])(?<!formally )(?<!officially )(?<!publicly )(?<!jointly )"
+    r"(?:linked|tied|connected|links?|ties)(?= (?:[\w\-]+ ){0,6}?"
     r"(?:to|with)\b))",
     re.IGNORECASE)
 CONFIRMS = re.compile(
@@ -221,6 +230,8 @@ CONFIRMS = re.compile(
     r"(?:that\s+)?(?:it|its|they|their|the company|the agency)\b[^.]{0,40}\b(?:breach\w*|hack\w*|compromis\w*|"
     r"attack\w*|incident|intrusion|unauthori[sz]ed)|aware of (?:[\w\-]+ ){0,5}(?:attack|exploit|breach|attempt)\w*|"
     r"(?:actively |been )?exploited in the wild|exploited as (?:a )?zero[- ]days?|"
+    r"(?:disclosed|announced|reported|revealed|suffered|detected|admitted|admitting) (?:that )?(?:a|an|the) "
+    r"(?:[\w\-]+ ){0,2}(?:breach|intrusion|incident|cyberattack|attack|compromise|hack)|"
     r"(?:detected|spotted|observed) (?:[\w\-]+ ){0,4}(?:attack|exploitation|intrusion|breach)\w*)\b", re.IGNORECASE)
 HIGH_CONFIDENCE = re.compile(r"\bhigh(?:\s+|-)confidence\b|\bconfidently\b", re.IGNORECASE)
 INCIDENT = re.compile(
@@ -343,3 +354,5 @@ DENIES, DECLINES, DISPUTES, CONFIRMS, INCIDENT, SUSPECTS, TAKEN_BACK, HIGH_CONFI
     _folded, (DENIES, DECLINES, DISPUTES, CONFIRMS, INCIDENT, SUSPECTS, TAKEN_BACK, HIGH_CONFIDENCE))
 # So is UNNAMED (the officials' words); the claimant's name is then read from the sentence.
 UNNAMED = _folded(UNNAMED)
+# The speaker's own systems: a vendor confirming or denying a breach of itself is its victim.
+OWN = re.compile(r"\b(?:its|it had|it was|our|we|their own|the company['’]s|its own)\b", re.IGNORECASE)

@@ -33,6 +33,7 @@ class _Subject:
     state: str | None
     key: str  # an actor's id, "state:XX" or the name: what makes two mentions one subject
     start: int = 0  # where the sentence names it
+    state_at: int = -1  # where the sentence ties it to its state, when elsewhere ("UNC5221 ... China-nexus")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _subjects(sentence: str, screen: _Screen, known: dict[str, str]) -> list[_Su
             continue
         if untied:  # "the Chinese threat actor UNC5221": the name takes the state
             key = untied.pop(0)
-            found[key] = _Subject(found[key].name, code, key, found[key].start)
+            found[key] = _Subject(found[key].name, code, key, found[key].start, start)
             known[key] = code
             continue
         found[f"state:{code}"] = _Subject(name, code, f"state:{code}", start)
@@ -287,8 +288,9 @@ def _hedged(sentence: str, folded: str, subject: _Subject) -> bool:
                                              and cues.HIGH_CONFIDENCE.search(folded)):
         return False
     end = subject.start + len(subject.name)
-    after = folded[end:end + 40].split(",")[0]
-    return cues.SUSPECTS.search(folded, 0, end) is not None or cues.SUSPECTS.search(after) is not None
+    after = folded[end:end + 60].split(",")[0]
+    tie = folded[subject.state_at:subject.state_at + 60].split(",")[0] if subject.state_at >= 0 else ""
+    return any(cues.SUSPECTS.search(part) for part in (folded[:end], after, tie))
 
 
 def _organisation(sentence: str) -> _Speaker | None:
@@ -364,6 +366,8 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
         return None
 
     for index, sentence in enumerate(sentences):
+        if sentence.startswith("#"):
+            continue  # a heading: what the text under it says is read there
         culprit = screen.may_name_culprit(sentence)
         if not culprit and not _may_take_a_stance(sentence):
             continue
@@ -390,8 +394,11 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
             if stance is Stance.DENIES and kind is ClaimantKind.GOVERNMENT and country in _ACCUSABLE:
                 kind = ClaimantKind.ACCUSED
                 about = [_Subject(speaker.name, country, f"state:{country}")]
-            if stance is Stance.DENIES and kind is ClaimantKind.MEDIA:
-                continue
+            if (kind is ClaimantKind.VENDOR and stance in (Stance.CONFIRMS, Stance.DENIES)
+                    and cues.OWN.search(sentence)):
+                kind = ClaimantKind.VICTIM  # "FireEye disclosed it had detected a breach"
+            if kind is ClaimantKind.MEDIA and stance in (Stance.DENIES, Stance.DECLINES_TO_CONFIRM):
+                continue  # an outlet reports refusals and denials; it makes none
             for subject in about:
                 if stance is Stance.ATTRIBUTES and subject is not None and _hedged(sentence, folded, subject):
                     stance_here = Stance.SUSPECTS
