@@ -106,3 +106,32 @@ def test_the_enrich_stage_stores_the_claims_beside_the_claim_type() -> None:
     assert {(c["claimant_kind"], c["stance"]) for c in document["claims"]} >= {
         ("government", "declines_to_confirm"), ("unnamed_officials", "attributes")}
     assert all(tuple(claim) == CLAIM_FIELDS for claim in document["claims"])
+
+
+# Each costly pattern runs only when its screen passes (workers/attribution/cues.py SCREENS):
+# a phrase the pattern matches must pass its screen. Phrases written for this test.
+SCREENED = {
+    "denies": ("DENIES", "The embassy rejected the accusations as groundless."),
+    "declines": ("DECLINES", "The company didn't attribute the intrusion to anyone."),
+    "disputes": ("DISPUTES", "Outside analysts doubted the attribution."),
+    "confirms": ("CONFIRMS", "The port operator acknowledged the incident on Friday."),
+    "suspects": ("SUSPECTS", "The campaign was likely run by a state-backed crew."),
+    "high_confidence": ("HIGH_CONFIDENCE", "Analysts said so with high confidence."),
+    "unnamed": ("UNNAMED", "Two people familiar with the inquiry said so."),
+    "country_government": ("COUNTRY_GOVERNMENT", "Japan's defence minister said nothing leaked."),
+    "researchers": ("RESEARCHERS", "Independent researchers traced the servers."),
+    "other": ("OTHER_SOURCES", "According to experts, the tooling is reused."),
+    "appositive": ("VENDOR_APPOSITIVE", "The cybersecurity firm Harbor Lights said so."),
+}
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENED))
+def test_a_phrase_a_screened_pattern_matches_passes_its_screen(screen: str) -> None:
+    from workers.attribution import cues
+    from workers.attribution.reader import _screened
+
+    name, phrase = SCREENED[screen]
+    pattern = getattr(cues, name)
+    folded_patterns = {"DENIES", "DECLINES", "DISPUTES", "CONFIRMS", "SUSPECTS", "HIGH_CONFIDENCE", "UNNAMED"}
+    assert pattern.search(phrase.casefold() if name in folded_patterns else phrase), phrase
+    assert _screened(phrase, screen)

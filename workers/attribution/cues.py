@@ -74,7 +74,7 @@ STATE_ACCUSED = re.compile(
     rf"tied(?:\s+[\w\-]+){{0,5}}?\s+to|behind|(?:actors?|hackers|groups?|activity) from|"
     rf"on behalf of|working for|sponsored by|backed by)\s+(?:the\s+)?({_STATE_LIST})(?![\w\-])(?!\s+(?:and|or)\b)")
 STATE_IN_LIST = re.compile(STATE)
-AGENCY = re.compile(rf"\b({_alternatives(STATE_AGENCIES)})\b")
+AGENCY = re.compile(rf"(?<![.\w\-])({_alternatives(STATE_AGENCIES)})\b(?![.\-]\w)")  # not "BKDR_RILER.SVR"
 # Tracking names no taxonomy lists yet: "UNC5221", "UAT-6382", "Storm-2603", "CL-STA-0048".
 TRACKING_NAME = re.compile(r"\b(?:UNC|UAT-|Storm-|DEV-|TA|UAC-|UTA|TAG-|CL-STA-|CL-CRI-|TGR-STA-|APT-C-|APT)\d{2,5}\b")
 # The same without its boundaries, to tell fast whether a text can hold one.
@@ -189,11 +189,11 @@ OUTLETS = (
 # Anonymous officials and sources, with the country they serve when the sentence says ("UK
 # officials condemned" names no one but speaks for a government: COUNTRY_GOVERNMENT).
 UNNAMED = re.compile(
-    rf"\b(?:(?:an?|one) (?:[\w.\-]+ ){{0,4}}?official\b(?!s)|"
-    rf"(?:unnamed|anonymous|former|current|senior|two|three|several|some)\s+(?:[\w.\-]+\s+){{0,2}}"
-    rf"(?:officials?|sources?|people)|(?:sources?|people|persons?|officials?|a person)\s+(?:familiar|close|"
-    rf"briefed|with knowledge)|according to (?:[\w\-]+ ){{0,4}}(?:people|sources|officials)|"
-    rf"on (?:the )?condition of anonymity)\b",
+    r"\b(?:(?:an?|one) (?:[\w.\-]+ ){0,4}?official\b(?!s)|"
+    r"(?:unnamed|anonymous|former|current|senior|two|three|several|some)\s+(?:[\w.\-]+\s+){0,2}"
+    r"(?:officials?|sources?|people)|(?:sources?|people|persons?|officials?|a person)\s+(?:familiar|close|"
+    r"briefed|with knowledge)|according to (?:[\w\-]+ ){0,4}(?:people|sources|officials)|"
+    r"on (?:the )?condition of anonymity)\b",
     re.IGNORECASE)
 
 # How firmly. Order of precedence in reader.py: denial, refusal, doubt, hedge, then firm.
@@ -214,7 +214,8 @@ DECLINES = re.compile(
     r"(?:without|no) (?:attributing|attributions?)|refrained from attribut\w+|not (?:yet )?known who|"
     r"it is (?:not|un)clear who|unknown (?:who|which))\b", re.IGNORECASE)
 DISPUTES = re.compile(
-    r"\b(?:disput\w+|(?<!little )(?<!no )doubts?|doubted|skeptic\w*|sceptic\w*|questioned|cast doubt|not convinced|contradict\w*|"
+    r"\b(?:disput\w+|(?<!little )(?<!no )doubts?|doubted|skeptic\w*|sceptic\w*|questioned|cast doubt|"
+    r"not convinced|contradict\w*|"
     r"(?:lack|absence) of (?:conclusive |hard |any )?evidence)\b", re.IGNORECASE)
 SUSPECTS = re.compile(
     r"\b(?:likely|believed|believes?|suspect\w*|possibl[ey]|potentially|probabl[ey]|perhaps|appears? to|"
@@ -259,7 +260,7 @@ SPEAKER_VERB = re.compile(
     r"uncover\w*|found|finds|spotted|deni\w+|denies|reject\w*|declin\w+|dismiss\w*|caution\w*|advis\w+|"
     r"urg\w+|flag\w*|highlight\w*|suspect\w*|describ\w+|connect\w+|offer\w*|seek\w*|asked|did not|has not|"
     r"was not|is not|would not|could not|says|claim\w*|explain\w*|wrote|writes|shared|issued|alleg\w+|disput\w+|"
-    r"doubt\w*|question\w*)\b")
+    r"doubt\w*|question\w*|underlin\w+|shows|notes|states|stresses|argues|thinks|considers)\b")
 SPEAKER_BEFORE = re.compile(r"(?:according to|by|said|says|per|from|at)\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}$",
                             re.IGNORECASE)
 # Academics and independent researchers, apart from the vendors.
@@ -290,7 +291,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
                            "cert", "court", "judge", "department"),
     "other": ("expert", "rumo"),
     "researchers": ("researcher", "academic"),
-    "appositive": ("security ",),
+    "appositive": ("security ", "cybersecurity"),
     "denies": ("deni", "deny", "reject", "dismiss", "refut", "baseless", "unfounded", "groundless", "slander", "smear",
                "fabricat", "russophobia", "no evidence", "no indication", "no sign", "not ", "no compromise"),
     "declines": ("declin", "not ", "n't", "n’t", "no comment", "unable", "attribution", "attributing", "refrained",
