@@ -128,10 +128,10 @@ SCREENED = {
 @pytest.mark.parametrize("screen", sorted(SCREENED))
 def test_a_phrase_a_screened_pattern_matches_passes_its_screen(screen: str) -> None:
     from workers.attribution import cues
-    from workers.attribution.reader import _screened
+    from workers.attribution.cues import screened
 
     name, phrase = SCREENED[screen]
     pattern = getattr(cues, name)
     folded_patterns = {"DENIES", "DECLINES", "DISPUTES", "CONFIRMS", "SUSPECTS", "HIGH_CONFIDENCE", "UNNAMED"}
     assert pattern.search(phrase.casefold() if name in folded_patterns else phrase), phrase
-    assert _screened(phrase, screen)
+    assert screened(phrase, screen)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from operator import itemgetter
 
 from workers.claim_types import VENDORS
+from workers.phrases import word_keys
 
 # States as the press names them when it names who is behind an operation: adjective
 # or name -> ISO alpha-2. Capitals stand for their governments ("Beijing denied").
@@ -321,6 +324,21 @@ def _stems(words: tuple[str, ...]) -> frozenset[str]:
 
 
 SCREEN_STEMS: dict[str, frozenset[str]] = {name: _stems(words) for name, words in SCREENS.items()}
+
+_FIRST_THREE, _FIRST_FOUR = itemgetter(slice(0, 3)), itemgetter(slice(0, 4))
+
+
+@lru_cache(maxsize=8)
+def _word_stems(sentence: str) -> frozenset[str]:
+    """The first three and four letters of each word of a sentence (see SCREEN_STEMS)."""
+    keys = word_keys(sentence)
+    return frozenset(map(_FIRST_FOUR, keys)).union(map(_FIRST_THREE, keys))
+
+
+def screened(sentence: str, screen: str) -> bool:
+    return not SCREEN_STEMS[screen].isdisjoint(_word_stems(sentence))
+
+
 STATE_LITERAL = re.compile(_alternatives(STATE_LITERALS))
 # Words (as workers.phrases keys them: lower case, letters and digits) without one of which a
 # sentence naming no culprit states no denial, refusal or confirmation: a set look-up on the
