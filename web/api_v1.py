@@ -1,5 +1,7 @@
 """The versioned analyst API (/api/v1): faceted search, stories, a story's
-timeline and actor profiles. Every refusal of a query is a 400 with the reason."""
+timeline, actor profiles and the attribution ledgers of a story and of an actor
+(JSON, or their rows as CSV or JSON lines). Every refusal of a query is a 400
+with the reason."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from search.engine import EngineUnavailable, SearchEngine
 from search.queries import FACET_FIELDS
 from search.service import InvalidQuery, StoryNotFound
+from web.claim_ledgers import LedgerFormat, StoryClaims, actor_claims, ledger_download, story_claims
 from web.routing import WebDeps, web_route
 from web.timelines import (
     ActorNotFound,
@@ -23,6 +26,7 @@ from web.timelines import (
     story_timeline,
 )
 from web.workspace import SearchRequest, WorkspacePage, faceted_search
+from workers.attribution.actor_ledger import ActorLedger
 
 # An ISO date or date-time (or nothing: an empty date field of the page's form);
 # anything else would reach the engine as a range it cannot parse.
@@ -127,5 +131,24 @@ def v1_router(deps: WebDeps) -> APIRouter:
             return actor_profile(engine(), settings, name)
         except ActorNotFound as failure:
             raise HTTPException(status_code=404, detail=f"no actor named {name!r} in the taxonomy") from failure
+
+    @router.get("/stories/{story_id}/claims", response_model=StoryClaims,
+                summary="Who says who did it: the story's attribution ledger (format=csv or jsonl: its rows)")
+    def api_story_claims(story_id: str, format: LedgerFormat = "json") -> StoryClaims | Response:
+        try:
+            claims = story_claims(engine(), settings, story_id)
+        except StoryNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
+        return claims if format == "json" else ledger_download(claims.ledger.rows, format, f"story-{story_id}")
+
+    @router.get("/actors/{name}/claims", response_model=ActorLedger,
+                summary="An actor's attribution ledger across its stories, first government attribution and "
+                        "who calls it what (format=csv or jsonl: its rows)")
+    def api_actor_claims(name: str, format: LedgerFormat = "json") -> ActorLedger | Response:
+        try:
+            ledger = actor_claims(engine(), settings, name)
+        except ActorNotFound as failure:
+            raise HTTPException(status_code=404, detail=f"no actor named {name!r} in the taxonomy") from failure
+        return ledger if format == "json" else ledger_download(ledger.rows, format, f"actor-{ledger.actor_id}")
 
     return router

@@ -1,5 +1,6 @@
 """The analyst pages, rendered on the server: search with facets and a coverage
-chart, the stories list, a story's timeline and an actor's profile.
+chart, the stories list, a story's timeline and attribution ledger ("who says
+who did it") and an actor's profile with its ledger and naming crosswalk.
 
 Article text is escaped everywhere (Jinja autoescape); the only HTML taken as
 is comes from ``marked_html``. No page runs a script, and the policy header says so.
@@ -22,6 +23,7 @@ from search.service import InvalidQuery, StoryNotFound
 from search.vocabulary import facet_label, normalise_terms
 from web.api_v1 import search_request
 from web.auth import Principal
+from web.claim_ledgers import actor_claims, story_claims
 from web.credentials import Role, role_allows
 from web.page_parts import chart_bars, replaced_link, toggle_link
 from web.routing import WebDeps, web_route
@@ -125,18 +127,21 @@ def web_router(deps: WebDeps) -> APIRouter:
     def story_page(request: Request, story_id: str) -> HTMLResponse:
         try:
             timeline = story_timeline(search_engine(), settings, story_id)
+            claims = story_claims(search_engine(), settings, story_id)
         except StoryNotFound as failure:
             raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
         return TEMPLATES.TemplateResponse(request, "story.html", {
-            "timeline": timeline, "can_mark": _may_save(request), "page_url": _page_url(request)})
+            "timeline": timeline, "ledger": claims.ledger, "story_id": story_id, "can_mark": _may_save(request),
+            "page_url": _page_url(request)})
 
     @router.get("/actors/{name}", response_class=HTMLResponse)
     def actor_page(request: Request, name: str) -> HTMLResponse:
         try:
             profile = actor_profile(search_engine(), settings, name)
+            claims = actor_claims(search_engine(), settings, name)
         except ActorNotFound as failure:
             raise HTTPException(status_code=404, detail=f"no actor named {name!r}") from failure
         return TEMPLATES.TemplateResponse(request, "actor.html", {
-            "profile": profile, "bars": chart_bars(profile.coverage)})
+            "profile": profile, "bars": chart_bars(profile.coverage), "claims": claims})
 
     return router
