@@ -262,7 +262,7 @@ def deliver_firing(engine: SearchEngine, settings: Settings, firing: Firing, sub
         hooks.record(Outcome(claimed.value), firing, subscriber, channel.kind)
         return claimed
     context = alert_context(rule.id, rule.name, rule.type, rule.query_string, article, settings,
-                            message_id(claimed.identifier), firing.summary, firing.details)
+                            message_id(claimed.identifier), firing.summary, firing.details, rule.email_template)
     try:
         with _leased(engine, index, claimed):
             channel.deliver(context, recipient, claimed.identifier)

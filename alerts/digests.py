@@ -60,6 +60,8 @@ class DigestEntry(BaseModel):
     due_at: datetime
     # Below the alerting threshold; the subscription opted into such items.
     possibly_on_topic: bool = False
+    # What a development rule (attribution, story_development) says is new: its lines.
+    changes: list[str] = []
     status: str = "pending"
     digest_id: str | None = None
 
@@ -90,7 +92,8 @@ def entry_for(firing: Firing, address: str, recipient: str, due_at: datetime, no
         group_key=firing.group_key, story_id=article.story_id, article_id=article.id, title=article.title,
         url=article.canonical_url, source=article.source, published_at=article.published_at,
         lead=shorten(article.lead or article.body, LEAD_CHARS), queued_at=now, due_at=due_at,
-        possibly_on_topic=band_of(article) is Band.POSSIBLE)
+        possibly_on_topic=band_of(article) is Band.POSSIBLE,
+        changes=[str(line) for line in firing.details.get("changes") or ()])
 
 
 def queue_entries(engine: SearchEngine, settings: Settings, entries: Iterable[DigestEntry]) -> int:
@@ -114,6 +117,7 @@ class DigestArticle:
     lead: str
     rule_names: list[str]
     possibly_on_topic: bool = False
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,17 +133,21 @@ class DigestStory:
 def _article(entries: list[DigestEntry]) -> DigestArticle:
     first = entries[0]
     published = first.published_at.strftime("%d %b %Y %H:%M UTC") if first.published_at else ""
+    changes = tuple(dict.fromkeys(line for entry in entries for line in entry.changes))
     return DigestArticle(first.title, first.url, first.source, published, first.lead,
                          sorted({entry.rule_name for entry in entries}),
-                         all(entry.possibly_on_topic for entry in entries))
+                         all(entry.possibly_on_topic for entry in entries), changes)
 
 
 def group_digest(entries: Iterable[DigestEntry], already_sent: Collection[str], public_url: str) -> list[DigestStory]:
     """Stories newest coverage first, each once, its articles newest first and each
-    once however many rules matched it; stories in ``already_sent`` left out."""
+    once however many rules matched it; stories in ``already_sent`` left out. A
+    development (an entry with changes) is news about a story already sent: it
+    is left out only when that development itself was sent."""
     by_story: dict[str, list[DigestEntry]] = {}
     for entry in entries:
-        if entry.story_key not in already_sent and entry.group_key not in already_sent:
+        sent = entry.group_key in already_sent or (not entry.changes and entry.story_key in already_sent)
+        if not sent:
             by_story.setdefault(entry.story_key, []).append(entry)
     stories = []
     for key, members in by_story.items():

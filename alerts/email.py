@@ -32,7 +32,7 @@ def render_alert_email(context: AlertContext, recipient: str, settings: Settings
     # Every email to a subscriber can be left in one click (RFC 8058), this rule only.
     links = subscriber_links(settings, recipient, context.rule_id)
     values = {**context.template_values(recipient), **links.template_values()}
-    folder = "article_alert"
+    folder = context.template
     subject = _environment.get_template(f"{folder}/subject.txt").render(values)
     message = EmailMessage()
     # Header injection is impossible through a title: newlines are folded away.

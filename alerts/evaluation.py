@@ -64,7 +64,9 @@ class BandPreview:
     possible: list[Firing]  # more: entries in the digests of subscriptions that opted in
     possible_matches: int  # possibly on-topic articles the rule matches
     off_topic_kept: int  # off-topic articles sources kept that the rule matches; never alert
-    counts_possible: bool  # False for the types run from beat: they count on-topic articles only
+    # False for the types run from beat and those that read what a story already
+    # carried (attribution, story_development): they count on-topic articles only.
+    counts_possible: bool
 
     def counts(self) -> dict[str, int]:
         return {Band.ON_TOPIC: len(self.on_topic), Band.POSSIBLE: len(self.possible),
@@ -106,6 +108,6 @@ def preview_bands(engine: SearchEngine, settings: Settings, rule: AlertRule, day
     alerts = preview_rule(engine, settings, chosen, days, until)
     matched = band_counts(engine, settings, chosen, [Band.POSSIBLE, Band.OFF_TOPIC], since, until)
     possible = (possible_firings(engine, settings, chosen, since, until, {f.group_key for f in alerts})
-                if chosen.percolated else [])
+                if chosen.counts_possible else [])
     return BandPreview(chosen.type, alerts, sorted(possible, key=lambda firing: firing.fired_at),
-                       matched[Band.POSSIBLE], matched[Band.OFF_TOPIC], chosen.percolated)
+                       matched[Band.POSSIBLE], matched[Band.OFF_TOPIC], chosen.counts_possible)

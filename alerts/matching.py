@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from alerts.bands import Band, band_of
 from alerts.rule_model import AlertRule, Firing
 from alerts.rule_types import RuleSchemaError
 from alerts.rules import from_document
 from coverwatch.models import Article
+from coverwatch.settings import Settings
+from search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,10 @@ class Notice:
     subscriber: str
 
 
-def percolated_firings(hits: Sequence[Mapping[str, Any]], articles: Sequence[Article],
-                       opened_story_ids: Collection[str], now: datetime) -> list[Notice]:
-    """``opened_story_ids``: stories the batch's articles opened (for new_story)."""
-    notices: list[Notice] = []
+def _matches(hits: Sequence[Mapping[str, Any]],
+             articles: Sequence[Article]) -> list[tuple[AlertRule, list[Article]]]:
+    """Each enabled rule the percolator returned, with the articles it matched."""
+    matched: list[tuple[AlertRule, list[Article]]] = []
     for hit in hits:
         try:
             rule: AlertRule = from_document(dict(hit["_source"]))
@@ -36,10 +39,40 @@ def percolated_firings(hits: Sequence[Mapping[str, Any]], articles: Sequence[Art
             # A rule stored by an older schema must not stop everyone else's alerts.
             log.error("stored rule %s no longer validates: %s", hit.get("_id"), failure)
             continue
-        for slot in hit.get("fields", {}).get("_percolator_document_slot", []):
-            article = articles[int(slot)]
+        if rule.enabled:
+            slots = hit.get("fields", {}).get("_percolator_document_slot", [])
+            matched.append((rule, [articles[int(slot)] for slot in slots]))
+    return matched
+
+
+def percolated_firings(hits: Sequence[Mapping[str, Any]], articles: Sequence[Article],
+                       opened_story_ids: Collection[str], now: datetime) -> list[Notice]:
+    """``opened_story_ids``: stories the batch's articles opened (for new_story).
+    Types that read the engine fire through :func:`engine_notices` instead."""
+    notices: list[Notice] = []
+    for rule, matched in _matches(hits, articles):
+        if rule.reads_engine:
+            continue
+        for article in matched:
             opened = article.story_id is not None and article.story_id in opened_story_ids
-            if rule.enabled and rule.fires_on(article, opened):
+            if rule.fires_on(article, opened):
                 firing = rule.percolated_firing(article, now)
+                notices.extend(Notice(firing, subscriber) for subscriber in rule.subscribers)
+    return notices
+
+
+def engine_notices(engine: SearchEngine, settings: Settings, hits: Sequence[Mapping[str, Any]],
+                   articles: Sequence[Article], now: datetime) -> list[Notice]:
+    """What the ``reads_engine`` types (attribution, story_development) fire on
+    among the percolator's matches: on-topic articles only, each asked against
+    what the index already holds (the cluster stage wrote the batch before)."""
+    notices: list[Notice] = []
+    for rule, matched in _matches(hits, articles):
+        if not rule.reads_engine:
+            continue
+        for article in matched:
+            if band_of(article) is not Band.ON_TOPIC:
+                continue
+            for firing in rule.engine_firings(engine, settings, article, now):
                 notices.extend(Notice(firing, subscriber) for subscriber in rule.subscribers)
     return notices

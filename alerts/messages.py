@@ -35,6 +35,8 @@ class AlertContext:
     published: str
     search_url: str
     story_url: str
+    # The folder of alerts/templates/ an email of it is rendered from (the rule type's).
+    template: str = "article_alert"
 
     def template_values(self, recipient: str) -> dict[str, Any]:
         """What the Jinja templates see."""
@@ -75,7 +77,7 @@ class AlertContext:
 
 def alert_context(rule_id: str, rule_name: str, rule_type: str, query_string: str, article: Article,
                   settings: Settings, message_id: str, summary: str = "",
-                  details: dict[str, Any] | None = None) -> AlertContext:
+                  details: dict[str, Any] | None = None, template: str = "article_alert") -> AlertContext:
     search_terms = query_string or article.title
     return AlertContext(
         rule_id=rule_id, rule_name=rule_name, rule_type=rule_type, query_string=query_string,
@@ -84,4 +86,5 @@ def alert_context(rule_id: str, rule_name: str, rule_type: str, query_string: st
         published=article.published_at.strftime("%d %b %Y %H:%M UTC") if article.published_at else "",
         search_url=f"{settings.public_url}/?{urlencode({'q': search_terms})}",
         story_url=f"{settings.public_url}/stories/{quote(article.story_id)}" if article.story_id else "",
+        template=template,
     )

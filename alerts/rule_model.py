@@ -184,6 +184,11 @@ class AlertRule(BaseModel):
     # Matched by the percolator as articles are indexed, or evaluated on a schedule.
     percolated: ClassVar[bool] = True
     periodic: ClassVar[bool] = False
+    # Percolated types that read the engine to decide (what a story already carried):
+    # the alert stage asks engine_firings, not fires_on, about each on-topic match.
+    reads_engine: ClassVar[bool] = False
+    # The folder in alerts/templates/ its emails are rendered from.
+    email_template: ClassVar[str] = "article_alert"
 
     @field_validator("subscribers")
     @classmethod
@@ -214,6 +219,16 @@ class AlertRule(BaseModel):
     def percolated_firing(self, article: Article, now: datetime) -> Firing:
         """The firing for a matching article it fires on: keyed by its story."""
         return Firing(self, article, article.story_id or article.id, now)
+
+    def engine_firings(self, engine: SearchEngine, settings: Settings, article: Article,
+                       now: datetime) -> list[Firing]:
+        """For ``reads_engine`` types: what this matching article fires, given what the index holds."""
+        return []
+
+    @property
+    def counts_possible(self) -> bool:
+        """Whether possibly on-topic matches can fire it (into opted-in digests)."""
+        return self.percolated and not self.reads_engine
 
     def summary(self) -> str:
         """One line saying what the rule watches for, for `rules list`."""

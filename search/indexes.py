@@ -28,6 +28,8 @@ ARTICLES, STORIES, RULES, DELIVERIES = "articles", "stories", "rules", "deliveri
 SUBSCRIBERS, SUBSCRIPTIONS, DIGEST_ENTRIES = "subscribers", "subscriptions", "digest_entries"
 # Analysts' "espionage" / "not espionage" marks, one record per article (search/relevance_marks.py).
 RELEVANCE_MARKS = "relevance_marks"
+# What each story_development rule last alerted on per story (alerts/development_state.py).
+DEVELOPMENT_STATES = "development_states"
 SCHEMA_VERSION = 1
 
 # The article fields are declared once, in coverwatch/fields.py, with what else
@@ -129,6 +131,16 @@ RELEVANCE_MARK_PROPERTIES: dict[str, Any] = {
     "history": {"type": "object", "enabled": False},
 }
 
+DEVELOPMENT_STATE_PROPERTIES: dict[str, Any] = {
+    "rule_id": _KEYWORD,
+    "story_id": _KEYWORD,
+    "updated_at": _DATE,
+    # The elements, outlets and last development are read back whole, never searched.
+    "elements": {"type": "keyword", "index": False, "doc_values": False},
+    "outlets": {"type": "keyword", "index": False, "doc_values": False},
+    "last": {"type": "object", "enabled": False},
+}
+
 PROPERTIES_BY_KIND = {
     ARTICLES: ARTICLE_PROPERTIES,
     STORIES: STORY_PROPERTIES,
@@ -138,6 +150,7 @@ PROPERTIES_BY_KIND = {
     SUBSCRIPTIONS: SUBSCRIPTION_PROPERTIES,
     DIGEST_ENTRIES: DIGEST_ENTRY_PROPERTIES,
     RELEVANCE_MARKS: RELEVANCE_MARK_PROPERTIES,
+    DEVELOPMENT_STATES: DEVELOPMENT_STATE_PROPERTIES,
 }
 
 

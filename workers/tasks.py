@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from alerts.bands import percolates
-from alerts.matching import percolated_firings
+from alerts.matching import engine_notices, percolated_firings
 from alerts.tasks import queue_deliveries
 from coverwatch.logs import note_articles
 from coverwatch.metrics import PIPELINE_LAG, seconds_since
@@ -198,7 +198,9 @@ def match_alerts(ref: BatchRef) -> list[str]:
                                  [percolated_document(a.to_document()) for a in candidates])
         # A story is named after the article that opened it (workers.clustering).
         opened = {a.story_id for a in candidates if a.story_id == new_story_id(a.id)}
-        notices = percolated_firings(hits, candidates, opened, utc_now())
+        now = utc_now()
+        notices = percolated_firings(hits, candidates, opened, now)
+        notices += engine_notices(engine(), settings, hits, candidates, now)
         count("alerts.matched", len(notices))
         delivery_ids = queue_deliveries(notices)
     return delivery_ids

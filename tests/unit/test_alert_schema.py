@@ -20,7 +20,8 @@ BASE: dict[str, Any] = {"name": "Bears", "subscribers": ["desk@example.org"]}
 
 
 def test_every_type_is_registered() -> None:
-    assert set(RULE_TYPES) == {"match", "new_story", "threshold", "story_growth", "spike", "new_term", "flatline"}
+    assert set(RULE_TYPES) == {"match", "new_story", "threshold", "story_growth", "spike", "new_term", "flatline",
+                               "attribution", "story_development"}
 
 
 def test_error_names_the_rule_and_each_field() -> None:
@@ -36,7 +37,8 @@ def test_error_names_the_rule_and_each_field() -> None:
 
 
 def test_unknown_type_lists_the_known_ones() -> None:
-    with pytest.raises(RuleSchemaError, match="unknown rule type 'surge'; known: flatline, match, new_story") as caught:
+    with pytest.raises(RuleSchemaError,
+                       match="unknown rule type 'surge'; known: attribution, flatline, match, new_story") as caught:
         parse_rule({**BASE, "type": "surge", "query_string": "x"})
     assert caught.value.problems[0][0] == "type"
 
