@@ -9,7 +9,9 @@ One module per area; every name is also importable from ``search.queries``:
 - ``rules``: a rule's percolator query (text and filters, from coverwatch/fields.py), percolation,
   what a rule matched over a time range,
 - ``trends``: the trend rule types' windows and sightings,
-- ``records``: deliveries, subscribers, digests, index lifecycle, the export scroll.
+- ``records``: deliveries, subscribers, digests, index lifecycle, the export scroll,
+- ``claims``: the articles that carry a story's or an actor's attribution claims (the ledger),
+- ``developments``: what a story carried before, for the development rule types.
 """
 
 from search.queries.articles import (
@@ -25,6 +27,13 @@ from search.queries.articles import (
     article_text_query,
     documents_by_id,
     similar_articles,
+)
+from search.queries.claims import actor_claim_articles, story_claim_articles
+from search.queries.developments import (
+    claim_carriers_between,
+    rule_story_ids,
+    story_carriers,
+    story_claim_carriers,
 )
 from search.queries.records import (
     articles_crawled_since,
@@ -109,6 +118,7 @@ __all__ = [
     "SEARCH_SORTS",
     "STORY_FILTER_FIELDS",
     "STORY_SORTS",
+    "actor_claim_articles",
     "actor_coverage",
     "all_rules",
     "article_listing",
@@ -117,6 +127,7 @@ __all__ = [
     "article_text_must",
     "article_text_query",
     "articles_crawled_since",
+    "claim_carriers_between",
     "copies_of",
     "date_range",
     "delivered_to",
@@ -141,11 +152,15 @@ __all__ = [
     "rule_matches_between",
     "rule_minimum_fields",
     "rule_query",
+    "rule_story_ids",
     "rule_text_fields",
     "rule_window_counts",
     "similar_articles",
     "story_articles",
     "story_candidates",
+    "story_carriers",
+    "story_claim_articles",
+    "story_claim_carriers",
     "story_coverage",
     "story_list",
     "story_search",
