@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ DEMO_RULES = [
      "(Turla OR Snake OR FSB OR \"Venomous Bear\") AND (defence OR defense OR military)"),
     ("Volt Typhoon", "\"Volt Typhoon\" OR \"Bronze Silhouette\" OR \"Vanguard Panda\""),
 ]
+# The seed story's development rule (issue 22): the first formal government attribution
+# of BlackTech in a story. Of the story's four articles only the advisory carries one.
+DEMO_ATTRIBUTION_RULE = ("BlackTech formally attributed", ["BlackTech"])
 DEMO_SUBSCRIBER = "analyst@coverwatch.local"
 DEMO_ADMIN = "admin"
 
@@ -77,6 +82,17 @@ def _sources_file(settings: Settings, site_base: str | None) -> Path:
     return path
 
 
+def emails_per_rule(outbox: list[Path], rules: list[str]) -> dict[str, int]:
+    """How many of the outbox's emails each rule sent (its name opens their subject)."""
+    counts = dict.fromkeys(rules, 0)
+    for path in outbox:
+        subject = str(BytesParser(policy=policy.default).parsebytes(path.read_bytes())["Subject"] or "")
+        for name in rules:
+            if subject.startswith(f"[Coverwatch] {name}:"):
+                counts[name] += 1
+    return counts
+
+
 def run_demo(wait: bool = True) -> int:
     # The demo wipes its own data at every start, so it never runs under the
     # deployment's prefix, whatever COVERWATCH_INDEX_PREFIX says.
@@ -88,6 +104,7 @@ def run_demo(wait: bool = True) -> int:
         get_settings.cache_clear()
         settings = get_settings()
 
+    from alerts.rule_types.attribution import AttributionRule
     from alerts.rules import AlertRule, register_rule
     from crawlers.demo_site.server import SiteServer
     from crawlers.demo_site.site import build_pages
@@ -125,6 +142,9 @@ def run_demo(wait: bool = True) -> int:
     for name, query in DEMO_RULES:
         register_rule(engine, settings, AlertRule(name=name, query_string=query,
                                                   subscribers=[DEMO_SUBSCRIBER]))
+    attribution_name, attribution_actors = DEMO_ATTRIBUTION_RULE
+    register_rule(engine, settings, AttributionRule(name=attribution_name, actors=attribution_actors,
+                                                    subscribers=[DEMO_SUBSCRIBER]))
     worker = start_worker(settings, settings.var_dir / "log" / "worker-demo.log")
     api: subprocess.Popen[bytes] | None = None
     try:
@@ -151,6 +171,9 @@ def run_demo(wait: bool = True) -> int:
             "off_topic_dropped": sum(s["articles"] for s in outcome["sources"])
             - count_articles(engine, settings),
             "emails_written": outcome["workers"]["emails_sent"],
+            # Counted in the outbox (with COVERWATCH_SMTP_URL set, the server has them).
+            "emails_per_rule": emails_per_rule(outbox, [*(name for name, _ in DEMO_RULES), attribution_name])
+            if not settings.smtp_url else "at the SMTP server",
             "outbox": str(settings.outbox) if not settings.smtp_url else settings.smtp_url,
             "search_url": f"http://{settings.api_host}:{settings.api_port}/?q=Turla",
             "login": f"{DEMO_ADMIN} / {admin_password}",

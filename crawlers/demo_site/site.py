@@ -5,6 +5,7 @@ with a related-stories rail and comments, trade press with share bars)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -17,6 +18,15 @@ import yaml
 from crawlers.demo_site.server import Page
 
 HERE = Path(__file__).parent
+# The seed case of issue 22 (story G of articles.yml), in the order it was reported:
+# unnamed former US officials accuse, Japan's defence minister will not confirm a
+# leak, China denies, the US and Japanese governments formally attribute.
+SEED_STORY = (
+    "capitol-observer/chinese-military-hackers-japan-defence-network",
+    "tokyo-net-shimpo/defence-minister-leak-unconfirmed",
+    "northgate-wire/china-rejects-japan-defence-network-hacking-report",
+    "packet-signal/us-japan-attribute-defence-network-intrusions-blacktech",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,11 @@ class DemoArticle:
     author: str
     lead: str
     paragraphs: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """"outlet/slug", as ``copy_of`` names an article."""
+        return f"{self.outlet}/{self.slug}"
 
     @property
     def path(self) -> str:
@@ -124,9 +139,13 @@ def _rss(outlet: dict[str, Any], articles: list[DemoArticle], base_url: str) -> 
 </channel></rss>"""
 
 
-def build_pages(base_url: str) -> dict[str, Page]:
-    """All pages of the demo site, keyed by path, for a site served at base_url."""
+def build_pages(base_url: str, only: Collection[str] | None = None) -> dict[str, Page]:
+    """All pages of the demo site, keyed by path, for a site served at base_url;
+    with ``only`` (article keys, "outlet/slug"), a site of those articles alone."""
     outlets, articles = load_demo_articles()
+    if only is not None:
+        articles = [article for article in articles if article.key in only]
+        outlets = [outlet for outlet in outlets if any(a.outlet == outlet["slug"] for a in articles)]
     pages: dict[str, Page] = {"/robots.txt": Page(b"User-agent: *\nDisallow: /private/\n",
                                                    "text/plain")}
     for outlet in outlets:
@@ -144,9 +163,13 @@ def build_pages(base_url: str) -> dict[str, Page]:
     return pages
 
 
-def demo_sources_yaml(base_url: str) -> str:
-    """A sources.yml that points at the demo site's feeds."""
-    outlets, _ = load_demo_articles()
+def demo_sources_yaml(base_url: str, only: Collection[str] | None = None) -> str:
+    """A sources.yml that points at the demo site's feeds (with ``only``: at the
+    feeds of the outlets those articles are in)."""
+    outlets, articles = load_demo_articles()
+    if only is not None:
+        outlets = [outlet for outlet in outlets if any(a.outlet == outlet["slug"] and a.key in only
+                                                       for a in articles)]
     sources = [{"name": outlet["slug"], "kind": "feed",
                 "urls": [f"{base_url}/{outlet['slug']}/feed.xml"],
                 "language": outlet.get("language", "en"), "country": outlet["country"], "tags": ["demo"]}

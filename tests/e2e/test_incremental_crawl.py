@@ -38,6 +38,6 @@ def test_second_crawl_fetches_only_new_items(worker: None, tmp_path: Path) -> No
     reports = {report["source"]: report for report in second["sources"]}
     assert sum(report["articles"] for report in reports.values()) == 1
     assert reports["northgate-wire"]["articles"] == 1
-    assert reports["northgate-wire"]["already_seen"] == 4
+    assert reports["northgate-wire"]["already_seen"] == 5
     unchanged = [name for name in reports if name != "northgate-wire"]
     assert all(reports[name]["not_modified"] == 1 for name in unchanged), reports

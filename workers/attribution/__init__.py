@@ -11,6 +11,8 @@ whom (a taxonomy actor with its state, a state beside threat words, a state
 agency, a tracking name). Joint statements give one claim per government and a
 sentence naming several groups one claim per group. Pure; the words are in
 workers/attribution/cues.py, the reading in reader.py, subjects.py and speakers.py.
+Articles in a profiled language (workers/lang) are read by native.py: government
+refusals, denials and formal attributions, with the profile's words.
 
 The article's single ``claim_type`` (workers/claims.py) stays as it was: it is
 the summary rules, facets and exports use, and keeps its measured accuracy.

@@ -20,8 +20,10 @@ from coverwatch.taxonomy import Actor
 from workers.attribution import cues
 from workers.attribution.cues import screened
 from workers.attribution.model import EVIDENCE_CHARS, KINDS_WITH_COUNTRY, AttributedClaim, ClaimantKind, Stance
+from workers.attribution.native import native_claims
 from workers.attribution.speakers import Speaker, joint, lead_speaker, organisation_in, speakers_in
 from workers.attribution.subjects import Screen, Subject, aliases_of, subjects_in
+from workers.lang import profile
 from workers.phrases import split_sentences, word_keys
 
 
@@ -80,7 +82,8 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
                    language: str = "en") -> list[AttributedClaim]:
     """Every attribution claim the article reports, in the order first said."""
     if language != "en":
-        return []
+        native = profile(language)
+        return native_claims(body, actors, native) if native is not None else []
     sentences = split_sentences(body)
     screen = Screen.of(body, aliases_of(actors))
     known: dict[str, str] = {}

@@ -139,6 +139,8 @@ class LanguageProfile:
     day_month: re.Pattern[str] | None
     months: tuple[re.Pattern[str], ...]
     multipliers: tuple[tuple[re.Pattern[str], int], ...]
+    # The country a government word with no country before it belongs to ("防衛相": Japan's).
+    home_country: str | None = None
 
     def cue(self, name: str) -> Words:
         return self.cues[name]
@@ -173,7 +175,8 @@ def build_profile(document: Mapping[str, Any], extra_vendors: Sequence[str] = ()
         agencies=agencies, cues=_words(document.get("cues", {}), script),
         victims=_words(document.get("victims", {}), script), claims=_words(claims, script),
         day_month=re.compile(day_month, re.IGNORECASE) if day_month else None,
-        months=tuple(re.compile(month, re.IGNORECASE) for month in months), multipliers=multipliers)
+        months=tuple(re.compile(month, re.IGNORECASE) for month in months), multipliers=multipliers,
+        home_country=str(document["home_country"]) if document.get("home_country") else None)
 
 
 @cache

@@ -1,0 +1,95 @@
+"""The seed case of issue 22 end to end: the demo site's four reports of one story
+(unnamed former US officials accuse China's military of being inside Japan's
+classified defence network; Japan's defence minister, in Japanese, will not
+confirm a leak; China denies; a week later the US and Japanese governments
+formally attribute the intrusions to BlackTech), crawled by a real Scrapy crawl
+through real workers: the story's ledger shows who says who did it, and an
+``attribution`` rule mails once, on the advisory, not on the three before it."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+
+from alerts.rule_types.attribution import AttributionRule
+from alerts.rules import register_rule
+from coverwatch.settings import Settings
+from crawlers.demo_site.server import SiteServer
+from crawlers.demo_site.site import SEED_STORY, build_pages, demo_sources_yaml, load_demo_articles
+from search.engine import SearchEngine
+from tests.conftest import SmtpSink
+from tests.e2e.conftest import run_crawl_process
+
+pytestmark = pytest.mark.e2e
+
+RULE = "e2e BlackTech formally attributed"
+SUBSCRIBER = "seed-desk@example.org"
+
+
+def _rule_mail(raw_messages: list[bytes]) -> list[EmailMessage]:
+    received = [message_from_bytes(raw, _class=EmailMessage, policy=policy.default) for raw in raw_messages]
+    return [message for message in received if str(message["Subject"]).startswith(f"[Coverwatch] {RULE}:")]
+
+
+def _text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_the_seed_story_ledger_and_its_one_attribution_alert(
+        settings: Settings, engine: SearchEngine, worker: None, smtp_sink: SmtpSink, api_url: str,
+        api_headers: dict[str, str], tmp_path: Path) -> None:
+    register_rule(engine, settings, AttributionRule(name=RULE, actors=["BlackTech"], subscribers=[SUBSCRIBER]))
+    _, articles = load_demo_articles()
+    seed = {article.key: article for article in articles if article.key in SEED_STORY}
+    assert len(seed) == 4
+    advisory = seed[SEED_STORY[-1]]
+    before = len(smtp_sink.messages)
+    with SiteServer({}) as site:
+        # As it was reported: the accusation, the minister's answer and the denial first ...
+        site.pages.update(build_pages(site.base_url, only=SEED_STORY[:3]))
+        first = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "first")
+        assert sum(source["articles"] for source in first["sources"]) == 3
+        assert first["workers"]["batches_failed"] == 0
+        assert _rule_mail(smtp_sink.messages[before:]) == []
+        # ... then, a week later, the joint advisory.
+        site.pages.update(build_pages(site.base_url, only=SEED_STORY))
+        second = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "second")
+        assert second["workers"]["batches_failed"] == 0
+
+    with httpx.Client(base_url=api_url, headers=api_headers, timeout=30) as api:
+        found = api.get("/api/search", params={"q": "BlackTech", "source": "packet-signal"}).json()
+        hit = next(hit for hit in found["hits"] if hit["title"] == advisory.title)
+        story_id = hit["story_id"]
+        timeline = api.get(f"/api/v1/stories/{story_id}").json()
+        assert len(timeline["entries"]) == 4, timeline
+        answer = api.get(f"/api/v1/stories/{story_id}/claims")
+        assert answer.status_code == 200, answer.text
+        ledger = answer.json()["ledger"]
+        page = api.get(f"/stories/{story_id}")
+
+    rows = {(row["claimant_kind"], row["claimant_country"], row["stance"], row["subject_state"],
+             row["actor_id"], row["first_article"]["outlet"]) for row in ledger["rows"]}
+    assert rows == {
+        ("unnamed_officials", "US", "attributes", "CN", None, "capitol-observer"),
+        ("government", "JP", "declines_to_confirm", None, None, "tokyo-net-shimpo"),
+        ("accused", "CN", "denies", "CN", None, "northgate-wire"),
+        # The joint advisory: one row per government.
+        ("government", "US", "attributes", "CN", "G0098", "packet-signal"),
+        ("government", "JP", "attributes", "CN", "G0098", "packet-signal"),
+    }, ledger["rows"]
+    assert ledger["summary"].startswith("attributed by the US and Japanese governments to BlackTech (China) since "
+                                        "2026-10-12; denied by China; Japan declines to confirm"), ledger["summary"]
+    assert page.status_code == 200 and "Who says who did it" in page.text and "BlackTech" in page.text
+
+    mail = _rule_mail(smtp_sink.messages[before:])
+    assert len(mail) == 1, [str(message["Subject"]) for message in mail]
+    assert mail[0]["To"] == SUBSCRIBER
+    text = _text(mail[0])
+    assert advisory.title in text and advisory.path in text
+    assert "government attribution" in text and "BlackTech" in text
