@@ -8,26 +8,29 @@ through real workers: the story's ledger shows who says who did it, and an
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
 import pytest
 
 from alerts.rule_types.attribution import AttributionRule
 from alerts.rules import register_rule
 from coverwatch.settings import Settings
+from coverwatch.urls import article_id, canonicalize_url
 from crawlers.demo_site.server import SiteServer
 from crawlers.demo_site.site import SEED_STORY, build_pages, demo_sources_yaml, load_demo_articles
 from search.engine import SearchEngine
 from tests.conftest import SmtpSink
-from tests.e2e.conftest import run_crawl_process
+from tests.e2e.conftest import own_deployment, run_crawl_process
 
 pytestmark = pytest.mark.e2e
 
 RULE = "e2e BlackTech formally attributed"
 SUBSCRIBER = "seed-desk@example.org"
+MAIL_WAIT_SECONDS = 60
 
 
 def _rule_mail(raw_messages: list[bytes]) -> list[EmailMessage]:
@@ -41,40 +44,59 @@ def _text(message: EmailMessage) -> str:
     return str(part.get_content())
 
 
+@pytest.fixture
+def deployment(engine: SearchEngine) -> Iterator[Settings]:
+    """A deployment of its own: other e2e cases crawl the demo site too, and a
+    story that already held these reports would make the advisory no news."""
+    with own_deployment(engine, "seedstory") as own:
+        yield own
+
+
 def test_the_seed_story_ledger_and_its_one_attribution_alert(
-        settings: Settings, engine: SearchEngine, worker: None, smtp_sink: SmtpSink, api_url: str,
-        api_headers: dict[str, str], tmp_path: Path) -> None:
-    register_rule(engine, settings, AttributionRule(name=RULE, actors=["BlackTech"], subscribers=[SUBSCRIBER]))
+        deployment: Settings, engine: SearchEngine, smtp_sink: SmtpSink, tmp_path: Path) -> None:
+    from search.documents import get_document
+    from search.indexes import ARTICLES
+    from search.service import story_view
+    from web.claim_ledgers import story_claims
+    from workers.process import start_worker, stop_worker
+
+    register_rule(engine, deployment, AttributionRule(name=RULE, actors=["BlackTech"], subscribers=[SUBSCRIBER]))
     _, articles = load_demo_articles()
     seed = {article.key: article for article in articles if article.key in SEED_STORY}
     assert len(seed) == 4
     advisory = seed[SEED_STORY[-1]]
     before = len(smtp_sink.messages)
-    with SiteServer({}) as site:
-        # As it was reported: the accusation, the minister's answer and the denial first ...
-        site.pages.update(build_pages(site.base_url, only=SEED_STORY[:3]))
-        first = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "first")
-        assert sum(source["articles"] for source in first["sources"]) == 3
-        assert first["workers"]["batches_failed"] == 0
-        assert _rule_mail(smtp_sink.messages[before:]) == []
-        # ... then, a week later, the joint advisory.
-        site.pages.update(build_pages(site.base_url, only=SEED_STORY))
-        second = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "second")
-        assert second["workers"]["batches_failed"] == 0
+    worker = start_worker(deployment, tmp_path / "seed-worker.log", concurrency=1,
+                          extra_env={"COVERWATCH_SMTP_URL": smtp_sink.url}, name="seed-story")
+    try:
+        with SiteServer({}) as site:
+            # As it was reported: the accusation, the minister's answer and the denial first ...
+            site.pages.update(build_pages(site.base_url, only=SEED_STORY[:3]))
+            first = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "first")
+            assert sum(source["articles"] for source in first["sources"]) == 3
+            assert first["workers"]["batches_failed"] == 0
+            assert _rule_mail(smtp_sink.messages[before:]) == []
+            # ... then, a week later, the joint advisory.
+            site.pages.update(build_pages(site.base_url, only=SEED_STORY))
+            second = run_crawl_process(demo_sources_yaml(site.base_url, only=SEED_STORY), tmp_path / "second")
+            assert second["workers"]["batches_failed"] == 0
+            advisory_url = f"{site.base_url}{advisory.path}"
+        mail = _rule_mail(smtp_sink.messages[before:])
+        deadline = time.monotonic() + MAIL_WAIT_SECONDS
+        while not mail and time.monotonic() < deadline:
+            time.sleep(0.5)
+            mail = _rule_mail(smtp_sink.messages[before:])
+    finally:
+        stop_worker(worker)
 
-    with httpx.Client(base_url=api_url, headers=api_headers, timeout=30) as api:
-        found = api.get("/api/search", params={"q": "BlackTech", "source": "packet-signal"}).json()
-        hit = next(hit for hit in found["hits"] if hit["title"] == advisory.title)
-        story_id = hit["story_id"]
-        timeline = api.get(f"/api/v1/stories/{story_id}").json()
-        assert len(timeline["entries"]) == 4, timeline
-        answer = api.get(f"/api/v1/stories/{story_id}/claims")
-        assert answer.status_code == 200, answer.text
-        ledger = answer.json()["ledger"]
-        page = api.get(f"/stories/{story_id}")
+    stored = get_document(engine, deployment.index_name(ARTICLES), article_id(canonicalize_url(advisory_url)))
+    assert stored is not None, advisory_url
+    story_id = stored["story_id"]
+    assert len(story_view(engine, deployment, story_id).articles) == 4
+    ledger = story_claims(engine, deployment, story_id).ledger
 
-    rows = {(row["claimant_kind"], row["claimant_country"], row["stance"], row["subject_state"],
-             row["actor_id"], row["first_article"]["outlet"]) for row in ledger["rows"]}
+    rows = {(row.claimant_kind, row.claimant_country, row.stance, row.subject_state, row.actor_id,
+             row.first_article.outlet) for row in ledger.rows}
     assert rows == {
         ("unnamed_officials", "US", "attributes", "CN", None, "capitol-observer"),
         ("government", "JP", "declines_to_confirm", None, None, "tokyo-net-shimpo"),
@@ -82,12 +104,10 @@ def test_the_seed_story_ledger_and_its_one_attribution_alert(
         # The joint advisory: one row per government.
         ("government", "US", "attributes", "CN", "G0098", "packet-signal"),
         ("government", "JP", "attributes", "CN", "G0098", "packet-signal"),
-    }, ledger["rows"]
-    assert ledger["summary"].startswith("attributed by the US and Japanese governments to BlackTech (China) since "
-                                        "2026-10-12; denied by China; Japan declines to confirm"), ledger["summary"]
-    assert page.status_code == 200 and "Who says who did it" in page.text and "BlackTech" in page.text
+    }, ledger.rows
+    assert ledger.summary.startswith("attributed by the US and Japanese governments to BlackTech (China) since "
+                                     "2026-10-12; denied by China; Japan declines to confirm"), ledger.summary
 
-    mail = _rule_mail(smtp_sink.messages[before:])
     assert len(mail) == 1, [str(message["Subject"]) for message in mail]
     assert mail[0]["To"] == SUBSCRIBER
     text = _text(mail[0])
