@@ -4,13 +4,11 @@ actor's. Rows come in as flat mappings (web/claim_ledgers.py makes them)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from search.export import spreadsheet_safe
+from search.export import csv_lines
 
 LEDGER_COLUMNS = ("claimant_kind", "claimant", "claimant_country", "stance", "subject", "subject_names", "actor_id",
                   "subject_state", "victim", "first_at", "first_article_id", "first_article_title",
@@ -18,23 +16,9 @@ LEDGER_COLUMNS = ("claimant_kind", "claimant", "claimant_country", "stance", "su
                   "articles", "stories", "evidence")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return spreadsheet_safe("; ".join(str(item) for item in value))
-    return spreadsheet_safe(str(value))
-
-
 def ledger_csv_lines(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """A header, then one line per ledger row (cells a spreadsheet shows as text)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in ([*LEDGER_COLUMNS], *([_cell(row.get(name)) for name in LEDGER_COLUMNS] for row in rows)):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(cells)
-        yield buffer.getvalue()
+    return csv_lines(rows, LEDGER_COLUMNS)
 
 
 def ledger_jsonl_lines(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 from coverwatch.fields import export_columns
@@ -29,8 +29,9 @@ def _cell(value: Any) -> str:
     return spreadsheet_safe(str(value))
 
 
-def csv_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """A header line, then one line per article with the fields of ``EXPORT_FIELDS``."""
+def csv_lines(articles: Iterable[Mapping[str, Any]], columns: Sequence[str] = EXPORT_FIELDS) -> Iterator[str]:
+    """A header line, then one line per record with its ``columns`` (the article
+    export's by default), each cell one a spreadsheet shows as text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -40,9 +41,9 @@ def csv_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
         writer.writerow(list(cells))
         return buffer.getvalue()
 
-    yield line(EXPORT_FIELDS)
+    yield line(columns)
     for article in articles:
-        yield line(_cell(article.get(name)) for name in EXPORT_FIELDS)
+        yield line(_cell(article.get(name)) for name in columns)
 
 
 def jsonl_lines(articles: Iterable[Mapping[str, Any]]) -> Iterator[str]:
