@@ -34,7 +34,8 @@ from workers.entities import default_matcher  # noqa: E402
 from workers.relevance import RelevanceBand, RelevanceThresholds  # noqa: E402
 from workers.relevance_data import UNTITLED, LabelledArticle, dev_articles, in_split  # noqa: E402
 from workers.relevance_model import shipped_learned_model  # noqa: E402
-from workers.relevance_report import Verdict, cue_scorer, figures, verdicts  # noqa: E402
+from workers.relevance_report import Verdict, cue_scorer, figures, format_row, verdicts  # noqa: E402
+from workers.relevance_training import figures_at  # noqa: E402
 
 SPLITS = ("tune", "heldout", "all")
 __all__ = ["UNTITLED", "articles_in", "evaluate", "found_actors", "prf"]
@@ -83,13 +84,9 @@ def _before() -> tuple[tuple[Verdict, ...], float]:
 
 
 def prf(pairs: Sequence[tuple[float, bool]], threshold: float) -> dict[str, float]:
-    true_pos = sum(1 for score, label in pairs if score >= threshold and label)
-    false_pos = sum(1 for score, label in pairs if score >= threshold and not label)
-    false_neg = sum(1 for score, label in pairs if score < threshold and label)
-    precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 0.0
-    recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    """The trainer's counting rule (workers.relevance_training.figures_at), rounded for print."""
+    counted = figures_at(pairs, threshold)
+    return {name: round(counted[name], 3) for name in ("precision", "recall", "f1")}
 
 
 def _per_file(found: Sequence[Verdict], split: str) -> dict[str, Any]:
@@ -143,13 +140,6 @@ def plot_pr_curve(path: Path | None = None) -> Path:
     return path
 
 
-def _line(name: str, row: dict[str, Any]) -> str:
-    return (f"  {name:36s} n={row['items']:3d}  P {row['all']['precision']:.3f} R {row['all']['recall']:.3f} "
-            f"F1 {row['all']['f1']:.3f}  non-ambiguous P {row['non_ambiguous']['precision']:.3f} "
-            f"R {row['non_ambiguous']['recall']:.3f}  kept R {row['kept_recall']:.3f}  "
-            f"off-topic kept {row['off_topic_kept_share']:.3f}")
-
-
 def main() -> None:
     results = {split: evaluate(split) for split in SPLITS}
     print(f"model {results['all']['model_version']}, on-topic >= {results['all']['on_topic_threshold']}, "
@@ -157,9 +147,9 @@ def main() -> None:
     for split, figures_of_split in results.items():
         print(split)
         for corpus, row in figures_of_split["before_cue_model"].items():
-            print(_line(f"{corpus} before (cue model)", row))
+            print("  " + format_row(f"{corpus} before (cue model)", row))
         for corpus, row in figures_of_split["after"].items():
-            print(_line(f"{corpus} after", row))
+            print("  " + format_row(f"{corpus} after", row))
     print(f"enrich: {results['all']['enrich_cpu_ms_per_article']:.2f} ms CPU/article (cue model alone "
           f"{results['all']['cue_model_cpu_ms_per_article']:.2f})")
     try:

@@ -17,6 +17,7 @@ from typing import Any
 from workers.relevance import Relevance, RelevanceBand, RelevanceModel, RelevanceThresholds, score_relevance
 from workers.relevance_data import LabelledArticle
 from workers.relevance_model import LearnedRelevanceModel
+from workers.relevance_training import figures_at
 
 Scorer = Callable[[LabelledArticle], Relevance]
 
@@ -68,13 +69,9 @@ def verdicts(items: Sequence[LabelledArticle], scorer: Scorer) -> tuple[list[Ver
 
 
 def _prf(chosen: Sequence[Verdict], predicted: Callable[[Verdict], bool]) -> dict[str, float]:
-    true_pos = sum(1 for v in chosen if predicted(v) and v.item.on_topic)
-    false_pos = sum(1 for v in chosen if predicted(v) and not v.item.on_topic)
-    false_neg = sum(1 for v in chosen if not predicted(v) and v.item.on_topic)
-    precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 0.0
-    recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    """Precision, recall and F1 of a band decision, by the trainer's one counting rule."""
+    counted = figures_at([(float(predicted(v)), v.item.on_topic) for v in chosen], 1.0)
+    return {name: round(counted[name], 3) for name in ("precision", "recall", "f1")}
 
 
 def figures(chosen: Sequence[Verdict]) -> dict[str, Any]:
