@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any
 
-from coverwatch.settings import get_settings
+from coverwatch.settings import Settings, get_settings
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -58,14 +58,20 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from deploy.services import up
     from search.engine import connect
+
+    settings = get_settings()
+    if args.format != "jsonl":
+        return _export_stories(args, settings)
+    if args.story:
+        print("--story needs a story format (--format stix, misp or atom)", file=sys.stderr)
+        return 2
+    from datetime import date
+
     from search.export import write_jsonl
     from workers.archive import iter_export
 
-    settings = get_settings()
     up(settings)
     since = date.fromisoformat(args.since) if args.since else None
     rows = iter_export(connect(settings.search_url), settings, since)
@@ -75,6 +81,39 @@ def _export(args: argparse.Namespace) -> int:
         print(f"{written} articles written to {args.output}", file=sys.stderr)
     else:
         write_jsonl(rows, sys.stdout)
+    return 0
+
+
+def _export_stories(args: argparse.Namespace, settings: Settings) -> int:
+    """Stories as one exchange document (workers/exchange/): a STIX bundle, MISP
+    event JSON or an Atom feed, of every story changed since ``--since`` or of one."""
+    from datetime import date
+
+    from deploy.services import up
+    from search.engine import connect
+    from search.story_records import story_records
+    from workers.exchange import ExchangeOptions, UnknownFormat, get_format
+
+    try:
+        exchange_format = get_format(args.format)
+        since = date.fromisoformat(args.since).isoformat() if args.since else None
+    except (UnknownFormat, ValueError) as refusal:
+        print(f"coverwatch export: {refusal}", file=sys.stderr)
+        return 2
+    up(settings)
+    records = list(story_records(connect(settings.search_url), settings, since=since,
+                                 story_ids=[args.story] if args.story else ()))
+    if args.story and not records:
+        print(f"coverwatch export: no story {args.story!r}", file=sys.stderr)
+        return 1
+    scope = f"story:{args.story}" if args.story else "all"
+    document = exchange_format.render(records, ExchangeOptions.from_settings(settings, scope_id=scope))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(document)
+        print(f"{len(records)} stories written to {args.output} as {args.format}", file=sys.stderr)
+    else:
+        sys.stdout.write(document if document.endswith("\n") else document + "\n")
     return 0
 
 
@@ -92,7 +131,12 @@ def register(commands: Any) -> None:
     backfill.add_argument("--timeout", type=float, default=3600)
     backfill.set_defaults(handler=_backfill)
 
-    export = commands.add_parser("export", help="write indexed articles as JSONL")
-    export.add_argument("--since", help="only articles indexed on or after this date (YYYY-MM-DD)")
+    export = commands.add_parser(
+        "export", help="write indexed articles as JSONL, or stories as STIX 2.1, MISP event JSON or Atom")
+    export.add_argument("--format", default="jsonl",
+                        help="jsonl (articles, the default) or a story format: stix, misp, atom")
+    export.add_argument("--story", help="only this story (story formats)")
+    export.add_argument("--since", help="only articles indexed, or stories changed, on or after this date "
+                                        "(YYYY-MM-DD)")
     export.add_argument("--output", help="file to write (default: stdout)")
     export.set_defaults(handler=_export)

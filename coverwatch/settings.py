@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     outbox_dir: Path | None = None
     mail_from: str = "Coverwatch Alerts <alerts@coverwatch.local>"
     public_url: str = "http://127.0.0.1:8000"
+    # What the threat-intel exchange (STIX, TAXII, MISP, feeds; workers/exchange/) marks its
+    # stories with, and the organisation it names as their producer.
+    exchange_tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "clear"
+    exchange_producer: str = "Coverwatch"
 
     # Alert rules as YAML (`coverwatch rules load`); periodic rule types are
     # evaluated by beat this often; webhooks are signed with this secret.

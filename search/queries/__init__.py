@@ -11,7 +11,8 @@ One module per area; every name is also importable from ``search.queries``:
 - ``trends``: the trend rule types' windows and sightings,
 - ``records``: deliveries, subscribers, digests, index lifecycle, the export scroll,
 - ``claims``: the articles that carry a story's or an actor's attribution claims (the ledger),
-- ``developments``: what a story carried before, for the development rule types.
+- ``developments``: what a story carried before, for the development rule types,
+- ``exchange``: the stories the threat-intel exchange hands out (STIX, TAXII, MISP, feeds).
 """
 
 from search.queries.articles import (
@@ -35,6 +36,7 @@ from search.queries.developments import (
     story_carriers,
     story_claim_carriers,
 )
+from search.queries.exchange import EXCHANGE_ARTICLE_FIELDS, changed_stories, members_of, stories_reached
 from search.queries.records import (
     articles_crawled_since,
     delivered_to,
@@ -105,6 +107,7 @@ __all__ = [
     "ARTICLE_SEARCH_FIELDS",
     "COVERAGE_BARS",
     "CURSOR_SORTS",
+    "EXCHANGE_ARTICLE_FIELDS",
     "FACET_FIELDS",
     "FACET_SIZES",
     "HIGHLIGHT",
@@ -127,6 +130,7 @@ __all__ = [
     "article_text_must",
     "article_text_query",
     "articles_crawled_since",
+    "changed_stories",
     "claim_carriers_between",
     "copies_of",
     "date_range",
@@ -136,6 +140,7 @@ __all__ = [
     "documents_by_id",
     "facet_fields",
     "facet_filters",
+    "members_of",
     "move_story",
     "older_than",
     "page_articles",
@@ -156,6 +161,7 @@ __all__ = [
     "rule_text_fields",
     "rule_window_counts",
     "similar_articles",
+    "stories_reached",
     "story_articles",
     "story_candidates",
     "story_carriers",

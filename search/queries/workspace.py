@@ -43,7 +43,7 @@ def date_range(field: str, since: str | None, until: str | None) -> list[dict[st
     return [{"range": {field: bounds}}] if bounds else []
 
 
-def _workspace_query(query_string: str, *, since: str | None, until: str | None, include_duplicates: bool,
+def workspace_query(query_string: str, *, since: str | None, until: str | None, include_duplicates: bool,
                      filters: Sequence[dict[str, Any]] = (),
                      must_not: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """What the workspace matches: the (alias-expanded) query string over the
@@ -75,7 +75,7 @@ def workspace_hits(
         "from": max(page - 1, 0) * size,
         "size": size,
         "track_total_hits": False,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        "query": workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                   filters=facet_filters(terms)),
         "collapse": {"field": "story_id"},
         "highlight": MARKED_HIGHLIGHT,
@@ -101,7 +101,7 @@ def workspace_candidates(
     return {
         "size": size,
         "track_total_hits": False,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        "query": workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                   filters=facet_filters(terms)),
         "sort": SEARCH_SORTS[sort],
         "stored_fields": "_none_",
@@ -142,7 +142,7 @@ def workspace_counts(
     one search, but each builds its filter over the whole index for every
     segment, the largest cost of the page at 500,000 articles (bench/search.py)."""
     def scoped(filters: list[dict[str, Any]]) -> dict[str, Any]:
-        return _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        return workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                 filters=filters)
 
     def facet(name: str) -> dict[str, Any]:
@@ -180,7 +180,7 @@ def story_coverage(
     return {
         "size": 0,
         "track_total_hits": False,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        "query": workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                   filters=[*facet_filters(terms), {"terms": {"story_id": sorted(story_ids)}}]),
         "aggs": {"stories": {"terms": {"field": "story_id", "size": max(len(story_ids), 1)},
                              "aggs": {"outlets": {"terms": {"field": "source", "size": outlet_size}}}}},
@@ -202,7 +202,7 @@ def unclustered_hits(
     return {
         "size": size,
         "track_total_hits": False,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        "query": workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                   filters=facet_filters(terms), must_not=[{"exists": {"field": "story_id"}}]),
         "highlight": MARKED_HIGHLIGHT,
         "sort": SEARCH_SORTS[sort],
@@ -236,7 +236,7 @@ def article_listing(
     body: dict[str, Any] = {
         "size": size,
         "track_total_hits": True,
-        "query": _workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
+        "query": workspace_query(query_string, since=since, until=until, include_duplicates=include_duplicates,
                                   filters=facet_filters(terms)),
         "sort": CURSOR_SORTS[sort],
         "_source": {"excludes": HIT_EXCLUDES},
