@@ -67,6 +67,27 @@ def test_a_victim_confirms_its_breach() -> None:
         ("Northwind Shipping", ClaimantKind.VICTIM, Stance.CONFIRMS, None)]
 
 
+def test_a_confirmation_and_a_refusal_in_one_sentence_are_two_claims() -> None:
+    claims = claims_of("A Harbour Authority spokesperson confirmed the breach to Reuters but declined to share "
+                       "specifics.")
+    assert [(c.claimant, c.claimant_kind, c.stance) for c in claims] == [
+        ("Harbour Authority spokesperson", ClaimantKind.VICTIM, Stance.CONFIRMS),
+        ("Harbour Authority spokesperson", ClaimantKind.VICTIM, Stance.DECLINES_TO_CONFIRM)]
+
+
+def test_an_outlet_spoken_to_is_no_speaker() -> None:
+    claims = claims_of("Northwind Shipping confirmed the breach to NBC and said its ships kept sailing.")
+    assert [(c.claimant, c.claimant_kind, c.stance) for c in claims] == [
+        ("Northwind Shipping", ClaimantKind.VICTIM, Stance.CONFIRMS)]
+
+
+def test_a_minister_who_can_confirm_a_hack_confirms() -> None:
+    claims = claims_of('Norway\'s foreign minister said, "I can confirm there has been a serious hacking of our '
+                       'networks."')
+    assert [(c.claimant_kind, c.claimant_country, c.stance) for c in claims] == [
+        (ClaimantKind.GOVERNMENT, "NO", Stance.CONFIRMS)]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [

@@ -104,7 +104,7 @@ GOVERNMENT_BODIES: dict[str, str] = {
     "NATO": "", "Council of the EU": "", "Interpol": "",
 }
 _GOVERNMENT_NOUN = (r"(?:government|authorities|officials|ministry|minister|ministry of \w+(?: affairs)?|"
-                    r"foreign ministry|defen[cs]e ministry|defen[cs]e minister|prime minister|president|"
+                    r"(?:foreign|defen[cs]e|interior|justice|home|digital|economy|prime) minist(?:er|ry)|president|"
                     r"police|prosecutors|intelligence(?: services?| agency| agencies)?|agency|agencies|"
                     r"embassy|spokes(?:person|man|woman)|cabinet|parliament|military|army|armed forces|"
                     r"law enforcement|security service|cyber agency|cybersecurity agency|regulators?|"
@@ -230,10 +230,10 @@ SUSPECTS = re.compile(
     r"(?:to|with)\b))",
     re.IGNORECASE)
 CONFIRMS = re.compile(
-    r"\b(?:confirm(?:s|ed|ing)|acknowledg\w*|(?:said|says|disclosed|revealed|stated|announced|reported|notified)\s+"
+    r"\b(?:confirm(?:s|ed|ing)?|acknowledg\w*|(?:said|says|disclosed|revealed|stated|announced|reported|notified)\s+"
     r"(?:that\s+)?(?:it|its|they|their|the company|the agency)\b[^.]{0,40}\b(?:breach\w*|hack\w*|compromis\w*|"
     r"attack\w*|incident|intrusion|unauthori[sz]ed)|aware of (?:[\w\-]+ ){0,5}(?:attack|exploit|breach|attempt)\w*|"
-    r"(?:actively |been )?exploited in the wild|exploited as (?:a )?zero[- ]days?|"
+    r"(?:actively |been )?exploited in the wild|actively exploited|exploited as (?:a )?zero[- ]days?|"
     r"(?:disclosed|announced|reported|revealed|suffered|detected|admitted|admitting) (?:that )?(?:a|an|the) "
     r"(?:[\w\-]+ ){0,2}(?:breach|intrusion|incident|cyberattack|attack|compromise|hack)|"
     r"(?:detected|spotted|observed) (?:[\w\-]+ ){0,4}(?:attack|exploitation|intrusion|breach)\w*)\b", re.IGNORECASE)
@@ -266,6 +266,9 @@ SPEAKER_VERB = re.compile(
     r"doubt\w*|question\w*|underlin\w+|shows|notes|states|stresses|argues|thinks|considers)\b")
 SPEAKER_BEFORE = re.compile(r"(?:according to|by|said|says|per|from|at)\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}$",
                             re.IGNORECASE)
+# Who is spoken to, not who speaks: "confirmed the breach to NBC", "told Reuters", "contacted by".
+RECIPIENT = re.compile(r"\b(?:(?<!according )(?<!due )(?<!thanks )to|told|tells|telling|contacted by|asked by|"
+                       r"reached by)\s+(?:the\s+)?$", re.IGNORECASE)
 # Academics and independent researchers, apart from the vendors.
 RESEARCHERS = re.compile(
     r"\b(?i:independent|academic|university|outside|other|some) (?:security )?researchers?\b|"

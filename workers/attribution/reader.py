@@ -45,6 +45,20 @@ def _stance(sentence: str, has_subject: bool) -> Stance | None:
     return None
 
 
+def _stances(sentence: str, has_subject: bool) -> list[Stance]:
+    """The sentence's stance, and a confirmation before a refusal beside it ("confirmed
+    the breach but declined to share specifics": both were said)."""
+    stance = _stance(sentence, has_subject)
+    if stance is not Stance.DECLINES_TO_CONFIRM or has_subject:
+        return [stance] if stance is not None else []
+    folded = sentence.casefold()
+    refusal = cues.DECLINES.search(folded)
+    before = folded[:refusal.start()] if refusal else ""
+    if before and cues.CONFIRMS.search(before) and cues.INCIDENT.search(before):
+        return [Stance.CONFIRMS, stance]
+    return [stance]
+
+
 def _may_take_a_stance(sentence: str) -> bool:
     """Whether a sentence naming no culprit can deny, decline or confirm at all."""
     words = word_keys(sentence)
@@ -107,55 +121,59 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
             continue
         folded = sentence.casefold()
         subjects = subjects_in(sentence, screen, known) if culprit else []
-        stance = _stance(sentence, bool(subjects))
-        if stance is None:
-            continue
-        named = joint(sentence, speakers_in(sentence))
-        if not named:
-            if subjects and cues.CARRIES.search(sentence) and (last := last_before(index)):
-                named = [last]
-            elif subjects:
-                named = [Speaker(outlet, ClaimantKind.MEDIA, None, -1)]
-            else:
-                organisation = organisation_in(sentence)
-                last = last_before(index) if organisation is None and stance is not Stance.CONFIRMS else None
-                named = [organisation] if organisation else ([last] if last else [])
-        victim = _victim(sentence)
-        firm = stance in (Stance.ATTRIBUTES, Stance.SUSPECTS, Stance.DISPUTES)
-        for speaker in named:
-            kind, country = speaker.kind, speaker.country
-            about: list[Subject | None] = list(subjects) if firm else [None]
-            if stance is Stance.DENIES and kind is ClaimantKind.GOVERNMENT and country in cues.ACCUSABLE:
-                kind = ClaimantKind.ACCUSED
-                about = [Subject(speaker.name, country, f"state:{country}")]
-            if (kind is ClaimantKind.VENDOR and stance in (Stance.CONFIRMS, Stance.DENIES)
-                    and cues.OWN.search(sentence)):
-                kind = ClaimantKind.VICTIM  # "FireEye disclosed it had detected a breach"
-            if kind is ClaimantKind.MEDIA and stance in (Stance.DENIES, Stance.DECLINES_TO_CONFIRM):
-                continue  # an outlet reports refusals and denials; it makes none
-            for subject in about:
-                if stance is Stance.ATTRIBUTES and subject is not None and _hedged(sentence, folded, subject):
-                    stance_here = Stance.SUSPECTS
+        for stance in _stances(sentence, bool(subjects)):
+            named = joint(sentence, speakers_in(sentence))
+            if not named:
+                if subjects and cues.CARRIES.search(sentence) and (last := last_before(index)):
+                    named = [last]
+                elif subjects:
+                    named = [Speaker(outlet, ClaimantKind.MEDIA, None, -1)]
                 else:
-                    stance_here = stance
-                if firm and subject is not None and subject.state is None and subject.key == subject.name:
-                    continue  # a tracking name nobody ties to a state
-                claimant = _claimant_key(speaker.name)
-                if subject is not None and subject.state and (
-                        (claimant, stance_here, f"state:{subject.state}") in claims
-                        or (subject.key.startswith("state:") and any(
-                            key[0] == claimant and key[1] is stance_here and claim.subject_state == subject.state
-                            for key, claim in claims.items()))):
-                    continue  # "Chinese state hackers" after "Salt Typhoon", by the same claimant
-                subject_key = subject.key if subject else None
-                if kind is ClaimantKind.MEDIA and subject is not None and subject.state:
-                    subject_key = f"state:{subject.state}"  # the outlet's own voice: once per state and stance
-                key = (claimant, stance_here, subject_key)
-                if key in claims:
-                    continue
-                claims[key] = AttributedClaim(
-                    claimant=speaker.name, claimant_kind=kind,
-                    claimant_country=country if kind in KINDS_WITH_COUNTRY else None, stance=stance_here,
-                    subject=subject.name if subject else None, subject_state=subject.state if subject else None,
-                    victim=victim, evidence=sentence[:EVIDENCE_CHARS])
+                    organisation = organisation_in(sentence)
+                    last = last_before(index) if organisation is None and stance is not Stance.CONFIRMS else None
+                    named = [organisation] if organisation else ([last] if last else [])
+            _add_claims(claims, sentence, folded, stance, named, subjects)
     return list(claims.values())
+
+
+def _add_claims(claims: dict[tuple[str, Stance, str | None], AttributedClaim], sentence: str, folded: str,
+                stance: Stance, named: list[Speaker], subjects: list[Subject]) -> None:
+    """The claims of one sentence with one stance, each speaker's about each subject, once per article."""
+    victim = _victim(sentence)
+    firm = stance in (Stance.ATTRIBUTES, Stance.SUSPECTS, Stance.DISPUTES)
+    for speaker in named:
+        kind, country = speaker.kind, speaker.country
+        about: list[Subject | None] = list(subjects) if firm else [None]
+        if stance is Stance.DENIES and kind is ClaimantKind.GOVERNMENT and country in cues.ACCUSABLE:
+            kind = ClaimantKind.ACCUSED
+            about = [Subject(speaker.name, country, f"state:{country}")]
+        if (kind is ClaimantKind.VENDOR and stance in (Stance.CONFIRMS, Stance.DENIES)
+                and cues.OWN.search(sentence)):
+            kind = ClaimantKind.VICTIM  # "FireEye disclosed it had detected a breach"
+        if kind is ClaimantKind.MEDIA and stance in (Stance.DENIES, Stance.DECLINES_TO_CONFIRM):
+            continue  # an outlet reports refusals and denials; it makes none
+        for subject in about:
+            if stance is Stance.ATTRIBUTES and subject is not None and _hedged(sentence, folded, subject):
+                stance_here = Stance.SUSPECTS
+            else:
+                stance_here = stance
+            if firm and subject is not None and subject.state is None and subject.key == subject.name:
+                continue  # a tracking name nobody ties to a state
+            claimant = _claimant_key(speaker.name)
+            if subject is not None and subject.state and (
+                    (claimant, stance_here, f"state:{subject.state}") in claims
+                    or (subject.key.startswith("state:") and any(
+                        key[0] == claimant and key[1] is stance_here and claim.subject_state == subject.state
+                        for key, claim in claims.items()))):
+                continue  # "Chinese state hackers" after "Salt Typhoon", by the same claimant
+            subject_key = subject.key if subject else None
+            if kind is ClaimantKind.MEDIA and subject is not None and subject.state:
+                subject_key = f"state:{subject.state}"  # the outlet's own voice: once per state and stance
+            key = (claimant, stance_here, subject_key)
+            if key in claims:
+                continue
+            claims[key] = AttributedClaim(
+                claimant=speaker.name, claimant_kind=kind,
+                claimant_country=country if kind in KINDS_WITH_COUNTRY else None, stance=stance_here,
+                subject=subject.name if subject else None, subject_state=subject.state if subject else None,
+                victim=victim, evidence=sentence[:EVIDENCE_CHARS])

@@ -118,8 +118,9 @@ def speakers_in(sentence: str) -> list[Speaker]:
         if kind is not ClaimantKind.GOVERNMENT:
             add(name, kind, state, start, end)
     speaking = [speaker for speaker in speakers
-                if speaker.kind in (ClaimantKind.UNNAMED_OFFICIALS, ClaimantKind.OTHER)
-                or _speaks_near(sentence, speaker.start, speaker.start + len(speaker.name))]
+                if not cues.RECIPIENT.search(sentence, max(0, speaker.start - 20), speaker.start)
+                and (speaker.kind in (ClaimantKind.UNNAMED_OFFICIALS, ClaimantKind.OTHER)
+                     or _speaks_near(sentence, speaker.start, speaker.start + len(speaker.name)))]
     return sorted(speaking, key=lambda speaker: speaker.start)
 
 
