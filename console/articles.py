@@ -96,9 +96,13 @@ def _export_stories(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         exchange_format = get_format(args.format)
-        since = date.fromisoformat(args.since).isoformat() if args.since else None
-    except (UnknownFormat, ValueError) as refusal:
+    except UnknownFormat as refusal:
         print(f"coverwatch export: {refusal}", file=sys.stderr)
+        return 2
+    try:
+        since = date.fromisoformat(args.since).isoformat() if args.since else None
+    except ValueError:
+        print(f"coverwatch export: --since {args.since!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
     up(settings)
     records = list(story_records(connect(settings.search_url), settings, since=since,
