@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # stories with, and the organisation it names as their producer.
     exchange_tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "clear"
     exchange_producer: str = "Coverwatch"
+    # The MISP instance `coverwatch misp push` and the ``misp`` alert channel push
+    # story events to (workers/exchange/misp.py); unset, both are off. The key is
+    # a MISP user's automation key; misp_verify_tls false only for a lab instance.
+    misp_url: str | None = None
+    misp_key: SecretStr | None = None
+    misp_verify_tls: bool = True
+    misp_timeout: float = Field(default=30.0, gt=0)
 
     # Alert rules as YAML (`coverwatch rules load`); periodic rule types are
     # evaluated by beat this often; webhooks are signed with this secret.
