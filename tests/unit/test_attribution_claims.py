@@ -88,6 +88,21 @@ def test_a_minister_who_can_confirm_a_hack_confirms() -> None:
         (ClaimantKind.GOVERNMENT, "NO", Stance.CONFIRMS)]
 
 
+def test_a_sentence_cut_after_initials_is_read_whole() -> None:
+    claims = claims_of("A spokesman for the U.S. Embassy said Russian military hackers were behind the intrusion.")
+    assert [(c.claimant_kind, c.claimant_country, c.subject_state) for c in claims] == [
+        (ClaimantKind.GOVERNMENT, "US", "RU")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The BSI said the evidence points towards China.",
+    "The BSI said the exploits have Chinese origins.",
+    "The BSI said the group operates out of China.",
+])
+def test_a_state_pointed_to_is_the_subject(sentence: str) -> None:
+    assert [(c.claimant, c.subject_state) for c in claims_of(sentence)] == [("BSI", "CN")]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [

@@ -52,7 +52,7 @@ _LINK = (r"(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored|ba
 _THREAT_NOUN = (r"(?:hack\w*|threat actors?|threat groups?|threat clusters?|threat activity|actors?|groups?|APTs?|"
                 r"adversar(?:y|ies)|operatives|operators?|spies|spy\w*|military|intelligence|government|regime|"
                 r"cyber[- ]?(?!secur)\w*|nationals|IT workers|crews?|gangs?|clusters?|campaigns?|activity|attack\w*|"
-                r"intrusions?|espionage|units?|officers|agents?|entities|individuals|state)")
+                r"intrusions?|espionage|units?|officers|agents?|entities|individuals|state|malware)")
 # "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
 # The states the press accuses; other states count beside unmistakable threat words only
 # ("U.S. government" and "U.S.-based" are victims and places, "Chinese government" a culprit).
@@ -64,6 +64,7 @@ _STRICT_NOUN = (r"(?:hack(?:ers?|ing groups?|ing crews?|ing teams?)|threat actor
 # "Chinese state-sponsored hackers", "a China-nexus espionage group", "Russian and Chinese activity".
 STATE_CULPRIT = re.compile(
     rf"\b({_ACCUSABLE_LIST})(?:{_LINK}|-(?=\w))?\s*(?:[\w\-]+\s+){{0,3}}?{_THREAT_NOUN}\b|"
+    rf"\b({_ACCUSABLE_LIST})\s+(?:origins?|background|roots)\b|"  # "exploits of Chinese origin"
     rf"\b({_ACCUSABLE_STATE})[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored|affiliated|"
     rf"connected|government[- ](?:backed|sponsored|affiliated))\b|"
     rf"\b({_STATE_LIST})(?:[- ](?:linked|nexus|aligned|backed|sponsored|state[- ]sponsored))?\s+"
@@ -75,7 +76,9 @@ STATE_CULPRIT = re.compile(
 STATE_ACCUSED = re.compile(
     rf"\b(?:blam\w+|accus\w+|attribut\w+(?:\s+[\w\-]+){{0,5}}?\s+to|linked(?:\s+[\w\-]+){{0,5}}?\s+to|"
     rf"tied(?:\s+[\w\-]+){{0,5}}?\s+to|behind|(?:actors?|hackers|groups?|activity) from|"
-    rf"on behalf of|working for|sponsored by|backed by)\s+(?:the\s+)?({_STATE_LIST})(?![\w\-])(?!\s+(?:and|or)\b)")
+    rf"on behalf of|working for|sponsored by|backed by|"
+    rf"point\w*(?:\s+(?:the\s+)?fingers?)?\s+(?:to|towards|at)|(?:operat\w+|based) out of)\s+"
+    rf"(?:the\s+)?({_STATE_LIST})(?![\w\-])(?!\s+(?:and|or)\b)")
 STATE_IN_LIST = re.compile(STATE)
 AGENCY = re.compile(rf"(?<![.\w\-])({_alternatives(STATE_AGENCIES)})\b(?![.\-]\w)")  # not "BKDR_RILER.SVR"
 # Tracking names no taxonomy lists yet: "UNC5221", "UAT-6382", "Storm-2603", "CL-STA-0048".
@@ -266,6 +269,9 @@ SPEAKER_VERB = re.compile(
     r"doubt\w*|question\w*|underlin\w+|shows|notes|states|stresses|argues|thinks|considers)\b")
 SPEAKER_BEFORE = re.compile(r"(?:according to|by|said|says|per|from|at)\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}$",
                             re.IGNORECASE)
+# Where the sentence splitter cuts wrongly: after initials ("U.S.", "R.") and titles ("Inc.", "Dr.").
+ABBREVIATION_END = re.compile(r"(?:(?<![\w.])(?:[A-Z]\.){1,3}|\b(?:Inc|Corp|Ltd|Co|Dr|Mr|Mrs|Ms|Gen|Sen|Rep|St|Jr|Sr|"
+                              r"vs|No|Gov|Lt|Col|Capt|Prof)\.)$")
 # Who is spoken to, not who speaks: "confirmed the breach to NBC", "told Reuters", "contacted by".
 RECIPIENT = re.compile(r"\b(?:(?<!according )(?<!due )(?<!thanks )to|told|tells|telling|contacted by|asked by|"
                        r"reached by)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -290,7 +296,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
                  "hypothes", "point", "fingerprint", "link", "tie", "connect"),
     "high_confidence": ("confiden",),
     "accused": ("blam", "accus", "attribut", "linked", "tied", "behind", " from ", "on behalf of", "working for",
-                "sponsored by", "backed by"),
+                "sponsored by", "backed by", "point", "out of"),
     "country_government": ("government", "authorit", "official", "minist", "president", "police", "prosecut",
                            "intelligence", "agenc", "embass", "spokes", "cabinet", "parliament", "military", "army",
                            "armed forces", "law enforcement", "security service", "regulator", "emergency response",

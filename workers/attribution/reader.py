@@ -92,13 +92,27 @@ def _claimant_key(name: str) -> str:
     return cues.CLAIMANT_KEYS.get(folded, folded)
 
 
+def _joined(sentences: tuple[str, ...]) -> tuple[str, ...]:
+    """The sentences, with those the splitter cut after an abbreviation ("The U.S." |
+    "Department of State said ...", "researcher R." | "Bansal") joined again."""
+    if not any(cues.ABBREVIATION_END.search(sentence, len(sentence) - 6) for sentence in sentences):
+        return sentences
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and cues.ABBREVIATION_END.search(joined[-1], len(joined[-1]) - 6):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return tuple(joined)
+
+
 def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor] = (),
                    language: str = "en") -> list[AttributedClaim]:
     """Every attribution claim the article reports, in the order first said."""
     if language != "en":
         native = profile(language)
         return native_claims(body, actors, native) if native is not None else []
-    sentences = split_sentences(body)
+    sentences = _joined(split_sentences(body))
     screen = Screen.of(body, aliases_of(actors))
     known: dict[str, str] = {}
     claims: dict[tuple[str, Stance, str | None], AttributedClaim] = {}
