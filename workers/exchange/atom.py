@@ -1,0 +1,199 @@
+"""Stories as an Atom feed (RFC 4287, made with feedgen): one entry per story,
+never one per copy, so a feed reader shows a story once and marks it unread
+again when it gains coverage (its ``updated`` moves).
+
+An entry's id is derived from the story id (``urn:uuid:`` + UUIDv5), the feed's
+from the export's ``scope_id``, so re-reading the feed never duplicates an entry.
+The content is HTML a reader can show: the relevance band, the actors by their
+taxonomy names, attributed states, victims, sectors, techniques and CVEs, and
+every original report with its outlet and link. Every value from an article is
+escaped here, and feedgen escapes the HTML again into the XML text, so a title
+like ``<script>`` reaches the reader as text.
+
+web/feeds.py serves these feeds per saved search and per story behind per-user
+feed tokens; ``coverwatch export --format atom`` prints one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from coverwatch.fields import Vocabulary
+from coverwatch.taxonomy import Taxonomy, default_taxonomy
+from search.story_records import StoryRecord
+from search.vocabulary import value_label
+from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
+
+MEDIA_TYPE = "application/atom+xml"
+# Entries per feed: a reader polls often, and fifty stories is weeks of coverage on a narrow search.
+FEED_ENTRY_CAP = 50
+# Best first: a story's band is the best of its reports'.
+BANDS = ("on_topic", "possible", "off_topic")
+# Characters XML 1.0 cannot carry at all; a crawled title holding one would make the whole feed unreadable.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ACTOR_SCHEME = "https://attack.mitre.org/groups/"
+BAND_SCHEME = "urn:coverwatch:relevance-band"
+
+
+def xml_text(text: object) -> str:
+    """``text`` without the characters XML cannot hold."""
+    return NOT_IN_XML.sub("", str(text))
+
+
+def moment(value: str | None) -> datetime | None:
+    """A stored ISO time as an aware datetime (a bare one is UTC); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def story_band(record: StoryRecord) -> str | None:
+    """The best relevance band among the story's reports."""
+    bands = {article.get("relevance_band") for article in record.originals}
+    return next((band for band in BANDS if band in bands), None)
+
+
+def web_link(url: object) -> str | None:
+    """An article's link only when it leads to the web (no ``javascript:`` from a crawled page)."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else None
+
+
+def newest_first(records: Iterable[StoryRecord], cap: int = FEED_ENTRY_CAP) -> list[StoryRecord]:
+    """The ``cap`` most recently updated stories, newest first."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(records, key=lambda record: (moment(record.last_update) or oldest, record.id), reverse=True)[:cap]
+
+
+def feed_updated(records: Sequence[StoryRecord], options: ExchangeOptions) -> datetime:
+    """When the feed last changed: its newest entry's update (so the same stories
+    make the same document), or the time of the export when it has none."""
+    times = [time for time in (moment(record.last_update) for record in records) if time]
+    return max(times) if times else options.generated_at
+
+
+def entry_id(story_id: str) -> str:
+    return f"urn:uuid:{stable_uuid('story', story_id)}"
+
+
+def feed_id(scope_id: str) -> str:
+    return f"urn:uuid:{stable_uuid('atom-feed', scope_id)}"
+
+
+def _labels(vocabulary: Vocabulary, values: Iterable[Any], taxonomy: Taxonomy) -> list[str]:
+    return [value_label(vocabulary, str(value), taxonomy) for value in values]
+
+
+def story_facts(record: StoryRecord, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
+    """(heading, values) of what the story is about, in the order an analyst reads them; empty ones left out."""
+    band = story_band(record)
+    facts = [
+        ("Relevance", [value_label("band", band)] if band else []),
+        ("Actors", _labels("actor", record.values("actors"), taxonomy)),
+        ("Attributed to", _labels("country", record.values("attributed_states"), taxonomy)),
+        ("Victims", _labels("country", record.values("victim_countries"), taxonomy)),
+        ("Sectors", [str(sector) for sector in record.values("sectors")]),
+        ("Techniques", [str(technique) for technique in record.values("techniques")]),
+        ("CVEs", [str(cve) for cve in record.values("cves")]),
+    ]
+    return [(heading, values) for heading, values in facts if values]
+
+
+def outlets(record: StoryRecord) -> list[str]:
+    """The outlets of the story's reports, first to report first."""
+    return [source for source in dict.fromkeys(str(article.get("source") or "") for article in record.originals)
+            if source]
+
+
+def _report_line(article: Mapping[str, Any]) -> str:
+    title = escape(xml_text(article.get("title") or article.get("url") or "untitled"))
+    link = web_link(article.get("url"))
+    headline = f'<a href="{escape(xml_text(link))}">{title}</a>' if link else title
+    when = str(article.get("published_at") or article.get("crawled_at") or "")[:10]
+    about = " · ".join(escape(xml_text(part)) for part in (article.get("source"), when, article.get("language"))
+                       if part)
+    return f"<li>{headline} — {about}</li>" if about else f"<li>{headline}</li>"
+
+
+def entry_html(record: StoryRecord, taxonomy: Taxonomy) -> str:
+    """The entry's content: the story's facts, then each original report, oldest first."""
+    reports = record.originals
+    sources = outlets(record)
+    copies = len(record.articles) - len(reports)
+    counted = (f"{len(reports)} report{'s' if len(reports) != 1 else ''} from {len(sources)} "
+               f"outlet{'s' if len(sources) != 1 else ''}" + (f", {copies} cop{'ies' if copies != 1 else 'y'}"
+                                                               if copies else ""))
+    parts = [f"<p>{escape(counted)}: {escape(xml_text(', '.join(sources)))}</p>"]
+    facts = story_facts(record, taxonomy)
+    if facts:
+        parts.append("<ul>" + "".join(f"<li><strong>{escape(heading)}:</strong> {escape(xml_text(', '.join(values)))}"
+                                      "</li>" for heading, values in facts) + "</ul>")
+    parts.append("<ol>" + "".join(_report_line(article) for article in reports) + "</ol>")
+    return "".join(parts)
+
+
+def entry_summary(record: StoryRecord, taxonomy: Taxonomy) -> str:
+    """One plain line for readers that show summaries only."""
+    facts = "; ".join(f"{heading}: {', '.join(values)}" for heading, values in story_facts(record, taxonomy))
+    sources = outlets(record)
+    counted = f"{len(record.originals)} reports from {len(sources)} outlets"
+    return xml_text(f"{counted}; {facts}" if facts else counted)
+
+
+def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOptions, taxonomy: Taxonomy) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(entry_id(record.id))
+    entry.title(xml_text(record.title) or f"Story {record.id}")
+    entry.link(href=options.story_url(record.id), rel="alternate", type="text/html")
+    updated = moment(record.last_update) or options.generated_at
+    entry.updated(updated)
+    published = moment(record.first_seen)
+    if published:
+        entry.published(min(published, updated))
+    entry.summary(entry_summary(record, taxonomy))
+    entry.content(entry_html(record, taxonomy), type="html")
+    for actor in record.values("actors"):
+        entry.category(term=xml_text(actor), scheme=ACTOR_SCHEME, label=xml_text(value_label("actor", str(actor),
+                                                                                            taxonomy)))
+    band = story_band(record)
+    if band:
+        entry.category(term=band, scheme=BAND_SCHEME, label=value_label("band", band))
+
+
+def atom_feed(records: Sequence[StoryRecord], options: ExchangeOptions, *, self_url: str | None = None,
+              cap: int = FEED_ENTRY_CAP, taxonomy: Taxonomy | None = None) -> str:
+    """The Atom document of ``records``: the ``cap`` most recently updated
+    stories, newest first; ``self_url`` is where the feed is served from."""
+    taxonomy = taxonomy or default_taxonomy()
+    shown = newest_first(records, cap)
+    feed = FeedGenerator()
+    feed.id(feed_id(options.scope_id))
+    feed.title(xml_text(options.title))
+    feed.subtitle(f"Stories from {xml_text(options.producer)}, TLP:{options.tlp.upper()}")
+    feed.author({"name": xml_text(options.producer)})
+    feed.rights(f"TLP:{options.tlp.upper()}")
+    feed.link(href=options.public_url or "/", rel="alternate", type="text/html")
+    if self_url:
+        feed.link(href=self_url, rel="self", type=MEDIA_TYPE)
+    feed.generator(xml_text(options.producer))
+    feed.updated(feed_updated(shown, options))
+    for record in shown:
+        _add_entry(feed, record, options, taxonomy)
+    return str(feed.atom_str(pretty=True).decode("utf-8"))
+
+
+@exchange_format("atom", MEDIA_TYPE, "an Atom feed: one entry per story, newest update first")
+def render_atom(records: Sequence[StoryRecord], options: ExchangeOptions) -> str:
+    """An Atom feed of the stories, one entry each."""
+    return atom_feed(records, options)
