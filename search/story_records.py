@@ -118,3 +118,9 @@ def reached_story_ids(engine: SearchEngine, settings: Settings, scope: SearchSco
     body = queries.stories_reached(scope.query, scope.terms)
     answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", body)
     return [bucket["key"] for bucket in answer["aggregations"]["stories"]["buckets"]]
+
+
+def newest_story_ids(engine: SearchEngine, settings: Settings, size: int) -> list[str]:
+    """The ids of the ``size`` live stories that changed last, newest first."""
+    answer = engine.request("POST", f"/{settings.index_name(STORIES)}/_search", queries.newest_stories(size))
+    return [str(hit["_source"]["id"]) for hit in answer["hits"]["hits"]]

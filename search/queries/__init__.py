@@ -36,7 +36,13 @@ from search.queries.developments import (
     story_carriers,
     story_claim_carriers,
 )
-from search.queries.exchange import EXCHANGE_ARTICLE_FIELDS, changed_stories, members_of, stories_reached
+from search.queries.exchange import (
+    EXCHANGE_ARTICLE_FIELDS,
+    changed_stories,
+    members_of,
+    newest_stories,
+    stories_reached,
+)
 from search.queries.records import (
     articles_crawled_since,
     delivered_to,
@@ -142,6 +148,7 @@ __all__ = [
     "facet_filters",
     "members_of",
     "move_story",
+    "newest_stories",
     "older_than",
     "page_articles",
     "percolate_articles",

@@ -39,6 +39,17 @@ def changed_stories(*, since: str | None = None, strictly_after: bool = False, s
     return body
 
 
+def newest_stories(size: int) -> dict[str, Any]:
+    """The live stories that changed last, newest first: a feed of every story
+    shows these, without reading the rest."""
+    return {
+        "size": size,
+        "query": {"bool": {"must_not": [{"exists": {"field": "merged_into"}}]}},
+        "sort": [{"last_update": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+        "_source": ["id"],
+    }
+
+
 def stories_reached(query_string: str, terms: Mapping[str, Sequence[str]], *, since: str | None = None,
                     size: int = 1000) -> dict[str, Any]:
     """The stories an analyst's search reaches (its query string, alias-expanded,
