@@ -28,6 +28,7 @@ from coverwatch.fields import ARTICLE_FIELDS, ArticleField, facet_rows
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import Taxonomy
 from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
+from search.story_records import SearchScope
 from search.vocabulary import FACET_TITLES, facet_label, normalise_terms
 from web.workspace import SearchRequest
 
@@ -129,6 +130,18 @@ def match_rule_for(saved: SavedSearch, subscriber: str,
     except ValueError as failure:  # pydantic's ValidationError is a ValueError
         raise SavedSearchError(_first_problem(failure)) from failure
     return rule, notes
+
+
+def search_scope(saved: SavedSearch, taxonomy: Taxonomy | None = None) -> SearchScope:
+    """The stories the saved search reaches, for its feed and its TAXII collection:
+    its query with actor aliases expanded and its facet values as stored, as the
+    workspace runs it. Its date range is not kept: a feed follows what is new."""
+    try:
+        check_syntax(saved.query)
+        expanded = expand_actor_aliases(saved.query, taxonomy)
+    except QuerySyntaxError as failure:
+        raise SavedSearchError(f"cannot parse the query {saved.query!r}: {failure}") from failure
+    return SearchScope(expanded.query_string, normalise_terms(saved.terms, taxonomy))
 
 
 def _first_problem(failure: ValueError) -> str:
