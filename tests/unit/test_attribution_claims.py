@@ -103,6 +103,21 @@ def test_a_state_pointed_to_is_the_subject(sentence: str) -> None:
     assert [(c.claimant, c.subject_state) for c in claims_of(sentence)] == [("BSI", "CN")]
 
 
+def test_a_vendor_named_for_its_product_does_not_speak() -> None:
+    claims = claims_of("Russian hackers are abusing Microsoft Hyper-V to evade endpoint detection.")
+    assert [(c.claimant_kind, c.subject_state) for c in claims] == [(ClaimantKind.MEDIA, "RU")]
+
+
+def test_the_outlet_naming_a_group_in_passing_makes_no_claim() -> None:
+    assert claims_of("The modules of the Kimsuky toolkit are written in C.", actors("Kimsuky")) == []
+
+
+def test_a_state_named_first_gives_way_to_the_group_named_later() -> None:
+    claims = claims_of("ESET said Russian hackers were behind the intrusion.\n"
+                       "ESET said the intrusion was the work of Sandworm.", actors("Sandworm Team"))
+    assert [(c.claimant, c.subject, c.subject_state) for c in claims] == [("ESET", "Sandworm", "RU")]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [

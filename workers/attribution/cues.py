@@ -272,6 +272,12 @@ SPEAKER_BEFORE = re.compile(r"(?:according to|by|said|says|per|from|at)\s+(?:the
 # Where the sentence splitter cuts wrongly: after initials ("U.S.", "R.") and titles ("Inc.", "Dr.").
 ABBREVIATION_END = re.compile(r"(?:(?<![\w.])(?:[A-Z]\.){1,3}|\b(?:Inc|Corp|Ltd|Co|Dr|Mr|Mrs|Ms|Gen|Sen|Rep|St|Jr|Sr|"
                               r"vs|No|Gov|Lt|Col|Capt|Prof)\.)$")
+# A capitalised word right after a vendor's name that makes it a product ("Microsoft Hyper-V"), unless
+# it names a part of the company or a person's title ("Microsoft Threat Intelligence", "Cisco CEO").
+PRODUCT_AFTER = re.compile(
+    r"\s+(?!(?:Threat|Security|Research|Researchers?|Labs?|Team|Intelligence|Incident|Response|Global|Digital|"
+    r"President|CEO|CTO|CISO|Chief|Vice|General|Director|Head|Senior|Principal|Spokes\w*|Corp|Inc|Ltd|"
+    r"On|In|On|And|But|Or|The|This|That|Said|Says)\b)[A-Z][\w\-]*")
 # Who is spoken to, not who speaks: "confirmed the breach to NBC", "told Reuters", "contacted by".
 RECIPIENT = re.compile(r"\b(?:(?<!according )(?<!due )(?<!thanks )to|told|tells|telling|contacted by|asked by|"
                        r"reached by)\s+(?:the\s+)?$", re.IGNORECASE)

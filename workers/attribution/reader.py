@@ -173,7 +173,14 @@ def _add_claims(claims: dict[tuple[str, Stance, str | None], AttributedClaim], s
                 stance_here = stance
             if firm and subject is not None and subject.state is None and subject.key == subject.name:
                 continue  # a tracking name nobody ties to a state
+            if (kind is ClaimantKind.MEDIA and subject is not None and not subject.key.startswith("state:")
+                    and not cues.STATE_LITERAL.search(sentence)):
+                continue  # the outlet names a known group in passing; its own claim ties the group to a state
             claimant = _claimant_key(speaker.name)
+            if (subject is not None and subject.state and not subject.key.startswith("state:")
+                    and kind is not ClaimantKind.MEDIA):
+                # "Chinese hackers" first, "APT15" later, by the same claimant: the group is what was named.
+                claims.pop((claimant, stance_here, f"state:{subject.state}"), None)
             if subject is not None and subject.state and (
                     (claimant, stance_here, f"state:{subject.state}") in claims
                     or (subject.key.startswith("state:") and any(

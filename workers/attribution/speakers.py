@@ -115,6 +115,8 @@ def speakers_in(sentence: str) -> list[Speaker]:
         for match in cues.VENDOR_APPOSITIVE.finditer(sentence):
             add(match.group(1), ClaimantKind.VENDOR, None, *match.span(1))
     for (name, kind, state), start, end in named:
+        if kind is ClaimantKind.VENDOR and cues.PRODUCT_AFTER.match(sentence, end):
+            continue  # "Microsoft Hyper-V", "Cisco AsyncOS": the company's product, not the company speaking
         if kind is not ClaimantKind.GOVERNMENT:
             add(name, kind, state, start, end)
     speaking = [speaker for speaker in speakers
