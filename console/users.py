@@ -1,5 +1,6 @@
-"""``coverwatch users add|list|disable|token|revoke``: the accounts of the
-analyst pages and API (web/accounts.py); the first admin is made here."""
+"""``coverwatch users add|list|disable|token|revoke|feed-token|feed-revoke``: the
+accounts of the analyst pages and API (web/accounts.py) and their feed tokens
+(web/feed_tokens.py); the first admin is made here."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ def _users(args: argparse.Namespace) -> int:
     from coverwatch.connections import redis_client_for
     from web.accounts import AccountError, AccountStore
     from web.credentials import Role, new_secret
+    from web.feed_tokens import FeedTokens
 
     settings = get_settings()
-    store = AccountStore(redis_client_for(settings), settings)
+    client = redis_client_for(settings)
+    store, feed_tokens = AccountStore(client, settings), FeedTokens(client, settings)
     try:
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else new_secret(12)
@@ -38,11 +41,23 @@ def _users(args: argparse.Namespace) -> int:
         elif args.action == "revoke":
             token = store.revoke_token(args.token_id)
             print(f"token {token.id} of {token.user!r} revoked")
+        elif args.action == "feed-token":
+            text, feed_token = feed_tokens.issue(args.name, args.label or "")
+            base = f"{settings.public_url.rstrip('/')}/feeds/{text}"
+            print(f"feed token {feed_token.id} for {feed_token.user!r}: it reads this user's Atom feeds and nothing "
+                  f"else. Feeds: {base}/all.atom, {base}/saved/<saved search id>.atom, "
+                  f"{base}/stories/<story id>.atom. The token:", file=sys.stderr)
+            print(text)
+        elif args.action == "feed-revoke":
+            feed_token = feed_tokens.revoke(args.token_id)
+            print(f"feed token {feed_token.id} of {feed_token.user!r} revoked")
         else:
             for user in store.list_users():
                 tokens = [f"{t.id}{' (revoked)' if t.revoked else ''}" for t in store.tokens_of(user.name)]
+                feeds = [f"{t.id}{' (revoked)' if t.revoked else ''}" for t in feed_tokens.tokens_of(user.name)]
                 print(f"{user.name}  {user.role.value}  {user.email or '-'}"
-                      f"{'  (disabled)' if user.disabled else ''}  tokens: {', '.join(tokens) or '-'}")
+                      f"{'  (disabled)' if user.disabled else ''}  tokens: {', '.join(tokens) or '-'}"
+                      f"  feed tokens: {', '.join(feeds) or '-'}")
     except (AccountError, redis.RedisError) as failure:
         print(f"error: {failure}", file=sys.stderr)
         return 2
@@ -51,7 +66,7 @@ def _users(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add the group's commands to the main parser's subcommands."""
-    users = commands.add_parser("users", help="analyst accounts: roles, passwords, API tokens")
+    users = commands.add_parser("users", help="analyst accounts: roles, passwords, API and feed tokens")
     user_actions = users.add_subparsers(dest="action", required=True)
     add_user = user_actions.add_parser("add", help="a new account; prints a generated password")
     add_user.add_argument("name")
@@ -67,4 +82,8 @@ def register(commands: Any) -> None:
     issue.add_argument("--days", type=float, help="expire after this many days (default: never)")
     issue.add_argument("--label", help="what the token is for")
     user_actions.add_parser("revoke", help="revoke an API token by its id").add_argument("token_id")
+    feed = user_actions.add_parser("feed-token", help="a new feed token: read-only, in feed URLs, for feed readers")
+    feed.add_argument("name")
+    feed.add_argument("--label", help="what the token is for (a reader, a device)")
+    user_actions.add_parser("feed-revoke", help="revoke a feed token by its id").add_argument("token_id")
     users.set_defaults(handler=_users)

@@ -25,10 +25,11 @@ class Role(StrEnum):
 _RANK = {Role.VIEWER: 0, Role.ANALYST: 1, Role.ADMIN: 2}
 
 # Reachable without login: the login page, what operators and probes poll, the
-# stylesheet the login page needs, and the links in alert emails (they carry a
-# token of their own). Everything else is refused unless signed in.
+# stylesheet the login page needs, the links in alert emails and the Atom feeds
+# (they carry a token of their own, which web/feeds.py checks). Everything else
+# is refused unless signed in.
 PUBLIC_PATHS = frozenset({"/login", "/api/health", "/metrics", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/static", "/unsubscribe", "/preferences")
+PUBLIC_PREFIXES = ("/static", "/unsubscribe", "/preferences", "/feeds")
 
 TOKEN_PREFIX = "cw"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -25,6 +25,7 @@ from web.api_v1 import search_request
 from web.auth import Principal
 from web.claim_ledgers import actor_claims, story_claims
 from web.credentials import Role, role_allows
+from web.feeds_account import subscribe_base
 from web.page_parts import chart_bars, replaced_link, toggle_link
 from web.routing import WebDeps, web_route
 from web.templating import TEMPLATES
@@ -132,7 +133,7 @@ def web_router(deps: WebDeps) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
         return TEMPLATES.TemplateResponse(request, "story.html", {
             "timeline": timeline, "ledger": claims.ledger, "story_id": story_id, "can_mark": _may_save(request),
-            "page_url": _page_url(request)})
+            "page_url": _page_url(request), "feed_base": subscribe_base(deps.redis_connection, settings, request)})
 
     @router.get("/actors/{name}", response_class=HTMLResponse)
     def actor_page(request: Request, name: str) -> HTMLResponse:

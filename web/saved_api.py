@@ -16,6 +16,7 @@ from search.engine import EngineUnavailable
 from web.api_v1 import DATE_PATTERN
 from web.auth import Analyst, Principal, SignedIn
 from web.credentials import Role, role_allows
+from web.feeds_account import subscribe_base
 from web.routing import WebDeps, web_route
 from web.saved_searches import (
     SAVED_FACETS,
@@ -123,13 +124,15 @@ def saved_router(deps: WebDeps) -> APIRouter:
         return TEMPLATES.TemplateResponse(request, "saved.html", {
             "searches": [(saved, describe(saved)) for saved in searches],
             "made": next((saved for saved in searches if saved.id == made), None),
-            "can_save": role_allows(principal.role, Role.ANALYST), "error": None})
+            "can_save": role_allows(principal.role, Role.ANALYST), "error": None,
+            "feed_base": subscribe_base(redis_connection, settings, request)})
 
     def page_error(request: Request, principal: Principal, error: str, status: int) -> HTMLResponse:
         searches = store().of(principal.name)
         return TEMPLATES.TemplateResponse(request, "saved.html", {
             "searches": [(saved, describe(saved)) for saved in searches], "made": None,
-            "can_save": True, "error": error}, status_code=status)
+            "can_save": True, "error": error, "feed_base": subscribe_base(redis_connection, settings, request)},
+            status_code=status)
 
     @router.post("/saved", include_in_schema=False)
     async def save_from_page(request: Request, principal: Analyst) -> Response:

@@ -35,13 +35,14 @@ def test_roles_are_nested(role: Role, needed: Role, allowed: bool) -> None:
 
 
 @pytest.mark.parametrize("path", ["/login", "/api/health", "/metrics", "/static/coverwatch.css",
-                                  "/unsubscribe", "/unsubscribe/abc", "/preferences/abc"])
+                                  "/unsubscribe", "/unsubscribe/abc", "/preferences/abc", "/feeds/cwf_x/all.atom"])
 def test_public_paths(path: str) -> None:
     assert is_public_path(path)
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/search", "/api/healthz", "/api/health/x", "/login/x",
-                                  "/staticfiles", "/unsubscribe-everyone", "/preferencesx", "/docs", "/openapi.json"])
+                                  "/staticfiles", "/unsubscribe-everyone", "/preferencesx", "/docs", "/openapi.json",
+                                  "/feedsx", "/account/feeds", "/api/v1/feed-tokens"])
 def test_everything_else_needs_a_login(path: str) -> None:
     assert not is_public_path(path)
 

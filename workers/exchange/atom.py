@@ -172,9 +172,10 @@ def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOption
 
 
 def atom_feed(records: Sequence[StoryRecord], options: ExchangeOptions, *, self_url: str | None = None,
-              cap: int = FEED_ENTRY_CAP, taxonomy: Taxonomy | None = None) -> str:
+              home_url: str | None = None, cap: int = FEED_ENTRY_CAP, taxonomy: Taxonomy | None = None) -> str:
     """The Atom document of ``records``: the ``cap`` most recently updated
-    stories, newest first; ``self_url`` is where the feed is served from."""
+    stories, newest first; ``self_url`` is where the feed is served from,
+    ``home_url`` the page showing what it follows (the deployment's, when not given)."""
     taxonomy = taxonomy or default_taxonomy()
     shown = newest_first(records, cap)
     feed = FeedGenerator()
@@ -183,7 +184,7 @@ def atom_feed(records: Sequence[StoryRecord], options: ExchangeOptions, *, self_
     feed.subtitle(f"Stories from {xml_text(options.producer)}, TLP:{options.tlp.upper()}")
     feed.author({"name": xml_text(options.producer)})
     feed.rights(f"TLP:{options.tlp.upper()}")
-    feed.link(href=options.public_url or "/", rel="alternate", type="text/html")
+    feed.link(href=home_url or options.public_url or "/", rel="alternate", type="text/html")
     if self_url:
         feed.link(href=self_url, rel="self", type=MEDIA_TYPE)
     feed.generator(xml_text(options.producer))
