@@ -118,6 +118,13 @@ def test_a_state_named_first_gives_way_to_the_group_named_later() -> None:
     assert [(c.claimant, c.subject, c.subject_state) for c in claims] == [("ESET", "Sandworm", "RU")]
 
 
+def test_a_group_the_article_names_and_later_ties_to_a_state_is_its_subject() -> None:
+    claims = claims_of("ESET attributed the intrusions to a threat actor it calls Quillfeather.\n"
+                       "Quillfeather is a China-linked group active since 2019.")
+    assert [(c.claimant, c.stance, c.subject, c.subject_state) for c in claims] == [
+        ("Daily Wire Desk", Stance.ATTRIBUTES, "Quillfeather", "CN"), ("ESET", Stance.ATTRIBUTES, "Quillfeather", "CN")]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [

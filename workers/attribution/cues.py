@@ -83,6 +83,14 @@ STATE_IN_LIST = re.compile(STATE)
 AGENCY = re.compile(rf"(?<![.\w\-])({_alternatives(STATE_AGENCIES)})\b(?![.\-]\w)")  # not "BKDR_RILER.SVR"
 # Tracking names no taxonomy lists yet: "UNC5221", "UAT-6382", "Storm-2603", "CL-STA-0048".
 TRACKING_NAME = re.compile(r"\b(?:UNC|UAT-|Storm-|DEV-|TA|UAC-|UTA|TAG-|CL-STA-|CL-CRI-|TGR-STA-|APT-C-|APT)\d{2,5}\b")
+# A group the article introduces by a name: "a threat actor it calls Spiral", "a group tracked as Ember".
+# Looked for where one of the naming verbs is (found by str.find): the name after it, the group word before.
+NAMING_VERBS = (" calls ", " called ", " named ", " dubbed ", " tracks ", " tracked ", " known as ")
+INTRODUCED_NAME = re.compile(
+    r"\s+(?:(?:as|under)\s+)?(?:the\s+(?:moniker|name)\s+)?[\"“'‘]?([A-Z][\w\-]{2,}(?:\s+[A-Z][\w\-]+)?)")
+INTRODUCING_GROUP = re.compile(
+    r"\b(?:group|actor|APT|crew|gang|team|adversary|company|vendor)s?,?\s+(?:(?:that|which|whom)\s+)?"
+    r"(?:(?:it|they|we|researchers|[A-Z][\w\-]+)\s+)?$")
 # The same without its boundaries, to tell fast whether a text can hold one.
 TRACKING_SCREEN = re.compile(r"(?:UNC|UAT-|Storm-|DEV-|TA|UAC-|UTA|TAG-|CL-STA-|CL-CRI-|TGR-STA-|APT-C-|APT)\d\d")
 

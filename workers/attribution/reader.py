@@ -115,6 +115,7 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
     sentences = _joined(split_sentences(body))
     screen = Screen.of(body, aliases_of(actors))
     known: dict[str, str] = {}
+    untied: list[tuple[str, str, Stance, Speaker, Subject]] = []
     claims: dict[tuple[str, Stance, str | None], AttributedClaim] = {}
     leads: dict[int, Speaker | None] = {}
 
@@ -146,12 +147,19 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
                     organisation = organisation_in(sentence)
                     last = last_before(index) if organisation is None and stance is not Stance.CONFIRMS else None
                     named = [organisation] if organisation else ([last] if last else [])
-            _add_claims(claims, sentence, folded, stance, named, subjects)
+            _add_claims(claims, sentence, folded, stance, named, subjects, untied)
+    # A group named before the article ties it to a state ("it calls Spiral" ... "Spiral operates
+    # out of China"): its claims, kept aside, are claims about that state.
+    for sentence, folded, stance, speaker, subject in untied:
+        if subject.name in known:
+            tied = Subject(subject.name, known[subject.name], subject.name, subject.start)
+            _add_claims(claims, sentence, folded, stance, [speaker], [tied], [])
     return list(claims.values())
 
 
 def _add_claims(claims: dict[tuple[str, Stance, str | None], AttributedClaim], sentence: str, folded: str,
-                stance: Stance, named: list[Speaker], subjects: list[Subject]) -> None:
+                stance: Stance, named: list[Speaker], subjects: list[Subject],
+                untied: list[tuple[str, str, Stance, Speaker, Subject]]) -> None:
     """The claims of one sentence with one stance, each speaker's about each subject, once per article."""
     victim = _victim(sentence)
     firm = stance in (Stance.ATTRIBUTES, Stance.SUSPECTS, Stance.DISPUTES)
@@ -172,7 +180,8 @@ def _add_claims(claims: dict[tuple[str, Stance, str | None], AttributedClaim], s
             else:
                 stance_here = stance
             if firm and subject is not None and subject.state is None and subject.key == subject.name:
-                continue  # a tracking name nobody ties to a state
+                untied.append((sentence, folded, stance, speaker, subject))
+                continue  # a tracking name nobody has tied to a state yet
             if (kind is ClaimantKind.MEDIA and subject is not None and not subject.key.startswith("state:")
                     and not cues.STATE_LITERAL.search(sentence)):
                 continue  # the outlet names a known group in passing; its own claim ties the group to a state

@@ -79,6 +79,11 @@ def subjects_in(sentence: str, screen: Screen, known: dict[str, str]) -> list[Su
             continue
         taken.append((start, start + len(alias)))
         found.setdefault(actor.id, Subject(alias, actor.state, actor.id, start))
+    for name in screen.introduced:
+        start = _has_word(sentence, name) if name in sentence else -1
+        if start >= 0 and not any(s <= start < e for s, e in taken):
+            taken.append((start, start + len(name)))
+            found.setdefault(name, Subject(name, known.get(name), name, start))
     for match in cues.TRACKING_NAME.finditer(sentence) if screen.tracking else ():
         if not any(s <= match.start() < e for s, e in taken):
             taken.append(match.span())
@@ -102,6 +107,19 @@ def subjects_in(sentence: str, screen: Screen, known: dict[str, str]) -> list[Su
                   key=lambda subject: subject.start)
 
 
+def _introduced_names(text: str) -> list[str]:
+    """The names the text gives groups ("a threat actor it calls Spiral"), in order."""
+    found: list[tuple[int, str]] = []
+    for verb in cues.NAMING_VERBS:
+        at = text.find(verb)
+        while at >= 0:
+            name = cues.INTRODUCED_NAME.match(text, at + len(verb) - 1)
+            if name and cues.INTRODUCING_GROUP.search(text, max(0, at - 60), at + 1):
+                found.append((at, name.group(1)))
+            at = text.find(verb, at + 1)
+    return [name for _, name in sorted(found)]
+
+
 @dataclass(frozen=True)
 class Screen:
     """What an article contains at all, found once: each sentence is then tested only
@@ -110,14 +128,20 @@ class Screen:
     aliases: tuple[tuple[str, Actor], ...]
     states: bool  # a state word or agency
     tracking: bool
+    # Groups the article introduces by name ("a threat actor it calls Spiral"), which no taxonomy lists.
+    introduced: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, text: str, aliases: list[tuple[str, Actor]]) -> Screen:
-        return cls(tuple(compress(aliases, map(text.__contains__, (alias for alias, _ in aliases)))),
-                   cues.STATE_LITERAL.search(text) is not None,
-                   cues.TRACKING_SCREEN.search(text) is not None)
+        listed = tuple(compress(aliases, map(text.__contains__, (alias for alias, _ in aliases))))
+        known = {alias for alias, _ in listed}
+        introduced = tuple(name for name in dict.fromkeys(_introduced_names(text))
+                           if name not in known and not cues.TRACKING_NAME.fullmatch(name))
+        return cls(listed, cues.STATE_LITERAL.search(text) is not None,
+                   cues.TRACKING_SCREEN.search(text) is not None, introduced)
 
     def may_name_culprit(self, sentence: str) -> bool:
         return (any(alias in sentence for alias, _ in self.aliases)
+                or any(name in sentence for name in self.introduced)
                 or (self.states and cues.STATE_LITERAL.search(sentence) is not None)
                 or (self.tracking and cues.TRACKING_SCREEN.search(sentence) is not None))
