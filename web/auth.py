@@ -22,6 +22,8 @@ and must check its own credentials (the email links carry a signed token).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -72,12 +74,35 @@ class Principal:
         return self.user.role
 
 
+# TAXII clients (taxii2-client, OpenCTI's ingester) may speak only Basic auth: on the
+# read-only TAXII paths an API token is accepted as the password of its user. Nowhere
+# else, and for reads only: a browser replays cached Basic credentials by itself.
+BASIC_TOKEN_PREFIX = "/taxii2"
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(user name, password) of an ``Authorization: Basic …`` header, or None."""
+    scheme, _, encoded = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        name, colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (name, password) if colon and password else None
+
+
 def identify(store: AccountStore, request: Request) -> Principal | None:
-    """The principal of a request: a bearer token wins over a session cookie."""
-    token = bearer_token(request.headers.get("authorization"))
+    """The principal of a request: a bearer token wins over a session cookie; on
+    TAXII reads an API token may come as Basic auth's password (its user's name as the user)."""
+    authorization = request.headers.get("authorization")
+    token, claimed_name = bearer_token(authorization), None
+    if token is None and request.method in ("GET", "HEAD") and request.url.path.startswith(BASIC_TOKEN_PREFIX):
+        basic = basic_credentials(authorization)
+        claimed_name, token = basic if basic else (None, None)
     if token is not None:
         user = store.token_user(token)
-        return Principal(user, "token") if user else None
+        return Principal(user, "token") if user and claimed_name in (None, user.name) else None
     cookie = request.cookies.get(SESSION_COOKIE)
     session_id = unsigned(cookie, store.signing_key()) if cookie else None
     found = store.session(session_id) if session_id else None
@@ -89,7 +114,7 @@ def identify(store: AccountStore, request: Request) -> Principal | None:
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc") \
+    return path.startswith(("/api/", "/taxii2")) or path in ("/openapi.json", "/docs", "/redoc") \
         or "text/html" not in request.headers.get("accept", "")
 
 

@@ -67,8 +67,8 @@ def test_every_router_factory_of_the_package_is_registered_once() -> None:
     assert sorted(f.__qualname__ for f in factories) == sorted(f.__qualname__ for f in WEB_ROUTES.values())
     assert [WEB_ROUTES[order].__qualname__ for order in sorted(WEB_ROUTES)] == [
         "login_router", "accounts_router", "saved_router", "articles_router", "marks_router", "source_router",
-        "unversioned_router", "feeds_router", "feed_tokens_router", "v1_router", "alert_router", "web_router",
-        "subscribers_router", "metrics_router"]
+        "unversioned_router", "feeds_router", "feed_tokens_router", "v1_router", "exchange_router", "taxii_router",
+        "alert_router", "web_router", "subscribers_router", "metrics_router"]
 
 
 def test_a_new_page_is_one_registered_module() -> None:
