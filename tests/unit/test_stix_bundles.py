@@ -84,6 +84,9 @@ def test_a_rich_story_has_every_object_type_and_passes_the_validator() -> None:
     assert intrusion_set["external_references"][0]["external_id"] == ACTOR_ID
     techniques = {pattern["external_references"][0]["external_id"] for pattern in by_type(bundle, "attack-pattern")}
     assert techniques == {"T1566.001", "T1190"}
+    phishing = next(p for p in by_type(bundle, "attack-pattern") if p["name"] == "Spearphishing Attachment")
+    assert phishing["kill_chain_phases"] == [{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}]
+    assert phishing["external_references"][0]["url"] == "https://attack.mitre.org/techniques/T1566/001/"
     assert {reference["source_name"] for pattern in by_type(bundle, "attack-pattern")
             for reference in pattern["external_references"]} == {"mitre-attack"}
     assert {v["name"] for v in by_type(bundle, "vulnerability")} == {"CVE-2023-1111", "CVE-2024-3400"}

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import stix2  # type: ignore[import-untyped]  # no type information shipped
 
 from workers.exchange import ExchangeOptions, stable_uuid
+from workers.techniques import technique_table
 
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_MARKING_IDS: Mapping[str, str] = {
@@ -84,10 +86,20 @@ def technique_url(technique_id: str) -> str:
     return "https://attack.mitre.org/techniques/" + technique_id.replace(".", "/") + "/"
 
 
-TechniqueDetails = tuple[str, tuple[str, ...]]  # (name, tactic short names)
+@dataclass(frozen=True)
+class TechniqueDetails:
+    """What an attack-pattern says of an ATT&CK technique id."""
+
+    name: str
+    tactics: tuple[str, ...]  # short names: initial-access
+    kill_chain: str  # mitre-attack, or mitre-mobile-attack for the mobile matrix
 
 
 def technique_details(technique_id: str) -> TechniqueDetails:
-    """An ATT&CK technique's name and tactics; the id alone until the technique
-    table (workers/techniques.py) names it."""
-    return technique_id, ()
+    """An ATT&CK technique's name, tactics and matrix from the technique table
+    (workers/techniques.py); the id alone for one the table lacks."""
+    technique = technique_table().by_id.get(technique_id)
+    if technique is None:
+        return TechniqueDetails(technique_id, (), "mitre-attack")
+    kill_chain = "mitre-mobile-attack" if technique.domain == "mobile" else "mitre-attack"
+    return TechniqueDetails(technique.name, technique.tactics, kill_chain)

@@ -128,12 +128,12 @@ def _facts(graph: StixGraph, story: StoryDrawing, record: StoryRecord) -> list[s
     drawn: list[str] = []
     for technique in record.values("techniques"):
         if isinstance(technique, str) and TECHNIQUE_ID.match(technique):
-            name, tactics = technique_details(technique)
-            properties: dict[str, Any] = {"name": name, "external_references": [
+            details = technique_details(technique)
+            properties: dict[str, Any] = {"name": details.name, "external_references": [
                 {"source_name": "mitre-attack", "external_id": technique, "url": technique_url(technique)}]}
-            if tactics:
-                properties["kill_chain_phases"] = [{"kill_chain_name": "mitre-attack", "phase_name": tactic}
-                                                   for tactic in tactics]
+            if details.tactics:
+                properties["kill_chain_phases"] = [{"kill_chain_name": details.kill_chain, "phase_name": tactic}
+                                                   for tactic in details.tactics]
             drawn.append(graph.draw(story, "attack-pattern", ("technique", technique), **properties))
     for name in record.values("malware"):
         if isinstance(name, str) and name.strip():
