@@ -36,7 +36,10 @@ def lanternfall() -> StoryRecord:
     return story(
         "lanternfall", 15,
         article(1, "daily", 5, actors=["G0128"], attributed_states=["CN"], victim_countries=["JP"],
-                cves=["CVE-2024-3400"], techniques=["T1566.001"]),
+                cves=["CVE-2024-3400"], techniques=["T1566.001"], indicators=[
+                    {"type": "domain", "value": "lantern-update.example.net"},
+                    {"type": "url", "value": "http://lantern-update.example.net/payload.bin"},
+                    {"type": "ipv4", "value": "203.0.113.7"}, {"type": "cve", "value": "CVE-2024-3400"}]),
         article(2, "wire", 12, actors=["G0128"], relevance_band="possible", sectors=["government"]),
         article(3, "echo", 13, title="A copy the echo reprinted", duplicate_of="a2"),
         title="US and UK name APT31 behind Lanternfall")
@@ -94,8 +97,12 @@ def test_an_entry_says_band_actors_states_victims_techniques_and_cves_with_categ
     content = lxml.html.fromstring(entry.content[0].value).text_content()
 
     for shown in ("Relevance: on-topic", "Actors: ZIRCONIUM", "Attributed to: China", "Victims: Japan",
-                  "Sectors: government", "Techniques: T1566.001", "CVEs: CVE-2024-3400"):
+                  "Sectors: government", "Techniques: T1566.001 Spearphishing Attachment", "CVEs: CVE-2024-3400",
+                  "Indicators (defanged): lantern-update.example[.]net (domain), "
+                  "hxxp://lantern-update.example[.]net/payload.bin (url), 203.0.113[.]7 (ipv4)"):
         assert shown in content
+    assert "lantern-update.example.net" not in content and "203.0.113.7" not in content  # nothing live to click
+    assert "Indicators" not in entry.summary
     assert {(tag.term, tag.label) for tag in entry.tags} == {("G0128", "ZIRCONIUM"), ("on_topic", "on-topic")}
     assert entry.summary.startswith("2 reports from 2 outlets; Relevance: on-topic; Actors: ZIRCONIUM")
     assert parsed.feed.rights == "TLP:CLEAR"
@@ -126,3 +133,12 @@ def test_an_empty_feed_is_still_a_valid_feed_dated_by_the_export() -> None:
     assert parsed.bozo == 0
     assert parsed.entries == []
     assert parsed.feed.updated == "2026-01-01T00:00:00+00:00"
+
+
+def test_an_entry_lists_so_many_indicators_and_counts_the_rest() -> None:
+    many = [{"type": "ipv4", "value": f"198.51.100.{number}"} for number in range(30)]
+    parsed = feedparser.parse(render_atom([story("many", 4, article(1, "daily", 4, indicators=many))], OPTIONS))
+
+    content = lxml.html.fromstring(parsed.entries[0].content[0].value).text_content()
+    assert "198.51.100[.]24 (ipv4), and 5 more" in content
+    assert "198.51.100[.]25" not in content

@@ -5,8 +5,9 @@ again when it gains coverage (its ``updated`` moves).
 An entry's id is derived from the story id (``urn:uuid:`` + UUIDv5), the feed's
 from the export's ``scope_id``, so re-reading the feed never duplicates an entry.
 The content is HTML a reader can show: the relevance band, the actors by their
-taxonomy names, attributed states, victims, sectors, techniques and CVEs, and
-every original report with its outlet and link. Every value from an article is
+taxonomy names, attributed states, victims, sectors, techniques (with their
+ATT&CK names), CVEs and indicators (defanged: a reader must not make one a
+link), and every original report with its outlet and link. Every value from an article is
 escaped here, and feedgen escapes the HTML again into the XML text, so a title
 like ``<script>`` reaches the reader as text.
 
@@ -30,10 +31,16 @@ from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from search.story_records import StoryRecord
 from search.vocabulary import value_label
 from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
+from workers.indicators import defang
+from workers.techniques import technique_label
 
 MEDIA_TYPE = "application/atom+xml"
 # Entries per feed: a reader polls often, and fifty stories is weeks of coverage on a narrow search.
 FEED_ENTRY_CAP = 50
+# Indicators listed per entry; the STIX and MISP exports carry them all.
+INDICATORS_SHOWN = 25
+# What the one-line summary leaves to the content.
+SUMMARY_LEAVES_OUT = ("Indicators (defanged)",)
 # Best first: a story's band is the best of its reports'.
 BANDS = ("on_topic", "possible", "off_topic")
 # Characters XML 1.0 cannot carry at all; a crawled title holding one would make the whole feed unreadable.
@@ -104,10 +111,21 @@ def story_facts(record: StoryRecord, taxonomy: Taxonomy) -> list[tuple[str, list
         ("Attributed to", _labels("country", record.values("attributed_states"), taxonomy)),
         ("Victims", _labels("country", record.values("victim_countries"), taxonomy)),
         ("Sectors", [str(sector) for sector in record.values("sectors")]),
-        ("Techniques", [str(technique) for technique in record.values("techniques")]),
+        ("Techniques", [technique_label(str(technique)) for technique in record.values("techniques")]),
         ("CVEs", [str(cve) for cve in record.values("cves")]),
+        ("Indicators (defanged)", shown_indicators(record)),
     ]
     return [(heading, values) for heading, values in facts if values]
+
+
+def shown_indicators(record: StoryRecord, cap: int = INDICATORS_SHOWN) -> list[str]:
+    """The story's indicators as a reader may show them: defanged, so no feed
+    reader turns one into a link; CVEs have their own line. At most ``cap``, then how many more."""
+    found = [(str(indicator.get("type", "")), str(indicator.get("value", "")))
+             for indicator in record.values("indicators") if isinstance(indicator, Mapping)]
+    found = [(kind, value) for kind, value in found if value and kind != "cve"]
+    shown = [f"{defang(value, kind)} ({kind})" for kind, value in found[:cap]]
+    return shown + ([f"and {len(found) - cap} more"] if len(found) > cap else [])
 
 
 def outlets(record: StoryRecord) -> list[str]:
@@ -145,7 +163,8 @@ def entry_html(record: StoryRecord, taxonomy: Taxonomy) -> str:
 
 def entry_summary(record: StoryRecord, taxonomy: Taxonomy) -> str:
     """One plain line for readers that show summaries only."""
-    facts = "; ".join(f"{heading}: {', '.join(values)}" for heading, values in story_facts(record, taxonomy))
+    facts = "; ".join(f"{heading}: {', '.join(values)}" for heading, values in story_facts(record, taxonomy)
+                      if heading not in SUMMARY_LEAVES_OUT)
     sources = outlets(record)
     counted = f"{len(record.originals)} reports from {len(sources)} outlets"
     return xml_text(f"{counted}; {facts}" if facts else counted)
