@@ -10,19 +10,31 @@ The state also keeps the last development it alerted on and the article that
 brought it: a redelivered alert stage (its worker died after the write, before
 the deliveries were queued) finds its own article there and fires the same
 development again, which delivery claims then send once.
+
+When two stories merge, :func:`carry_development_states` (a merge hook,
+alerts/tasks.py) folds what each rule had seen of the absorbed story into its
+state of the kept one, so nothing the rule alerted on (or took as its baseline)
+in either story is new again in the merged one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from alerts.developments import StoryState
+from coverwatch.models import utc_now
 from coverwatch.settings import Settings
+from search import queries
 from search.engine import Conflict, NotFound, SearchEngine
 from search.indexes import DEVELOPMENT_STATES
+
+log = logging.getLogger(__name__)
+# Two writers rarely race on one (rule, story); a bound keeps a pathological case from spinning.
+MAX_CARRY_ATTEMPTS = 8
 
 
 def state_id(rule_id: str, story_id: str) -> str:
@@ -64,3 +76,38 @@ def write_state(engine: SearchEngine, settings: Settings, rule_id: str, story_id
     except Conflict:
         return False
     return True
+
+
+def carry_development_states(engine: SearchEngine, settings: Settings, absorbed: str, kept: str) -> int:
+    """Fold each rule's state of the ``absorbed`` story into its state of ``kept``
+    (elements and outlets, united; the kept state's last development stays).
+    A rule with no state of the kept story gets none: its next article there
+    takes the whole coverage before it, both stories', as its baseline, which
+    already holds the absorbed story's. Idempotent (a union written again is the
+    same); each write is compare-and-set. Returns how many states changed."""
+    index = settings.index_name(DEVELOPMENT_STATES)
+    try:
+        engine.request("POST", f"/{index}/_refresh")  # states are written without one
+        answer = engine.request("POST", f"/{index}/_search", queries.development_states_of(absorbed))
+    except NotFound:
+        return 0  # no development rule has run yet
+    changed = 0
+    for hit in answer["hits"]["hits"]:
+        rule_id = str(hit["_source"]["rule_id"])
+        carried = read_state(engine, settings, rule_id, absorbed)
+        if carried is None:
+            continue
+        for _ in range(MAX_CARRY_ATTEMPTS):
+            target = read_state(engine, settings, rule_id, kept)
+            if target is None:
+                break
+            merged = StoryState(target.state.elements | carried.state.elements,
+                                target.state.outlets | carried.state.outlets)
+            if merged == target.state or write_state(engine, settings, rule_id, kept, merged, None, target,
+                                                     utc_now()):
+                changed += merged != target.state
+                break
+        else:
+            log.warning("development state of rule %s, story %s kept changing: not merged with %s",
+                        rule_id, kept, absorbed)
+    return changed

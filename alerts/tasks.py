@@ -17,6 +17,7 @@ from alerts.delivery import (
     retry_countdown,
 )
 from alerts.delivery_log import LogEntry, Outcome, RedisDeliveryLog
+from alerts.development_state import carry_development_states
 from alerts.digests import send_due_digests
 from alerts.evaluation import due_notices
 from alerts.matching import Notice
@@ -34,8 +35,10 @@ from workers.runtime.base import RETRYABLE, StageTask
 from workers.runtime.resources import count, metric_store, redis_client
 from workers.stories import on_story_merged
 
-# A merged story brings its deliveries along, so nobody is alerted twice about one incident.
+# A merged story brings its deliveries along, so nobody is alerted twice about one incident,
+# and what the development rules had seen of it, so nothing old is a development again.
 on_story_merged(carry_deliveries)
+on_story_merged(carry_development_states)
 
 
 class AlertTask(StageTask):

@@ -32,6 +32,7 @@ from search.queries.articles import (
 from search.queries.claims import actor_claim_articles, story_claim_articles
 from search.queries.developments import (
     claim_carriers_between,
+    development_states_of,
     rule_story_ids,
     story_carriers,
     story_claim_carriers,
@@ -142,6 +143,7 @@ __all__ = [
     "date_range",
     "delivered_to",
     "deliveries_about",
+    "development_states_of",
     "digest_entries_due",
     "documents_by_id",
     "facet_fields",

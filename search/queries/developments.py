@@ -63,3 +63,8 @@ def rule_story_ids(query: Mapping[str, Any], story_ids: Sequence[str], size: int
     the percolator on them): ids only."""
     return {"size": size, "sort": _ORDER, "_source": ["id"],
             "query": _on_topic_originals(query, {"terms": {"story_id": list(story_ids)}})}
+
+
+def development_states_of(story_id: str, size: int = 1000) -> dict[str, Any]:
+    """Every development rule's state of one story (alerts/development_state.py), by rule."""
+    return {"size": size, "query": {"term": {"story_id": story_id}}, "sort": [{"rule_id": "asc"}]}

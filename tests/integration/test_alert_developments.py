@@ -209,3 +209,93 @@ def test_a_development_reaches_a_digest_with_what_changed(
     text = _text(digest)
     assert advisory.title in text and entries[0].changes[0] in text
     assert entries[0].changes[0] in str(digest.get_body(("html",)).get_content())  # type: ignore[union-attr]
+
+
+def test_an_attribution_rule_per_actor_fires_on_the_first_claim_across_stories(
+        engine: SearchEngine, settings: Settings, smtp_sink: SmtpSink, redis_client: redis.Redis,
+        marker: str, worker: None) -> None:
+    """``scope: actor``: the first government attribution of the actor in any story within
+    the lookback alerts; the same claim in another story does not, a new claimant kind does."""
+    address = f"actor-desk-{marker}@example.org"
+    rule = parse_rule({"name": f"Per actor {marker}", "type": "attribution", "query_string": marker,
+                       "actors": ["Gamaredon"], "scope": "actor", "lookback_days": 30,
+                       "claimant_kinds": ["government", "unnamed_officials"], "subscribers": [address]})
+    register_rule(engine, settings, rule)
+
+    def gamaredon(slug: str, story: str, source: str, hours_ago: float, claim: dict[str, Any]) -> Article:
+        return _article(marker, slug, source, hours_ago, [claim]).model_copy(update={
+            "story_id": f"{story}-{marker}", "actors": ["G0047"], "attributed_states": ["RU"],
+            "title": f"Gamaredon report {slug} {marker}"})
+
+    sbu = _claim("SBU", "government", "UA", "attributes", "Gamaredon", "RU")
+    cert = _claim("CERT-UA", "government", "UA", "attributes", "Gamaredon", "RU")
+    unnamed = _claim("unnamed Ukrainian officials", "unnamed_officials", "UA", "attributes", "Gamaredon", "RU")
+    first = gamaredon("first", "kyiv", "wire-a", 8, sbu)
+    other_story = gamaredon("other-story", "lviv", "wire-b", 6, cert)
+    officials = gamaredon("officials", "odesa", "wire-c", 4, unnamed)
+    try:
+        _index(engine, settings, [first])
+        assert _alert_stage(redis_client, settings, [first]) == ["sent"]
+        # Another story, another agency, the same claim about the actor: nothing new for this rule.
+        _index(engine, settings, [other_story])
+        assert _alert_stage(redis_client, settings, [other_story]) == []
+        # Unnamed officials attributing it: a claimant kind the rule watches, first in the lookback.
+        _index(engine, settings, [officials])
+        assert _alert_stage(redis_client, settings, [officials]) == ["sent"]
+        assert _alert_stage(redis_client, settings, [officials]) == ["already_delivered"]
+    finally:
+        delete_rule(engine, settings, rule.name)
+    texts = [_text(message) for message in _mail_to(smtp_sink, address)]
+    assert len(texts) == 2
+    assert any("government attribution by Ukraine (SBU) to Gamaredon" in text for text in texts), texts
+    assert all(other_story.title not in text for text in texts)
+    # The preview over the period finds the same two firsts.
+    assert sorted(f.article.id for f in preview_bands(engine, settings, rule).on_topic) == sorted(
+        [first.id, officials.id])
+
+
+def test_a_merged_story_keeps_what_the_development_rule_had_seen_of_both(
+        engine: SearchEngine, settings: Settings, smtp_sink: SmtpSink, redis_client: redis.Redis,
+        marker: str, worker: None) -> None:
+    """Stories merge (workers/stories.py hands each merge to the hooks alerts/tasks.py
+    registers): the kept story's state takes in the absorbed one's, so a copy of what the
+    subscriber was alerted on in the absorbed story is no development of the merged one."""
+    from alerts.development_state import carry_development_states, read_state
+
+    address = f"merge-desk-{marker}@example.org"
+    rule = parse_rule({"name": f"Merged {marker}", "type": "story_development", "query_string": marker,
+                       "subscribers": [address]})
+    register_rule(engine, settings, rule)
+    absorbed, kept = f"s-{marker}-absorbed", f"s-{marker}-kept"
+
+    def in_story(article: Article, story: str) -> Article:
+        return article.model_copy(update={"story_id": story})
+
+    opening = in_story(_article(marker, "opening", "wire-a", 9, [VENDOR]), absorbed)
+    advisory = in_story(_article(marker, "advisory", "wire-c", 8, [GCHQ]), absorbed)
+    other = in_story(_article(marker, "other", "wire-b", 7, [VENDOR]), kept)
+    copied = in_story(_article(marker, "copied", "wire-d", 3, [GCHQ]), kept)
+    denial = in_story(_article(marker, "denial", "wire-e", 2, [DENIAL]), kept)
+    try:
+        for article, outcome in ((opening, []), (advisory, ["sent"]), (other, [])):
+            _index(engine, settings, [article])
+            assert _alert_stage(redis_client, settings, [article]) == outcome
+        # The merge: the absorbed story's articles move (queries.move_story), then the hooks run.
+        _index(engine, settings, [in_story(opening, kept), in_story(advisory, kept)])
+        assert carry_development_states(engine, settings, absorbed, kept) == 1
+        assert carry_development_states(engine, settings, absorbed, kept) == 0  # run again: nothing more
+        merged = read_state(engine, settings, rule.id, kept)
+        assert merged is not None and "claim\x1fgovernment:attributes" in merged.state.elements
+        assert merged.state.outlets == {"wire-a", "wire-b", "wire-c"}
+        # Another outlet copying the advisory into the merged story: nothing new.
+        _index(engine, settings, [copied])
+        assert _alert_stage(redis_client, settings, [in_story(copied, kept)]) == []
+        # A denial: a development of the merged story, once.
+        _index(engine, settings, [denial])
+        assert _alert_stage(redis_client, settings, [denial]) == ["sent"]
+    finally:
+        delete_rule(engine, settings, rule.name)
+    texts = [_text(message) for message in _mail_to(smtp_sink, address)]
+    assert len(texts) == 2
+    assert sum("New: government attribution by the UK (GCHQ)" in text for text in texts) == 1
+    assert any("New: denial by China (China's foreign ministry)" in text for text in texts)
