@@ -14,6 +14,7 @@ from alerts.messages import AlertContext, alert_context
 from alerts.subscriber_mail import add_unsubscribe_headers, subscriber_links
 from coverwatch.models import Article
 from coverwatch.settings import Settings
+from workers.indicators import defang
 
 if TYPE_CHECKING:
     from alerts.rule_model import AlertRule
@@ -26,6 +27,8 @@ _environment = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=False,
 )
+# Indicators are stored refanged; an email shows them defanged, so no client links them.
+_environment.filters["defang"] = defang
 
 
 def render_alert_email(context: AlertContext, recipient: str, settings: Settings) -> EmailMessage:

@@ -61,6 +61,9 @@ CLAIMS: dict[str, Any] = {"type": "nested", "properties": {
     **{part: {"type": "keyword"} for part in ("claimant", "claimant_kind", "claimant_country", "stance", "subject",
                                               "subject_state", "victim")},
     "evidence": {"type": "text", "index": False}}}
+# An article's indicators (workers/indicators/): {"type": "domain", "value": "evil.com"},
+# refanged. An object, not nested: the facet counts types, a search finds a value.
+INDICATORS: dict[str, Any] = {"properties": {"type": {"type": "keyword"}, "value": {"type": "keyword"}}}
 # Read from doc values (story candidate searches then need no _source), never searched.
 DOC_VALUES: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": True}
 
@@ -74,6 +77,7 @@ class FacetSpec:
     order: int  # place among the facets, first to last
     size: int = 12  # values counted
     saved: bool = True  # a saved search keeps it
+    path: str = ""  # the field it counts when not the row's own: a part of an object field
     # Why an alert rule made from a saved search cannot carry it (facets without a
     # rule filter); "<title> (rules cannot filter on it)" when not given.
     not_in_rules: str = ""
@@ -156,8 +160,16 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
     ArticleField("claimant", KEYWORD, export=160, archive=240),
     # Every claim the article reports (issue 22); claim_type above is their one-word summary.
     ArticleField("claims", CLAIMS, archive=255, enriched=True),
+    # Indicators of compromise (issue 23), refanged; pages and emails show them defanged.
+    ArticleField("indicators", INDICATORS, export=230, archive=260, enriched=True, facet=FacetSpec(
+        "indicator_type", "Indicator type", 10, path="indicators.type",
+        not_in_rules="indicator type (rules filter on techniques, actors and the rest)")),
+    # MITRE ATT&CK technique ids (T1566.001) and the tactics they serve (initial-access).
+    ArticleField("techniques", COUNTED, export=240, archive=270, new_term=True, enriched=True,
+                 facet=FacetSpec("technique", "ATT&CK technique", 11), rule_filter=RuleFilterSpec("techniques", 8)),
+    ArticleField("tactics", COUNTED, archive=280, enriched=True, facet=FacetSpec("tactic", "ATT&CK tactic", 12)),
     ArticleField("relevance", FLOAT, export=170, archive=100,
-                 rule_filter=RuleFilterSpec("min_relevance", 8, at_least=(0.0, 1.0))),
+                 rule_filter=RuleFilterSpec("min_relevance", 9, at_least=(0.0, 1.0))),
     ArticleField("relevance_evidence", STORED_KEYWORD, export=200, archive=130),
     ArticleField("relevance_band", COUNTED, export=180, archive=110, vocabulary="band", facet=FacetSpec(
         "band", "Relevance", 9, not_in_rules="relevance band (rules alert on on-topic articles; possibly on-topic "

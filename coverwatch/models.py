@@ -77,6 +77,11 @@ class Article(BaseModel):
     claimant: str | None = None
     # Every attribution claim reported (workers/attribution/): the eight claims-dev fields each.
     claims: list[dict[str, str | None]] = Field(default_factory=list)
+    # Indicators of compromise ({"type", "value"}, refanged: workers/indicators/), ATT&CK
+    # technique ids and their tactics (workers/techniques.py).
+    indicators: list[dict[str, str]] = Field(default_factory=list)
+    techniques: list[str] = Field(default_factory=list)
+    tactics: list[str] = Field(default_factory=list)
     relevance: float | None = None
     relevance_evidence: list[str] = Field(default_factory=list)
     # "on_topic" (alerts), "possible" (indexed; digests of subscribers who opt in) or "off_topic"; workers/relevance.py.

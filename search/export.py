@@ -25,7 +25,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return spreadsheet_safe("; ".join(str(item) for item in value))
+        # An indicator {"type": "domain", "value": "evil.com"} reads "domain:evil.com".
+        return spreadsheet_safe("; ".join(":".join(map(str, item.values())) if isinstance(item, Mapping) else str(item)
+                                          for item in value))
     return spreadsheet_safe(str(value))
 
 

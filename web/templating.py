@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from web.page_parts import web_href
+from workers.indicators import defang
 
 HERE = Path(__file__).parent
 
@@ -33,3 +34,5 @@ def language_name(code: str) -> str:
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[_signed_in])
 TEMPLATES.env.filters["web_href"] = web_href
 TEMPLATES.env.filters["language_name"] = language_name
+# Indicators are stored refanged (for copying from the API); a page shows them unclickable.
+TEMPLATES.env.filters["defang"] = defang

@@ -41,6 +41,8 @@ class TimelineEntry:
     relevance_mark: str | None = None
     relevance_marked_by: str | None = None
     relevance_marked_at: str | None = None
+    indicators: list[dict[str, str]] = field(default_factory=list)  # refanged; the page defangs them
+    techniques: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,7 +117,8 @@ def build_timeline(story: Mapping[str, Any], articles: Sequence[Mapping[str, Any
             relevance=article.get("relevance"), relevance_band=article.get("relevance_band"),
             relevance_evidence=list(article.get("relevance_evidence") or []),
             relevance_mark=article.get("relevance_mark"), relevance_marked_by=article.get("relevance_marked_by"),
-            relevance_marked_at=article.get("relevance_marked_at")))
+            relevance_marked_at=article.get("relevance_marked_at"),
+            indicators=list(article.get("indicators") or []), techniques=list(article.get("techniques") or [])))
         if source in outlets:
             outlets[source].articles += 1
         else:

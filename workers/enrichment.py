@@ -9,6 +9,7 @@ reads what was found from one :class:`EnrichmentContext`."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from coverwatch.fields import ARTICLE_FIELDS, ArticleField, enriched_fields
 from coverwatch.models import Article
@@ -49,9 +50,15 @@ def enrich(article: Article, taxonomy: Taxonomy, matcher: ActorMatcher,
         title=article.title, lead=article.lead, body=article.body, text=text, language=language,
         source=article.source, taxonomy=taxonomy, actor_ids=tuple(actor_ids), actors=tuple(actors),
         alias_words=alias_words, countries=tuple(countries), attributed_states=tuple(states),
-        victim_countries=tuple(victims), claim=claim, relevance=relevance)
+        victim_countries=tuple(victims), claim=claim, relevance=relevance, outlet_domains=outlet_hosts(article))
     article.set_fields(run_enrichers(context, table, enrichers), table)
     return article
+
+
+def outlet_hosts(article: Article) -> tuple[str, ...]:
+    """The hosts of the article's URL and canonical URL, each once."""
+    hosts = (urlsplit(url).hostname for url in (article.url, article.canonical_url) if url)
+    return tuple(dict.fromkeys(host for host in hosts if host))
 
 
 def run_enrichers(context: EnrichmentContext, table: Iterable[ArticleField] = ARTICLE_FIELDS,

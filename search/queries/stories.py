@@ -156,7 +156,7 @@ def story_timeline_articles(story_id: str, size: int = 500) -> dict[str, Any]:
         "_source": ["id", "title", "url", "canonical_url", "source", "language", "country", "published_at",
                     "crawled_at", "event_time", "duplicate_of", "claim_type", "claimant", "relevance",
                     "relevance_band", "relevance_evidence", "relevance_mark", "relevance_marked_by",
-                    "relevance_marked_at"],
+                    "relevance_marked_at", "indicators", "techniques"],
     }
 
 

@@ -13,7 +13,7 @@ from search.queries.articles import HIT_EXCLUDES, MARKED_HIGHLIGHT, article_text
 def facet_fields(table: Iterable[ArticleField] = ARTICLE_FIELDS) -> dict[str, str]:
     """Facet name (as the API and the page say it) -> article field it counts and
     filters on, in the order of the page: the facets of coverwatch/fields.py."""
-    return {row.facet.name: row.name for row in facet_rows(table) if row.facet}
+    return {row.facet.name: row.facet.path or row.name for row in facet_rows(table) if row.facet}
 
 
 FACET_FIELDS: dict[str, str] = facet_fields()

@@ -57,32 +57,36 @@ def test_the_derived_lists_say_what_they_said_before_the_table() -> None:
     assert list(FACET_FIELDS.items()) == [
         ("source", "source"), ("country", "country"), ("language", "language"), ("actor", "actors"),
         ("state", "attributed_states"), ("victim", "victim_countries"), ("sector", "sectors"),
-        ("claim", "claim_type"), ("band", "relevance_band")]
+        ("claim", "claim_type"), ("band", "relevance_band"), ("indicator_type", "indicators.type"),
+        ("technique", "techniques"), ("tactic", "tactics")]
     assert FACET_TITLES == {
         "source": "Outlet", "country": "Outlet country", "language": "Language", "actor": "Actor",
         "state": "Attributed state", "victim": "Victim country", "sector": "Sector", "claim": "Claim",
-        "band": "Relevance"}
+        "band": "Relevance", "indicator_type": "Indicator type", "technique": "ATT&CK technique",
+        "tactic": "ATT&CK tactic"}
     assert list(RULE_FILTER_FIELDS.items()) == [
         ("actors", "actors"), ("attributed_states", "attributed_states"), ("victim_countries", "victim_countries"),
-        ("sectors", "sectors"), ("sources", "source"), ("languages", "language"), ("claim_types", "claim_type")]
+        ("sectors", "sectors"), ("sources", "source"), ("languages", "language"), ("claim_types", "claim_type"),
+        ("techniques", "techniques")]
     assert list(RuleFilters.model_fields) == [*RULE_FILTER_FIELDS, "min_relevance"]
     assert rule_minimum_fields() == {"min_relevance": "relevance"}
     assert {"id", "title", "lead", "body", "relevance", *RULE_FILTER_FIELDS.values()} == PERCOLATED_FIELDS
     assert TERM_FIELDS == {"actors": "actors", "victim_countries": "victim_countries", "malware": "malware",
                            "attributed_states": "attributed_states", "sectors": "sectors", "sources": "source",
-                           "cves": "cves"}
+                           "cves": "cves", "techniques": "techniques"}
     assert EXPORT_FIELDS == (
         "id", "published_at", "source", "country", "language", "title", "url", "canonical_url", "story_id",
         "duplicate_of", "actors", "attributed_states", "victim_countries", "sectors", "claim_type", "claimant",
-        "relevance", "relevance_band", "relevance_model_version", "relevance_evidence", "relevance_mark", "lead")
+        "relevance", "relevance_band", "relevance_model_version", "relevance_evidence", "relevance_mark", "lead",
+        "indicators", "techniques")
     assert ARCHIVE_FIELDS == (
         "id", "url", "canonical_url", "title", "source", "language", "published_at", "story_id", "duplicate_of",
         "relevance", "relevance_band", "relevance_model_version", "relevance_evidence", "relevance_mark",
         "on_topic", "actors", "actor_names", "attributed_states", "victim_countries", "sectors", "malware", "cves",
-        "claim_type", "claimant", "claim_evidence", "claims")
+        "claim_type", "claimant", "claim_evidence", "claims", "indicators", "techniques", "tactics")
     assert RULE_FILTER_OF_FACET == {"source": "sources", "language": "languages", "actor": "actors",
                                     "state": "attributed_states", "victim": "victim_countries",
-                                    "sector": "sectors", "claim": "claim_types"}
+                                    "sector": "sectors", "claim": "claim_types", "technique": "techniques"}
     assert NOT_CARRIED["country"] == "outlet country (rules cannot filter on it)"
     assert NOT_CARRIED["band"].startswith("relevance band (rules alert on on-topic articles;")
     assert tuple(FACET_FIELDS) == SAVED_FACETS
@@ -105,11 +109,11 @@ def test_a_table_claiming_one_facet_or_column_twice_is_refused() -> None:
 
 
 # One row: a technique field (MITRE ATT&CK ids), a facet, a rule filter, exported, watched by new_term.
-TTPS = ArticleField("ttps", COUNTED, facet=FacetSpec("ttp", "Technique", 10),
-                    rule_filter=RuleFilterSpec("ttps", 9, lower=True), export=230, archive=260, new_term=True)
+TTPS = ArticleField("ttps", COUNTED, facet=FacetSpec("ttp", "Technique", 90),
+                    rule_filter=RuleFilterSpec("ttps", 90, lower=True), export=900, archive=900, new_term=True)
 # And one whose values are countries: the vocabulary hook comes with the row.
 ORIGINS = ArticleField("origin_countries", COUNTED, vocabulary="country",
-                       facet=FacetSpec("origin", "Origin country", 11), rule_filter=RuleFilterSpec("origins", 10))
+                       facet=FacetSpec("origin", "Origin country", 91), rule_filter=RuleFilterSpec("origins", 91))
 
 
 def test_one_new_row_reaches_every_derived_list() -> None:

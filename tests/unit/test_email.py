@@ -53,3 +53,15 @@ def test_html_is_escaped_and_subject_cannot_inject_headers() -> None:
     assert "&lt;b&gt;read&lt;/b&gt;" in parts["text/html"]
     assert message["Bcc"] is None
     assert "\n" not in str(message["Subject"]).replace("\n ", " ")
+
+
+def test_indicators_are_shown_defanged_and_techniques_listed() -> None:
+    rule = AlertRule(name="C2", query_string="Turla", subscribers=["analyst@example.org"])
+    article = Article(url="https://news.example.com/b", title="Turla C2", body="b", source="northgate-wire",
+                      indicators=[{"type": "url", "value": "http://evil-update.net/gate.php"},
+                                  {"type": "ipv4", "value": "45.77.12.9"}], techniques=["T1566.001"])
+    built = render_article_alert(rule, article, "analyst@example.org", Settings(), "<y@coverwatch>")
+    for body in _parts(message_from_bytes(built.as_bytes())).values():
+        assert "hxxp://evil-update[.]net/gate.php" in body and "45.77.12[.]9" in body
+        assert "evil-update.net" not in body and "45.77.12.9" not in body
+        assert "T1566.001" in body

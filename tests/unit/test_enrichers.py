@@ -31,14 +31,16 @@ from search.vocabulary import facet_titles
 from workers.enrichers import ENRICHERS, Enricher, EnrichmentContext, check_enrichers, enricher
 from workers.enrichment import enrich
 from workers.entities import cve_ids, default_matcher, malware_names, sectors
+from workers.indicators import extract_indicators
 from workers.stages import parse_articles
+from workers.techniques import find_techniques, tactics_of
 
 TEXT = ("Fancy Bear used spearphishing attachments (T1566.001) and PowerShell (T1059.001) against "
         "Danish defence contractors, exploiting CVE-2023-23397 to drop X-Agent.")
 
 # The one row a new field needs: a MITRE ATT&CK technique field, faceted, filtered, exported, enriched.
-TTPS = ArticleField("ttps", COUNTED, facet=FacetSpec("ttp", "Technique", 10),
-                    rule_filter=RuleFilterSpec("ttps", 9), export=230, archive=260, new_term=True,
+TTPS = ArticleField("ttps", COUNTED, facet=FacetSpec("ttp", "Technique", 90),
+                    rule_filter=RuleFilterSpec("ttps", 90), export=900, archive=900, new_term=True,
                     enriched=True)
 
 
@@ -111,7 +113,8 @@ def test_unknown_keys_are_ignored_and_misspelt_attributes_refused_as_before() ->
 
 def test_rows_and_enrichers_must_match(registry: dict[str, Enricher]) -> None:
     check_enrichers()  # the real table and registry
-    assert set(enriched_fields()) == set(ENRICHERS) == {"sectors", "malware", "cves", "claims"}
+    assert set(enriched_fields()) == set(ENRICHERS) == {"sectors", "malware", "cves", "claims", "indicators",
+                                                        "techniques", "tactics"}
     table = check_table([*ARTICLE_FIELDS, TTPS])
     with pytest.raises(LookupError, match="marked enriched with no enricher in workers/enrichers/: ttps"):
         check_enrichers(table, ENRICHERS)
@@ -131,4 +134,7 @@ def test_the_registered_extractors_give_what_the_extractors_give() -> None:
     assert enriched.sectors == sectors(text) and enriched.sectors
     assert enriched.malware == malware_names(text, aliases) and enriched.malware
     assert enriched.cves == cve_ids(text) == ["CVE-2023-23397"]
+    assert enriched.indicators == [indicator.to_dict() for indicator in extract_indicators(text)]
+    assert enriched.techniques == find_techniques(text) == ["T1566.001", "T1059.001"]
+    assert enriched.tactics == tactics_of(enriched.techniques) == ["initial-access", "execution"]
     assert enriched.model_extra == {}  # enriched rows the model names are its typed attributes

@@ -45,6 +45,9 @@ class EnrichmentContext:
     victim_countries: tuple[str, ...]
     claim: Claim | None
     relevance: Relevance
+    # The hosts the article was read from (its URL and canonical URL): the outlet's
+    # own links and addresses are not indicators.
+    outlet_domains: tuple[str, ...] = ()
 
 
 Enricher = Callable[[EnrichmentContext], Any]

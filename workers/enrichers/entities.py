@@ -1,10 +1,12 @@
 """Sectors, malware and CVE ids: entity lists that need nothing but the text
-(and, for malware, the found actors' names). The extractors are in workers/entities/."""
+(and, for malware, the found actors' names). The extractors are in workers/entities/;
+CVE ids are the ``cve`` indicators of workers/indicators/."""
 
 from __future__ import annotations
 
 from workers.enrichers import EnrichmentContext, enricher
-from workers.entities import cve_ids, malware_names, sectors
+from workers.entities import malware_names, sectors
+from workers.indicators import extract_indicators
 
 
 @enricher("sectors")
@@ -20,4 +22,6 @@ def malware_named(context: EnrichmentContext) -> list[str]:
 
 @enricher("cves")
 def cves_named(context: EnrichmentContext) -> list[str]:
-    return cve_ids(context.text)
+    # The cve indicators (workers/indicators/), read once for both fields.
+    return [indicator.value for indicator in extract_indicators(context.text, outlet_domains=context.outlet_domains)
+            if indicator.type == "cve"]
