@@ -12,6 +12,7 @@ from console import (
     deadletter,
     demo,
     lifecycle,
+    misp,
     processes,
     relevance,
     rules,
@@ -28,7 +29,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # In the order ``coverwatch --help`` lists them.
 GROUPS = (services, crawling, processes, rules, articles, deadletter, taxonomy, serve, status, users, demo,
-          lifecycle, subscribers, relevance)
+          lifecycle, subscribers, relevance, misp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -151,3 +151,29 @@ def test_the_fake_refuses_what_misp_would_refuse(fake_misp: FakeMisp) -> None:
     assert no_info.status_code == 403 and "info is required" in no_info.text
     assert (not_json.status_code, browser.status_code) == (415, 302)
     assert fake_misp.events == {}
+
+
+def test_the_push_command_pushes_a_story_once(settings: Settings, engine: SearchEngine, fake_misp: FakeMisp,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from console.main import main
+
+    _index_story(engine, settings, "misp-cli-story")
+    command = ["misp", "push", "--url", fake_misp.url, "--key", KEY, "--story", "misp-cli-story", "--no-verify"]
+
+    assert main(command) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(command) == 0
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    assert (first["added"], second["added"], second["unchanged"]) == (1, 0, 1)
+    assert fake_misp.calls() == [("add", _event_uuid("misp-cli-story"))]
+    fake_misp.refuse = {_event_uuid("misp-cli-story"): 500}
+    assert main(command) == 0  # unchanged: nothing is sent, so the refusal is never met
+    assert len(fake_misp.requests) == 1
+
+
+def test_the_push_command_needs_a_url_and_key(capsys: pytest.CaptureFixture[str]) -> None:
+    from console.main import main
+
+    assert main(["misp", "push", "--url", "https://misp.example"]) == 2
+    assert "COVERWATCH_MISP_KEY" in capsys.readouterr().err
