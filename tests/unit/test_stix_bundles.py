@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from stix2patterns.validator import run_validator  # type: ignore[import-untyped]
 from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
+from stix2validator.v21.enums import INDUSTRY_SECTOR_OV  # type: ignore[import-untyped]
 
 from search.story_records import StoryRecord
 from tests.fixtures.claim_ledger_story import ACTOR_ID, ledger_articles
 from workers.exchange import ExchangeOptions, get_format
 from workers.exchange.stix import STIX_MEDIA_TYPE, render_stix
 from workers.exchange.stix_patterns import IndicatorValue, indicator_value, quoted
-from workers.exchange.stix_reference import TLP2_MARKING_IDS
+from workers.exchange.stix_reference import STIX_SECTORS, TLP2_MARKING_IDS
 
 OPTIONS = ExchangeOptions(public_url="https://coverwatch.example")
 INDICATORS = [
@@ -95,6 +96,7 @@ def test_a_rich_story_has_every_object_type_and_passes_the_validator() -> None:
     sectors = {identity["name"]: identity.get("sectors") for identity in by_type(bundle, "identity")
                if identity["identity_class"] == "class"}
     assert sectors == {"defence sector": ["defense"], "media sector": None}
+    assert set(STIX_SECTORS.values()) <= set(INDUSTRY_SECTOR_OV)
 
 
 def test_patterns_quote_and_escape_values_and_validate() -> None:

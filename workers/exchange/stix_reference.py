@@ -38,7 +38,7 @@ PRODUCER_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 # where one fits; the others are identities named for the sector, without ``sectors``.
 STIX_SECTORS: Mapping[str, str] = {
     "government": "government-national", "defence": "defense", "diplomatic": "government-national",
-    "energy": "energy", "water": "infrastructure-water", "telecommunications": "telecommunications",
+    "energy": "energy", "water": "water", "telecommunications": "telecommunications",
     "healthcare": "healthcare", "finance": "financial-services", "cryptocurrency": "financial-services",
     "technology": "technology", "aerospace": "aerospace", "transportation": "transportation",
     "education": "education", "think-tanks": "non-profit", "industrial": "manufacturing",
