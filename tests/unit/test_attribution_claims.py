@@ -125,6 +125,17 @@ def test_a_group_the_article_names_and_later_ties_to_a_state_is_its_subject() ->
         ("Daily Wire Desk", Stance.ATTRIBUTES, "Quillfeather", "CN"), ("ESET", Stance.ATTRIBUTES, "Quillfeather", "CN")]
 
 
+def test_a_vendor_saying_a_third_party_was_breached_confirms() -> None:
+    claims = claims_of("ESET said that the update server of the accounting firm had been breached in April.")
+    assert [(c.claimant, c.claimant_kind, c.stance) for c in claims] == [
+        ("ESET", ClaimantKind.VENDOR, Stance.CONFIRMS)]
+
+
+def test_an_organisation_saying_none_of_its_customers_were_affected_denies() -> None:
+    claims = claims_of("Northwind Shipping said none of its customers were affected by the attack.")
+    assert [(c.claimant_kind, c.stance) for c in claims] == [(ClaimantKind.VICTIM, Stance.DENIES)]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [
@@ -168,27 +179,28 @@ def test_the_enrich_stage_stores_the_claims_beside_the_claim_type() -> None:
 
 # Each costly pattern runs only when its screen passes (workers/attribution/cues.py SCREENS):
 # a phrase the pattern matches must pass its screen. Phrases written for this test.
-SCREENED = {
-    "denies": ("DENIES", "The embassy rejected the accusations as groundless."),
-    "declines": ("DECLINES", "The company didn't attribute the intrusion to anyone."),
-    "disputes": ("DISPUTES", "Outside analysts doubted the attribution."),
-    "confirms": ("CONFIRMS", "The port operator acknowledged the incident on Friday."),
-    "suspects": ("SUSPECTS", "The campaign was likely run by a state-backed crew."),
-    "high_confidence": ("HIGH_CONFIDENCE", "Analysts said so with high confidence."),
-    "unnamed": ("UNNAMED", "Two people familiar with the inquiry said so."),
-    "country_government": ("COUNTRY_GOVERNMENT", "Japan's defence minister said nothing leaked."),
-    "researchers": ("RESEARCHERS", "Independent researchers traced the servers."),
-    "other": ("OTHER_SOURCES", "According to experts, the tooling is reused."),
-    "appositive": ("VENDOR_APPOSITIVE", "The cybersecurity firm Harbor Lights said so."),
-}
+SCREENED = [
+    ("denies", "DENIES", "The embassy rejected the accusations as groundless."),
+    ("denies", "DENIES", "The vendor said none of its customers were affected."),
+    ("denies", "DENIES", "The ministry said there wasn't any security breach."),
+    ("declines", "DECLINES", "The company didn't attribute the intrusion to anyone."),
+    ("disputes", "DISPUTES", "Outside analysts doubted the attribution."),
+    ("confirms", "CONFIRMS", "The port operator acknowledged the incident on Friday."),
+    ("suspects", "SUSPECTS", "The campaign was likely run by a state-backed crew."),
+    ("high_confidence", "HIGH_CONFIDENCE", "Analysts said so with high confidence."),
+    ("unnamed", "UNNAMED", "Two people familiar with the inquiry said so."),
+    ("country_government", "COUNTRY_GOVERNMENT", "Japan's defence minister said nothing leaked."),
+    ("researchers", "RESEARCHERS", "Independent researchers traced the servers."),
+    ("other", "OTHER_SOURCES", "According to experts, the tooling is reused."),
+    ("appositive", "VENDOR_APPOSITIVE", "The cybersecurity firm Harbor Lights said so."),
+]
 
 
-@pytest.mark.parametrize("screen", sorted(SCREENED))
-def test_a_phrase_a_screened_pattern_matches_passes_its_screen(screen: str) -> None:
+@pytest.mark.parametrize(("screen", "name", "phrase"), SCREENED)
+def test_a_phrase_a_screened_pattern_matches_passes_its_screen(screen: str, name: str, phrase: str) -> None:
     from workers.attribution import cues
     from workers.attribution.cues import screened
 
-    name, phrase = SCREENED[screen]
     pattern = getattr(cues, name)
     folded_patterns = {"DENIES", "DECLINES", "DISPUTES", "CONFIRMS", "SUSPECTS", "HIGH_CONFIDENCE", "UNNAMED"}
     assert pattern.search(phrase.casefold() if name in folded_patterns else phrase), phrase

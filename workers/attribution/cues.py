@@ -215,7 +215,10 @@ DENIES = re.compile(
     r"\b(?:den(?:y|ies|ied)|denial|reject\w*|dismiss\w*|refut\w*|baseless|unfounded|groundless|slander\w*|smear\w*|"
     r"fabricat\w+|Russophobia|no (?:evidence|indication|sign) (?:of|that)[^.]{0,60}(?:compromis|breach|access|"
     r"exfiltrat|affected|impact)\w*|(?:was|were|had) not (?:been )?(?:compromised|breached|affected|hacked)|"
-    r"no compromise|not (?:been )?impacted)\b", re.IGNORECASE)
+    r"no compromise|not (?:been )?impacted|"
+    r"(?:was|were)(?: not|n['’]t) (?:any )?(?:[\w\-]+ )?(?:breach|compromise|intrusion)|"
+    r"none of [^.]{0,40}\b(?:were|was|had been|have been) (?:affected|compromised|impacted|breached|accessed))\b",
+    re.IGNORECASE)
 DECLINES = re.compile(
     r"\b(?:declin\w+ to (?:comment|confirm|name|say|attribute|identify|discuss|provide|share|disclose|elaborate|"
     r"specify)|(?:did|does|do|would|could|has|have)(?: not|n['’]t) (?:yet )?(?:\w+ )?(?:comment|confirm|attribute|"
@@ -247,7 +250,11 @@ CONFIRMS = re.compile(
     r"(?:actively |been )?exploited in the wild|actively exploited|exploited as (?:a )?zero[- ]days?|"
     r"(?:disclosed|announced|reported|revealed|suffered|detected|admitted|admitting) (?:that )?(?:a|an|the) "
     r"(?:[\w\-]+ ){0,2}(?:breach|intrusion|incident|cyberattack|attack|compromise|hack)|"
-    r"(?:detected|spotted|observed) (?:[\w\-]+ ){0,4}(?:attack|exploitation|intrusion|breach)\w*)\b", re.IGNORECASE)
+    r"(?:detected|spotted|observed) (?:[\w\-]+ ){0,4}(?:attack|exploitation|intrusion|breach)\w*|"
+    # "said that MeDoc was breached", "noting that the two issues had been exploited"
+    r"(?:said|says|saying|noting|noted|stating|stated|admitt\w+|told|added)\b[^.]{0,80}?\b"
+    r"(?:was|were|had been|has been|have been) (?:[\w\-]+ )?(?:breached|hacked|compromised|exploited|infected))\b",
+    re.IGNORECASE)
 HIGH_CONFIDENCE = re.compile(r"\bhigh(?:\s+|-)confidence\b|\bconfidently\b", re.IGNORECASE)
 INCIDENT = re.compile(
     r"\b(?:breach\w*|hack\w*|attack\w*|intrusion\w*|compromis\w*|incident|exploit\w*|unauthori[sz]ed|"
@@ -319,7 +326,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
     "researchers": ("researcher", "academic"),
     "appositive": ("security ", "cybersecurity"),
     "denies": ("deni", "deny", "reject", "dismiss", "refut", "baseless", "unfounded", "groundless", "slander", "smear",
-               "fabricat", "russophobia", "no evidence", "no indication", "no sign", "not ", "no compromise"),
+               "fabricat", "russophobia", "no evidence", "no indication", "no sign", "not ", "no compromise",
+               "n't", "none of"),
     "declines": ("declin", "not ", "n't", "n’t", "no comment", "unable", "attribution", "attributing", "refrained",
                  "unknown", "unclear"),
     "disputes": ("disput", "doubt", "skeptic", "sceptic", "questioned", "convinced", "contradict", "lack of",
