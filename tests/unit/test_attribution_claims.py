@@ -136,6 +136,16 @@ def test_an_organisation_saying_none_of_its_customers_were_affected_denies() -> 
     assert [(c.claimant_kind, c.stance) for c in claims] == [(ClaimantKind.VICTIM, Stance.DENIES)]
 
 
+@pytest.mark.parametrize("sentence", [
+    "Talos said Kimsuky shows strong North Korea nexus indicators in its tooling.",
+    "Talos said Kimsuky is considered responsible for the phishing wave.",
+    "Talos said that, according to rumours, Kimsuky ran the operation.",
+])
+def test_a_hedge_where_the_group_is_tied_to_its_state_suspects(sentence: str) -> None:
+    claims = claims_of(sentence, actors("Kimsuky"))
+    assert [(c.claimant, c.stance, c.subject_state) for c in claims] == [("Talos", Stance.SUSPECTS, "KP")]
+
+
 def test_the_accused_state_denies() -> None:
     claims = claims_of("China's foreign ministry denied the hacking accusations, calling them groundless smears.")
     assert [(c.claimant_kind, c.claimant_country, c.stance, c.subject_state) for c in claims] == [
@@ -187,6 +197,8 @@ SCREENED = [
     ("disputes", "DISPUTES", "Outside analysts doubted the attribution."),
     ("confirms", "CONFIRMS", "The port operator acknowledged the incident on Friday."),
     ("suspects", "SUSPECTS", "The campaign was likely run by a state-backed crew."),
+    ("suspects", "SUSPECTS", "The actor shows China nexus indicators."),
+    ("suspects", "SUSPECTS", "China is considered responsible."),
     ("high_confidence", "HIGH_CONFIDENCE", "Analysts said so with high confidence."),
     ("unnamed", "UNNAMED", "Two people familiar with the inquiry said so."),
     ("country_government", "COUNTRY_GOVERNMENT", "Japan's defence minister said nothing leaked."),

@@ -239,6 +239,7 @@ SUSPECTS = re.compile(
     r"appeared to|seem\w* to|thought to|assess\w*|alleged\w*|overlaps?|overlapping|similarit\w+|"
     r"resembl\w+|hallmarks?|consistent with|(?:medium|moderate|low)(?:-to-\w+)?[- ](?:level of )?confidence|"
     r"hypothesi\w+|match(?:es|ed)? (?:the|a) (?:playbook|profile)|signs (?:that|of)|(?:nexus|attribution) indicators|"
+    r"considered (?:to be )?(?:responsible|behind)|rumou?r\w*|allegations?|"
     r"point(?:s|ed)? to|fingerprints|(?<![\w\-])(?<!formally )(?<!officially )(?<!publicly )(?<!jointly )"
     r"(?:linked|tied|connected|links?|ties)(?= (?:[\w\-]+ ){0,6}?"
     r"(?:to|with)\b))",
@@ -314,7 +315,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
     "unnamed": ("official", " source", " people", "person", "anonym"),
     "suspects": ("likely", "believ", "suspect", "possib", "potential", "probab", "perhaps", "appear", "seem", "thought",
                  "assess", "alleged", "overlap", "similar", "resembl", "hallmark", "consistent with", "confidence",
-                 "hypothes", "point", "fingerprint", "link", "tie", "connect"),
+                 "hypothes", "point", "fingerprint", "link", "tie", "connect", "indicators", "considered",
+                 "rumo", "allegation"),
     "high_confidence": ("confiden",),
     "accused": ("blam", "accus", "attribut", "linked", "tied", "behind", " from ", "on behalf of", "working for",
                 "sponsored by", "backed by", "point", "out of"),

@@ -94,6 +94,10 @@ def subjects_in(sentence: str, screen: Screen, known: dict[str, str]) -> list[Su
     untied = [key for key, subject in found.items() if subject.state is None]
     for code, (name, start) in states.items():
         if code in named_states:
+            # "UAT-7290 ... shows China nexus indicators": where the sentence ties the group to its state.
+            key = next((key for key, subject in found.items() if subject.state == code and subject.state_at < 0), None)
+            if key is not None:
+                found[key] = Subject(found[key].name, code, key, found[key].start, start)
             continue
         if untied:  # "the Chinese threat actor UNC5221": the name takes the state
             key = untied.pop(0)
