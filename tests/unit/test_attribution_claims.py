@@ -131,6 +131,12 @@ def test_a_vendor_saying_a_third_party_was_breached_confirms() -> None:
         ("ESET", ClaimantKind.VENDOR, Stance.CONFIRMS)]
 
 
+def test_a_breach_someone_noted_was_suffered_is_confirmed() -> None:
+    claims = claims_of("ESET noted the agency had suffered a data breach in May.")
+    assert [(c.claimant, c.claimant_kind, c.stance) for c in claims] == [
+        ("ESET", ClaimantKind.VENDOR, Stance.CONFIRMS)]
+
+
 def test_an_organisation_saying_none_of_its_customers_were_affected_denies() -> None:
     claims = claims_of("Northwind Shipping said none of its customers were affected by the attack.")
     assert [(c.claimant_kind, c.stance) for c in claims] == [(ClaimantKind.VICTIM, Stance.DENIES)]
@@ -199,6 +205,7 @@ SCREENED = [
     ("suspects", "SUSPECTS", "The campaign was likely run by a state-backed crew."),
     ("suspects", "SUSPECTS", "The actor shows China nexus indicators."),
     ("suspects", "SUSPECTS", "China is considered responsible."),
+    ("suspects", "SUSPECTS", "There are signs that the crew is back."),
     ("high_confidence", "HIGH_CONFIDENCE", "Analysts said so with high confidence."),
     ("unnamed", "UNNAMED", "Two people familiar with the inquiry said so."),
     ("country_government", "COUNTRY_GOVERNMENT", "Japan's defence minister said nothing leaked."),

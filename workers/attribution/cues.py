@@ -316,7 +316,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
     "suspects": ("likely", "believ", "suspect", "possib", "potential", "probab", "perhaps", "appear", "seem", "thought",
                  "assess", "alleged", "overlap", "similar", "resembl", "hallmark", "consistent with", "confidence",
                  "hypothes", "point", "fingerprint", "link", "tie", "connect", "indicators", "considered",
-                 "rumo", "allegation"),
+                 "rumo", "allegation", "signs", "playbook", "profile"),
     "high_confidence": ("confiden",),
     "accused": ("blam", "accus", "attribut", "linked", "tied", "behind", " from ", "on behalf of", "working for",
                 "sponsored by", "backed by", "point", "out of"),
@@ -336,7 +336,8 @@ SCREENS: dict[str, tuple[str, ...]] = {
                  "absence of"),
     "confirms": ("confirm", "acknowledg", "aware of", "exploited", "detected", "spotted", "observed"),
     # The confirmation "said that it had been breached" needs one of each.
-    "confirms_said": ("said", "says", "disclosed", "revealed", "stated", "announced", "reported", "notified"),
+    "confirms_said": ("said", "says", "disclosed", "revealed", "stated", "announced", "reported", "notified",
+                      "suffered", "admitted", "admitting", "saying", "noting", "noted", "stating", "told", "added"),
     "incident": ("breach", "hack", "compromis", "attack", "incident", "intrusion", "unauthori"),
 }
 # Each screen as the beginnings (three or four letters, as workers.phrases keys words) of its
@@ -382,8 +383,9 @@ STANCE_WORDS = frozenset((
     "russophobia not didn doesn don wouldn couldn hasn haven wasn isn no declined declines decline declining unable "
     "attribution attributions attributing refrained unknown unclear confirmed confirms confirm confirming "
     "confirmation acknowledged acknowledges acknowledge acknowledging aware exploited detected spotted observed "
-    "compromised impacted").split())
-SAID_WORDS = frozenset("said says disclosed revealed stated announced reported notified".split())
+    "compromised impacted none").split())
+SAID_WORDS = frozenset(("said says disclosed revealed stated announced reported notified suffered admitted admitting "
+                        "saying noting noted stating told added").split())
 INCIDENT_WORDS = frozenset((
     "breach breached breaches hack hacked hacking hackers hacker compromise compromised attack attacks attacked "
     "incident intrusion intrusions unauthorized unauthorised").split())
