@@ -250,10 +250,11 @@ def deliver_firing(engine: SearchEngine, settings: Settings, firing: Firing, sub
         return DeliveryOutcome.SKIPPED_BOUNCING
     rule, article = firing.rule, firing.article
     index = settings.index_name(DELIVERIES)
+    group_key = channel.occasion_key(firing.group_key, article)
     record = {"rule_id": rule.id, "subscriber": subscriber, "article_id": article.id,
-              "group_key": firing.group_key, "channel": channel.kind}
+              "group_key": group_key, "channel": channel.kind}
     try:
-        claimed = _claim(engine, index, record, rule.id, subscriber, firing.group_key,
+        claimed = _claim(engine, index, record, rule.id, subscriber, group_key,
                          rule.realert_window(), now or utc_now(), hooks.task_id)
     except ClaimBusy as busy:
         hooks.record(Outcome.WAITING_FOR_LEASE, firing, subscriber, channel.kind, detail=str(busy))

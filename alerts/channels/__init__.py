@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from alerts.messages import AlertContext
 from alerts.targets import InvalidTarget
 from alerts.transports import TransportError
+from coverwatch.models import Article
 from coverwatch.settings import Settings
 
 Payload = TypeVar("Payload")
@@ -58,6 +59,12 @@ class Channel(ABC, Generic[Payload]):
     @abstractmethod
     def from_settings(cls, settings: Settings) -> Channel[Payload]:
         ...
+
+    def occasion_key(self, group_key: str, article: Article) -> str:
+        """What exactly-once delivery counts this channel's messages by: the
+        firing's key (a story, an article, a window). A channel that hands over
+        each version of a story (MISP) adds the version the firing saw."""
+        return group_key
 
     @abstractmethod
     def render(self, context: AlertContext, recipient: str) -> Payload:

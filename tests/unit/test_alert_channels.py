@@ -48,7 +48,7 @@ def _context() -> AlertContext:
 
 
 def test_targets_pick_their_channel() -> None:
-    assert set(CHANNELS) == {"email", "webhook", "slack", "teams"}
+    assert set(CHANNELS) == {"email", "webhook", "slack", "teams", "misp"}
     assert channel_kind("desk@example.org") == "email"
     assert channel_kind("mailto:desk@example.org") == "email"
     assert channel_kind("https://hooks.example.com/x") == "webhook"
