@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import pytest
 from pymisp import MISPEvent
 
 from coverwatch.taxonomy import Actor, default_taxonomy
@@ -134,14 +133,15 @@ def test_tags_carry_the_tlp_and_the_galaxy_clusters() -> None:
     assert len(tags) == len(set(tags))
 
 
-def test_technique_tags_carry_the_attack_name_when_one_is_known(monkeypatch: pytest.MonkeyPatch) -> None:
-    names = {"T1566.001": "Spearphishing Attachment"}
-    monkeypatch.setattr("workers.exchange.misp.technique_namer", lambda: names.get)
+def test_technique_tags_carry_the_attack_name_as_misp_names_its_clusters() -> None:
+    documents = misp_story_documents("techniques", "techniques")
+    documents[0]["techniques"] = ["T1566.001", "T9999"]
 
-    tags = [tag.name for tag in _event().tags]
+    tags = [tag.name for tag in _event(misp_story("techniques", documents=documents)).tags]
 
     assert 'misp-galaxy:mitre-attack-pattern="Spearphishing Attachment - T1566.001"' in tags
-    assert 'misp-galaxy:mitre-attack-pattern="T1190"' in tags
+    assert 'misp-galaxy:mitre-attack-pattern="Exploit Public-Facing Application - T1190"' in tags
+    assert 'misp-galaxy:mitre-attack-pattern="T9999"' in tags  # not in the table: the id alone
 
 
 def test_the_same_story_gives_the_same_ids_and_a_change_moves_only_the_timestamps() -> None:

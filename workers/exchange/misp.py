@@ -30,7 +30,6 @@ REST search export, which MISP's JSON import and ``MISPEvent.load`` both read.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -46,6 +45,7 @@ from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
 from workers.exchange.misp_attributes import AttributeSpec, indicator_attributes, link_attributes
 from workers.exchange.misp_galaxies import actor_tag, country_tag, sector_tag, technique_tag
 from workers.exchange.misp_warnings import WarningIndex, warning_index
+from workers.techniques import technique_table
 
 MEDIA_TYPE = "application/json"
 DISTRIBUTION_ORGANISATION_ONLY = 0
@@ -98,14 +98,14 @@ def best_band(record: StoryRecord) -> str | None:
 
 
 def technique_namer() -> Callable[[str], str | None]:
-    """ATT&CK names by technique id from workers/techniques.py when it offers
-    ``technique_name``; without it a technique's tag is its id alone."""
-    try:
-        techniques = importlib.import_module("workers.techniques")
-    except ImportError:
-        return lambda technique_id: None
-    namer = getattr(techniques, "technique_name", None)
-    return namer if callable(namer) else (lambda technique_id: None)
+    """ATT&CK names by technique id, from the table the technique field is read with."""
+    by_id = technique_table().by_id
+
+    def name_of(technique_id: str) -> str | None:
+        technique = by_id.get(technique_id)
+        return technique.name if technique else None
+
+    return name_of
 
 
 def event_tags(record: StoryRecord, options: ExchangeOptions, taxonomy: Taxonomy) -> list[str]:

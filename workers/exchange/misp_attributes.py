@@ -1,7 +1,7 @@
 """A story's MISP attributes: each indicator its articles report (and each CVE),
 typed and categorised as MISP expects, and each article as a link.
 
-Indicator types (the article's ``indicators``, workers/indicators.py) map to
+Indicator types (the article's ``indicators``, workers/indicators/) map to
 MISP types by :data:`MISP_TYPES`; a type that is already a MISP type name
 (``sha512``, ``filename`` ...) passes through with its default category, any
 other is left out and counted. ``to_ids`` is MISP's default for the type (off
@@ -42,6 +42,7 @@ MISP_TYPES: dict[str, tuple[str, str]] = {
     "email": ("email-src", "Payload delivery"),
     "cve": ("vulnerability", "External analysis"),
     "btc": ("btc", "Financial fraud"),
+    "xmr": ("xmr", "Financial fraud"),
 }
 LINK_CATEGORY = "External analysis"
 COMMENT_CHARS = 500

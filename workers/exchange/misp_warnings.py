@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 # Attribute types the MISP events we make carry (workers/exchange/misp_attributes.py);
 # lists naming none of them are not kept.
-CHECKED_TYPES = frozenset({"ip-dst", "domain", "hostname", "url", "md5", "sha1", "sha256", "email-src", "btc"})
+CHECKED_TYPES = frozenset({"ip-dst", "domain", "hostname", "url", "md5", "sha1", "sha256", "email-src", "btc", "xmr"})
 
 
 def _regex(entry: str) -> re.Pattern[str] | None:
