@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from pydantic import SecretStr
 
 from alerts.channels import ChannelNotConfigured, channel_kind, normalise_target
@@ -22,7 +23,7 @@ from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
 from tests.fixtures.claim_ledger_story import ledger_articles
-from tests.fixtures.fake_misp import FakeMisp
+from tests.fixtures.fake_misp import FakeMisp, forget_pushes
 from tests.fixtures.misp_story import misp_story_documents
 from workers.exchange import stable_uuid
 
@@ -30,10 +31,11 @@ KEY = "c" * 40
 
 
 @pytest.fixture
-def fake_misp() -> Iterator[FakeMisp]:
+def fake_misp(redis_client: redis.Redis) -> Iterator[FakeMisp]:
     endpoint = FakeMisp(KEY).start()
     yield endpoint
     endpoint.stop()
+    forget_pushes(redis_client, endpoint.url)
 
 
 @pytest.fixture

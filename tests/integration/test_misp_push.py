@@ -18,7 +18,7 @@ from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
 from search.story_records import story_records
-from tests.fixtures.fake_misp import FakeMisp
+from tests.fixtures.fake_misp import FakeMisp, forget_pushes
 from tests.fixtures.misp_story import C2_DOMAIN, misp_story_documents
 from workers.exchange import ExchangeOptions, stable_uuid
 from workers.exchange.misp_push import MispClient, PushLedger, push_stories
@@ -27,10 +27,11 @@ KEY = "a" * 40  # MISP automation keys are 40 characters
 
 
 @pytest.fixture
-def fake_misp() -> Iterator[FakeMisp]:
+def fake_misp(redis_client: redis.Redis) -> Iterator[FakeMisp]:
     endpoint = FakeMisp(KEY).start()
     yield endpoint
     endpoint.stop()
+    forget_pushes(redis_client, endpoint.url)
 
 
 def _index_story(engine: SearchEngine, settings: Settings, story_id: str,

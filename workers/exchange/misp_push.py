@@ -153,12 +153,17 @@ class MispClient:
         return StoredEvent(str(stored.get("id", "")), str(stored.get("uuid", "")))
 
 
+def instance_id(misp_url: str) -> str:
+    """A MISP instance's name in Redis keys: a hash of its URL (no URL punctuation in keys)."""
+    return hashlib.sha256(misp_url.rstrip("/").encode("utf-8")).hexdigest()[:16]
+
+
 class PushLedger:
     """Which story version each MISP instance has had from us (Redis)."""
 
     def __init__(self, client: redis.Redis, settings: Settings, misp_url: str) -> None:
         self.redis = client
-        instance = hashlib.sha256(misp_url.rstrip("/").encode("utf-8")).hexdigest()[:16]
+        instance = instance_id(misp_url)
         self.key = settings.redis_key("misp", "pushed", instance)
         self.lock_prefix = settings.redis_key("misp", "pushing", instance)
 
