@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 
-from search.engine import SearchEngine
+from search.engine import EngineError, EngineUnavailable, SearchEngine
 from search.story_records import SearchScope, StoryRecord, story_records
 from search.vocabulary import find_actor
 from web.api_v1 import DateBound, reachable_engine
@@ -40,7 +40,12 @@ def exchange_router(deps: WebDeps) -> APIRouter:
         return reachable_engine(search_engine)
 
     def scoped(scope: SearchScope, since: str | None) -> list[StoryRecord]:
-        return list(story_records(engine(), settings, since=since or None, scope=scope))
+        try:
+            return list(story_records(engine(), settings, since=since or None, scope=scope))
+        except EngineUnavailable as failure:
+            raise HTTPException(status_code=503, detail="the search engine is not reachable") from failure
+        except EngineError as failure:  # a saved query the engine refuses
+            raise HTTPException(status_code=400, detail=f"the search was refused: {str(failure)[:300]}") from failure
 
     @router.get("/stories/{story_id}/stix", response_class=Response, responses=STIX_RESPONSE,
                 summary="The story as a STIX 2.1 bundle: report, actors, techniques, indicators, claims")
