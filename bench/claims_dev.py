@@ -6,7 +6,8 @@ stage's matcher, and its claims extracted by ``workers.attribution.extract_claim
 The predictions are scored by the dev set's own rule (``score.py`` there, imported
 from the shared folder, not copied): strict claim-level precision, recall and F1
 on (claimant kind, stance, subject state), and stance accuracy on claims paired
-on (claimant kind, subject state).
+on (claimant kind, subject state); then, per part, F1 with each part of that key
+left out and F1 per claimant kind.
 
 The split: an article is held back when ``hash_percent("claims-dev:" + id) < 30``
 (bench/dev_sets.py), about 30% of the ids, the same on every run; nothing is tuned
@@ -107,6 +108,30 @@ def evaluate(split: str) -> dict[str, Any]:
     return figures
 
 
+# Each part of the scored key left out in turn (the same value on both sides), to show which part costs most.
+PARTS = {"kind": ("claimant_kind", "any"), "stance": ("stance", "any"), "state": ("subject_state", None)}
+
+
+def part_figures(split: str) -> dict[str, Any]:
+    """F1 with each part of the key left out, and F1 per claimant kind (gold and
+    predictions both cut to that kind), by the dev set's own scorer."""
+    ids = [article_id for article_id in gold() if split == "all" or split_of(article_id) == split]
+    predicted = {i: predict(i) for i in ids}
+    wanted = {i: gold()[i] for i in ids}
+
+    def f1(gold_claims: dict[str, list[dict[str, Any]]], predictions: dict[str, list[dict[str, Any]]]) -> float:
+        return float(scorer().score(gold_claims, predictions)["f1"])
+
+    without = {part: f1({i: [{**c, field: value} for c in claims] for i, claims in wanted.items()},
+                        {i: [{**c, field: value} for c in claims] for i, claims in predicted.items()})
+               for part, (field, value) in PARTS.items()}
+    kinds = sorted({c["claimant_kind"] for claims in wanted.values() for c in claims})
+    by_kind = {kind: f1({i: [c for c in claims if c["claimant_kind"] == kind] for i, claims in wanted.items()},
+                        {i: [c for c in claims if c["claimant_kind"] == kind] for i, claims in predicted.items()})
+               for kind in kinds}
+    return {"f1_without": without, "f1_by_kind": by_kind}
+
+
 def cpu_ms_per_article(rounds: int = 3) -> float:
     """The extractor alone, on texts read afresh each round (its sentence and word caches emptied)."""
     ids = list(gold())
@@ -173,6 +198,11 @@ def main() -> None:
               f"predicted {figures['claims_predicted']:3}  P {figures['precision']:.3f} R {figures['recall']:.3f} "
               f"F1 {figures['f1']:.3f}  stance accuracy {figures['stance_accuracy']} "
               f"({figures['paired']} paired)")
+    parts = {split: part_figures(split) for split in results}
+    for split, figures in parts.items():
+        without = ", ".join(f"{part} {value:.3f}" for part, value in figures["f1_without"].items())
+        by_kind = ", ".join(f"{kind} {value:.2f}" for kind, value in figures["f1_by_kind"].items())
+        print(f"{split:8} F1 without {without}; by claimant kind {by_kind}")
     for name, reference in REFERENCE.items():
         print(f"reference: {name}: F1 {reference['f1']:.2f}, stance accuracy {reference['stance_accuracy']:.2f}")
     print(f"goal (issue 22): F1 >= {GOAL['f1']}, stance accuracy >= {GOAL['stance_accuracy']}")
@@ -182,7 +212,8 @@ def main() -> None:
     stage = enrich_ms_per_article()
     print(f"enrich stage CPU per article: {stage['without']} ms without the claims enricher, {stage['with']} ms "
           f"with it: +{stage['added']} ms")
-    print(json.dumps({"bench": "claims_dev", **{split: figures for split, figures in results.items()},
+    print(json.dumps({"bench": "claims_dev",
+                      **{split: {**figures, **parts[split]} for split, figures in results.items()},
                       "reference": REFERENCE, "goal": GOAL, "cpu_ms_per_article": cpu, "enrich_ms_per_article": stage}))
 
 
