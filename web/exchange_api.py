@@ -15,9 +15,9 @@ from search.story_records import SearchScope, StoryRecord, story_records
 from search.vocabulary import find_actor
 from web.api_v1 import DateBound, reachable_engine
 from web.auth import SignedIn
-from web.exchange_scopes import actor_scope, find_saved, saved_scope
+from web.exchange_scopes import actor_scope, find_saved
 from web.routing import WebDeps, web_route
-from web.saved_searches import SavedSearchError, SavedSearches
+from web.saved_searches import SavedSearchError, SavedSearches, search_scope
 from workers.exchange import ExchangeOptions
 from workers.exchange.stix import STIX_MEDIA_TYPE, render_stix
 
@@ -74,7 +74,7 @@ def exchange_router(deps: WebDeps) -> APIRouter:
         if saved is None:
             raise HTTPException(status_code=404, detail=f"you have no saved search {name!r}")
         try:
-            scope = saved_scope(saved)
+            scope = search_scope(saved)
         except SavedSearchError as failure:
             raise HTTPException(status_code=400, detail=str(failure)) from failure
         options = ExchangeOptions.from_settings(settings, scope_id=f"saved:{saved.owner}:{saved.id}",

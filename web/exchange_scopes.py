@@ -11,10 +11,8 @@ from coverwatch.models import parse_timestamp
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import Actor
 from search.engine import SearchEngine
-from search.query_syntax import QuerySyntaxError, check_syntax, expand_actor_aliases
 from search.story_records import SearchScope, StoryRecord, story_records
-from search.vocabulary import normalise_terms
-from web.saved_searches import SavedSearch, SavedSearchError, SavedSearches
+from web.saved_searches import SavedSearch, SavedSearches
 from web.taxii_paging import StorySlice, taxii_timestamp, to_millisecond
 from workers.exchange import ExchangeOptions
 from workers.exchange.stix import object_dicts
@@ -24,20 +22,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def actor_scope(actor: Actor) -> SearchScope:
     return SearchScope("", {"actor": [actor.id]})
-
-
-def saved_scope(saved: SavedSearch) -> SearchScope:
-    """The stories a saved search reaches: its query as the search ran it (actor
-    aliases expanded) and its facet choices as stored values. Its date range is
-    not part of it: a collection or bundle follows the search as stories change
-    (TAXII's ``added_after`` or ``since`` narrow by time)."""
-    try:
-        check_syntax(saved.query)
-        expanded = expand_actor_aliases(saved.query)
-    except QuerySyntaxError as failure:
-        raise SavedSearchError(f"cannot parse the query {saved.query!r}: {failure}") from failure
-    return SearchScope(expanded.query_string, {facet: list(values)
-                                                for facet, values in normalise_terms(saved.terms).items()})
 
 
 def find_saved(store: SavedSearches, owner: str, name: str) -> SavedSearch | None:

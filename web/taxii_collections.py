@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.story_records import SearchScope
-from web.exchange_scopes import saved_scope
-from web.saved_searches import SavedSearch, SavedSearchError, SavedSearches, describe
+from web.saved_searches import SavedSearch, SavedSearchError, SavedSearches, describe, search_scope
 from workers.exchange import stable_uuid
 from workers.exchange.stix import STIX_MEDIA_TYPE
 
@@ -44,7 +43,7 @@ def saved_collection_id(saved: SavedSearch) -> str:
 def saved_collection(saved: SavedSearch) -> TaxiiCollection | None:
     """The collection of a saved search; None for one whose query no longer parses."""
     try:
-        scope = saved_scope(saved)
+        scope = search_scope(saved)
     except SavedSearchError:
         return None
     return TaxiiCollection(saved_collection_id(saved), f"Saved search: {saved.name}",
