@@ -91,7 +91,7 @@ def _export_stories(args: argparse.Namespace, settings: Settings) -> int:
 
     from deploy.services import up
     from search.engine import connect
-    from search.story_records import story_records
+    from search.story_records import newest_story_ids, story_records
     from workers.exchange import ExchangeOptions, UnknownFormat, get_format
 
     try:
@@ -105,8 +105,13 @@ def _export_stories(args: argparse.Namespace, settings: Settings) -> int:
         print(f"coverwatch export: --since {args.since!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
     up(settings)
-    records = list(story_records(connect(settings.search_url), settings, since=since,
-                                 story_ids=[args.story] if args.story else ()))
+    engine = connect(settings.search_url)
+    story_ids = [args.story] if args.story else []
+    if not story_ids and exchange_format.newest_only:
+        # A feed shows the stories that changed last: read those, not every story since the start.
+        story_ids = newest_story_ids(engine, settings, exchange_format.newest_only)
+    records = list(story_records(engine, settings, since=since, story_ids=story_ids)) \
+        if story_ids or not exchange_format.newest_only else []
     if args.story and not records:
         print(f"coverwatch export: no story {args.story!r}", file=sys.stderr)
         return 1

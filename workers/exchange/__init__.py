@@ -67,18 +67,22 @@ class ExchangeFormat:
     media_type: str  # the HTTP Content-Type of what ``render`` makes
     render: Render
     description: str = ""
+    # A format that shows only the stories that changed last (a feed) says how
+    # many, so a reader of every story reads just those.
+    newest_only: int | None = None
 
 
 FORMATS: dict[str, ExchangeFormat] = {}
 
 
-def exchange_format(name: str, media_type: str, description: str = "",
+def exchange_format(name: str, media_type: str, description: str = "", *, newest_only: int | None = None,
                     registry: dict[str, ExchangeFormat] = FORMATS) -> Callable[[Render], Render]:
     """Register the decorated function as the renderer of format ``name``."""
     def register(render: Render) -> Render:
         if name in registry:
             raise TypeError(f"two renderers for exchange format {name!r}")
-        registry[name] = ExchangeFormat(name, media_type, render, description or (render.__doc__ or "").strip())
+        registry[name] = ExchangeFormat(name, media_type, render, description or (render.__doc__ or "").strip(),
+                                        newest_only)
         return render
     return register
 

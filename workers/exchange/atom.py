@@ -213,7 +213,8 @@ def atom_feed(records: Sequence[StoryRecord], options: ExchangeOptions, *, self_
     return str(feed.atom_str(pretty=True).decode("utf-8"))
 
 
-@exchange_format("atom", MEDIA_TYPE, "an Atom feed: one entry per story, newest update first")
+@exchange_format("atom", MEDIA_TYPE, "an Atom feed: one entry per story, newest update first",
+                 newest_only=FEED_ENTRY_CAP)
 def render_atom(records: Sequence[StoryRecord], options: ExchangeOptions) -> str:
     """An Atom feed of the stories, one entry each."""
     return atom_feed(records, options)
