@@ -6,8 +6,8 @@ run time and never copied.
 Each labelled article goes through ``workers.indicators.extract_indicators``
 as the enrich stage calls it (title, lead and body; the outlet's hosts), or,
 with ``--library``, through one library's raw output mapped to our types.
-Scored per split ("tune"; "held", never tuned on), per type and per form
-(defanged or plain as written): a predicted value the gold names is a true
+Scored per split ("tune"; "held", never tuned on), per type and, CVE ids
+aside, per form (defanged or plain as written): a predicted value the gold names is a true
 positive, one the gold leaves optional counts neither way, any other a false
 positive. Also how many of the labelled not-indicators came out and how many
 articles without indicators got any. The tune split's false positives and
@@ -250,7 +250,8 @@ def run(split: str, library: str | None = None) -> tuple[list[Scored], float]:
 
 
 def figures(scored: list[Scored], cpu_ms: float) -> dict[str, Any]:
-    # CVE ids are most of the gold and the easiest part: the rest is also scored alone.
+    # CVE ids are most of the gold, the easiest part and never defanged: the rest is also
+    # scored alone, and the forms (plain, defanged) are of the rest only.
     overall, beyond_cves, by_type = Tally(), Tally(), {kind: Tally() for kind in TYPES}
     by_form = {form: Tally() for form in FORMS}
     negatives_labelled = negatives_produced = quiet_articles = quiet_with_extras = 0
@@ -261,17 +262,20 @@ def figures(scored: list[Scored], cpu_ms: float) -> dict[str, Any]:
             overall.tp += 1
             beyond_cves.tp += pair[0] != "cve"
             by_type[pair[0]].tp += 1
-            by_form[article.expected[pair]].tp += 1
+            if pair[0] != "cve":
+                by_form[article.expected[pair]].tp += 1
         for pair in result.false_positives:
             overall.fp += 1
             beyond_cves.fp += pair[0] != "cve"
             by_type.setdefault(pair[0], Tally()).fp += 1
-            by_form[form_of(text, *pair)].fp += 1
+            if pair[0] != "cve":
+                by_form[form_of(text, *pair)].fp += 1
         for pair in result.misses:
             overall.fn += 1
             beyond_cves.fn += pair[0] != "cve"
             by_type[pair[0]].fn += 1
-            by_form[article.expected[pair]].fn += 1
+            if pair[0] != "cve":
+                by_form[article.expected[pair]].fn += 1
         produced = {value for _, value in result.predicted} | {_loose(value) for _, value in result.predicted}
         negatives_labelled += len(article.not_indicators)
         negatives_produced += len(article.not_indicators & produced)
@@ -304,7 +308,7 @@ def print_figures(label: str, values: dict[str, Any]) -> None:
     for kind, row in values["by_type"].items():
         print(_row(kind, row))
     for form, row in values["by_form"].items():
-        print(_row(form, row))
+        print(_row(form, row) + "  (not cve)")
     print(f"  labelled not-indicators produced: {values['not_indicators_produced']} of "
           f"{values['not_indicators_labelled']}; articles without indicators given any: "
           f"{values['of_which_with_false_positives']} of {values['articles_without_indicators']}; "

@@ -1,7 +1,8 @@
 """Quality on real coverage, every figure in one run: extraction on
 ../shared/extraction-dev, story clustering on ../shared/story-dev through the
 real pipeline, entities and claims on our own gold set, relevance on
-../shared/relevance-dev, and coverage beyond English (cross-language story
+../shared/relevance-dev, indicators of compromise on our own labels of its
+articles (bench/data/indicators_gold.jsonl), and coverage beyond English (cross-language story
 linking, relevance per language) on our own written corpus; each against its
 baseline computed in the same run.
 
@@ -104,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gva-articles", type=int, default=1500, help="GVA articles through the pipeline (0: none)")
     parser.add_argument("--skip", action="append", default=[], choices=["extraction", "stories", "entities",
-                                                                          "relevance", "multilingual"])
+                                                                          "relevance", "multilingual", "indicators"])
     args = parser.parse_args()
     summary: dict[str, Any] = {}
     if "extraction" not in args.skip:
@@ -147,6 +148,18 @@ def main() -> None:
             print(f"relevance {split}: {json.dumps(figures)}", flush=True)
             summary[f"relevance_{split}"] = figures
         print(f"relevance precision-recall curve: {relevance_dev.plot_pr_curve()}", flush=True)
+    if "indicators" not in args.skip:
+        # Our labels of relevance-dev articles (docs/indicators-gold.md): per split, type and form.
+        from bench import indicators_dev
+
+        try:
+            for split in ("tune", "held"):
+                figures = indicators_dev.evaluate(split)
+                print(f"indicators {split}: {json.dumps(figures)}", flush=True)
+                summary[f"indicators_{split}"] = figures
+        except indicators_dev.ExtractorMissing as missing:
+            print(f"indicators: not measured: {missing}", flush=True)
+            summary["indicators_missing"] = str(missing)
     if "multilingual" not in args.skip:
         # Our own written corpus (tests/fixtures/multilingual): cross-language story
         # linking and per-language relevance, tune and held-back incidents.
