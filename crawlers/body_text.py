@@ -14,7 +14,10 @@ _BLOCKS = frozenset({
     "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
     "pre", "section", "table", "td", "th", "tr", "ul",
 })
-_SKIPPED = frozenset({"script", "style", "noscript", "template"})
+# <rt>/<rp>: ruby annotations (furigana) read over the text, not part of it.
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "rt", "rp"})
+# Soft hyphens and zero-width spaces: invisible hyphenation hints that split words for search and matching.
+_INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\u2060": None, "\ufeff": None})
 
 
 def block_text(root: etree._Element) -> str:
@@ -44,4 +47,9 @@ def _walk(element: etree._Element, pieces: list[str]) -> None:
 
 def _flat(text: str | None) -> str:
     """Source line breaks are layout, not structure: only blocks may end a line."""
-    return text.replace("\n", " ").replace("\r", " ") if text else ""
+    return text.replace("\n", " ").replace("\r", " ").translate(_INVISIBLE) if text else ""
+
+
+def strip_invisible(text: str) -> str:
+    """Text without soft hyphens and zero-width spaces (for texts that did not come through block_text)."""
+    return text.translate(_INVISIBLE)

@@ -22,7 +22,9 @@ from lxml import html as lxml_html
 
 from coverwatch.models import parse_timestamp
 from coverwatch.urls import InvalidURL, canonicalize_url
-from crawlers.body_choice import Candidates, choose, readability_text, trafilatura_text, visible_chars
+from crawlers.body_choice import Candidates, choose, prose_paragraphs, readability_text, trafilatura_text, visible_chars
+from crawlers.body_pruning import prune_boilerplate
+from crawlers.body_text import strip_invisible
 from crawlers.sources import Extraction
 
 DEFAULT_EXTRACTION = Extraction()
@@ -254,7 +256,9 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
     image = ld.get("image")
     image = image.get("url") if isinstance(image, dict) else image[0] if isinstance(image, list) and image else image
     keywords = ld.get("keywords") or _meta(tags, "keywords", "news_keywords") or ""
-    topics = [t.strip() for t in (keywords if isinstance(keywords, list) else str(keywords).split(",")) if t.strip()]
+    # JSON-LD keywords come as one comma-separated string or a list (of strings, or of whatever a CMS nests).
+    topics = [t.strip() for t in (keywords if isinstance(keywords, list) else str(keywords).split(","))
+              if isinstance(t, str) and t.strip()]
     language = (tree.get("lang") or "").split("-")[0].lower()
     return PageMetadata(
         title=" ".join((_ld_text(ld, "headline") or _meta(tags, "og:title") or "").split()),
@@ -277,10 +281,12 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction) -> 
     override = _overridden_body(tree, overrides)
     if override is not None:
         return override.strip()
+    prune_boilerplate(tree)
     page_chars = visible_chars(tree)
-    candidates = Candidates(readability=readability_text(tree), page_chars=page_chars)
+    prose = prose_paragraphs(tree)  # before readability, which drops hidden elements from the tree
+    candidates = Candidates(readability=readability_text(tree), page_chars=page_chars, prose=prose)
     if candidates.doubtful:
-        candidates = replace(candidates, trafilatura=trafilatura_text(tree, url))
+        candidates = replace(candidates, trafilatura=strip_invisible(trafilatura_text(tree, url)))
     return choose(candidates).strip()
 
 
@@ -322,6 +328,9 @@ def _language(body: str) -> str | None:
 
 
 _RUNAWAY_TITLE = re.compile(r"(<title[^>]*>[^<]*)(?=<)", re.IGNORECASE)
+# XHTML pages open with an XML declaration naming their encoding; lxml refuses one in text
+# already decoded, and the page would be lost as unparseable.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _swallowed_by_title(tree: lxml_html.HtmlElement) -> bool:
@@ -337,6 +346,7 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
         page = decode_page(page)
     if not page.strip():
         raise NoArticleBody("empty page")
+    page = _XML_DECLARATION.sub("", page, count=1)
     try:
         tree = lxml_html.fromstring(page)
         if _swallowed_by_title(tree):
