@@ -3,7 +3,8 @@ bench/ingest.py: each stage task's body is called in this process (no broker
 hop), batch after batch, against the real engine and Redis under a fresh prefix.
 Celery's own cost (messages, result store) is left out, so the figures are what
 the stages themselves spend. ``--profile STAGE`` prints that stage's heaviest
-functions (cProfile, by own time). The last line is JSON.
+functions (cProfile, by own time); ``--without FIELD`` times the enrich stage
+without an enriched field's extractor (to cost one). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -71,12 +72,28 @@ def run(articles: list[dict[str, Any]], batch_size: int, profiled: str | None) -
             "wall_ms_per_article": {name: round(wall[name] * per_article, 3) for name in STAGE_NAMES}}
 
 
+def _without_enrichers(fields: list[str]) -> None:
+    """Swap the named fields' extractors for nothing (indicators, techniques ... cost)."""
+    from workers.enrichers import ENRICHERS
+    from workers.indicators import cve_ids
+
+    for field in fields:
+        if field not in ENRICHERS:
+            raise SystemExit(f"no enricher for {field!r}; enriched fields: {', '.join(ENRICHERS)}")
+        ENRICHERS[field] = (lambda context: cve_ids(context.text)) if field == "cves" else (lambda context: [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=4000)
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--profile", choices=STAGE_NAMES)
+    parser.add_argument("--without", action="append", default=[], metavar="FIELD",
+                        help="time the enrich stage without this enriched field's extractor (repeatable): "
+                             "it gives an empty list; 'cves' falls back to the plain CVE pattern")
     args = parser.parse_args()
+    if args.without:
+        _without_enrichers(args.without)
 
     from bench.synthetic import synthetic_articles
 
@@ -84,7 +101,7 @@ def main() -> None:
     for kind in ("cpu_ms_per_article", "wall_ms_per_article"):
         print(kind, " ".join(f"{name} {value:.3f}" for name, value in figures[kind].items()),
               f"total {sum(figures[kind].values()):.3f}")
-    print(json.dumps({"articles": args.articles, "batch_size": args.batch_size, **figures}))
+    print(json.dumps({"articles": args.articles, "batch_size": args.batch_size, "without": args.without, **figures}))
 
 
 if __name__ == "__main__":
