@@ -49,7 +49,7 @@ def test_a_search_becomes_a_match_rule_with_its_filters_and_aliases() -> None:
     assert "Venomous Bear" in rule.query_string and "Turla" in rule.query_string
     assert rule.filters.terms() == {
         "actors": ["G0007"], "attributed_states": ["RU"], "victim_countries": ["DK"], "sectors": ["government"],
-        "sources": ["wire"], "languages": ["en"], "claim_types": ["government"]}
+        "sources": ["wire"], "languages": ["en"], "claim_types": ["government"], "techniques": []}
     assert notes == []
 
 
