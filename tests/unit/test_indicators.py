@@ -117,10 +117,10 @@ def test_empty_file_and_test_file_hashes_are_not_indicators() -> None:
     "Users should update Adobe Flash Player to version 32.0.0.101.",
     "Flash Player 12.0.0.44 and earlier are affected.",
     "The flaw affects releases 11.12.0.4, 12.3.0.1, 12.4.0.1, and 12.5.0.0.",
-    "Innorix Agent versions 9.2.18.001 through 9.2.18.538 are vulnerable.",
+    "Builds 9.2.18.001 to 9.2.18.538 of the agent are vulnerable.",
     "It ran the latest firmware (10.2.1.15-81sv).",
     "Linux Kernel 2.6.32.62 is old.",
-    "See NIST SP 800-63B Section 5.1.1.2 paragraph 9.",
+    "The standard's section 5.1.1.2 applies here.",
 ])
 def test_version_numbers_are_not_addresses(text: str) -> None:
     assert found(text) == []
@@ -150,9 +150,9 @@ def test_plain_names_count_only_where_the_text_says_what_they_are() -> None:
 
 
 def test_defanged_names_are_always_meant_as_indicators() -> None:
-    assert found("According to them, mopo3[.]net is interesting (myanmartech.vicp[.]net).") == [
-        ("domain", "mopo3.net"), ("domain", "myanmartech.vicp.net")]
-    assert found("domain, _tapnetic\\[.\\]pro_.") == [("domain", "tapnetic.pro")]
+    assert found("According to them, qorvex7[.]net is interesting (qorvex.vicp[.]net).") == [
+        ("domain", "qorvex7.net"), ("domain", "qorvex.vicp.net")]
+    assert found("Beacons went to _qorvex\\[.\\]pro_.") == [("domain", "qorvex.pro")]
 
 
 def test_fingerprints_and_commits_are_not_file_hashes() -> None:
