@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
-from taxii2client.v21 import ApiRoot, Collection, Server, as_pages  # type: ignore[import-untyped]
+from stix2validator import ValidationOptions, validate_string
+from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from coverwatch.settings import Settings
 from search.documents import bulk_index

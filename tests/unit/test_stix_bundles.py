@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from stix2patterns.validator import run_validator  # type: ignore[import-untyped]
-from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
-from stix2validator.v21.enums import INDUSTRY_SECTOR_OV  # type: ignore[import-untyped]
+from stix2patterns.validator import run_validator
+from stix2validator import ValidationOptions, validate_string
+from stix2validator.v21.enums import INDUSTRY_SECTOR_OV
 
 from search.story_records import StoryRecord
 from tests.fixtures.claim_ledger_story import ACTOR_ID, ledger_articles

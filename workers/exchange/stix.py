@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import stix2  # type: ignore[import-untyped]  # no type information shipped
+import stix2
 
 from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from search.story_records import StoryRecord

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import stix2  # type: ignore[import-untyped]  # no type information shipped
+import stix2
 
 from workers.exchange import ExchangeOptions, stable_uuid
 from workers.techniques import technique_table
