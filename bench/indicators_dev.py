@@ -153,7 +153,7 @@ def _library(name: str) -> Extractor:
     """The library's own output on the whole text, its defaults, only mapped to our types."""
     try:
         if name == "iocsearcher":
-            from iocsearcher.searcher import Searcher  # type: ignore[import-untyped, unused-ignore]
+            from iocsearcher.searcher import Searcher
 
             searcher = Searcher()
 
@@ -167,7 +167,7 @@ def _library(name: str) -> Extractor:
                 found = find_iocs(text)
                 return [(kind, value) for key, kind in _IOC_FINDER_TYPES.items() for value in found.get(key) or ()]
         elif name == "iocextract":
-            import iocextract  # type: ignore[import-untyped, unused-ignore]
+            import iocextract
 
             def extract(text: str, outlet_domains: tuple[str, ...]) -> list[Pair]:
                 # iocextract finds no bare domains and no CVE ids.
