@@ -1,6 +1,9 @@
 """Extraction on one core: pages/s and body F1 on the recorded fixtures (and the
 demo site's pages), for Coverwatch's extractor and for trafilatura's defaults
-measured in the same run. Medians over --runs; the last line is JSON."""
+measured in the same run. Medians over --runs; the last line is JSON.
+
+Rates are pages per second of this process's CPU time: the machine is shared,
+and wall-clock rates there swung by half from run to run with the others' load."""
 
 from __future__ import annotations
 
@@ -56,9 +59,9 @@ def measure(runs: int) -> dict[str, float]:
         rates = []
         scores: list[float] = []
         for _ in range(runs):
-            started = time.perf_counter()
+            started = time.process_time()
             bodies = [extractor(html, url) for html, url, _ in pages]
-            rates.append(len(pages) / (time.perf_counter() - started))
+            rates.append(len(pages) / max(time.process_time() - started, 1e-9))
             scores = [token_f1(expected, body) for (_, _, expected), body in zip(pages, bodies, strict=True)]
         results[name] = {"pages_per_s": round(statistics.median(rates), 1),
                          "body_f1": round(statistics.mean(scores), 4)}

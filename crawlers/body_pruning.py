@@ -80,12 +80,12 @@ def _holds_prose(element: lxml_html.HtmlElement) -> bool:
             prose += length
             if prose >= _PROSE_CHARS:
                 return True
-    if paragraphs:
-        return False
-    # Text set with <br>s and bare <div>s: prose when long and not mostly link text.
+    # Text set with <br>s and short <p>s or <div>s: prose when long and not mostly link text.
     length = _text_length(element)
+    if length < 2 * _PROSE_CHARS or (paragraphs and length < 3 * _PROSE_CHARS):
+        return False
     links = sum(_text_length(link) for link in element.iter("a"))
-    return length >= 2 * _PROSE_CHARS and links < 0.3 * length
+    return links < 0.3 * length
 
 
 def _text_length(element: lxml_html.HtmlElement) -> int:

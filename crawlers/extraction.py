@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 from coverwatch.models import parse_timestamp
 from coverwatch.urls import InvalidURL, canonicalize_url
 from crawlers.body_choice import Candidates, choose, prose_paragraphs, readability_text, trafilatura_text, visible_chars
+from crawlers.body_lead import page_lead, with_lead
 from crawlers.body_pruning import prune_boilerplate
 from crawlers.body_text import strip_invisible
 from crawlers.sources import Extraction
@@ -276,18 +277,20 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
     )
 
 
-def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction) -> str:
-    """The article text: a source's own XPath when it has one, else the chooser's pick."""
+def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction, description: str) -> tuple[str, str]:
+    """The article text and its lead when the page sets one apart: a source's own XPath when it has
+    one (and no lead), else the chooser's pick."""
     override = _overridden_body(tree, overrides)
     if override is not None:
-        return override.strip()
+        return override.strip(), ""
     prune_boilerplate(tree)
+    lead = page_lead(tree, description)
     page_chars = visible_chars(tree)
     prose = prose_paragraphs(tree)  # before readability, which drops hidden elements from the tree
     candidates = Candidates(readability=readability_text(tree), page_chars=page_chars, prose=prose)
     if candidates.doubtful:
         candidates = replace(candidates, trafilatura=strip_invisible(trafilatura_text(tree, url)))
-    return choose(candidates).strip()
+    return choose(candidates).strip(), lead
 
 
 def _ld_body(tree: lxml_html.HtmlElement) -> str:
@@ -357,12 +360,14 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
     meta = read_metadata(tree, url)
     ld_body = _ld_body(tree)
     headings = page_headings(tree)
-    main = _main_text(tree, url, overrides)
+    main, lead = _main_text(tree, url, overrides, meta.description)
     body = main if len(main) >= overrides.min_body_chars or len(ld_body) <= len(main) else ld_body
     title = meta.title
     first_line, _, rest = body.partition("\n")
     if rest and first_line.strip() in {title, *headings}:
         body = rest.strip()  # the headline often sits inside the article element
+    if body:
+        body = with_lead(body, lead)
     if len(body) < overrides.min_body_chars:
         if _PAYWALL.search(page):
             raise PaywallStub(f"paywalled: {len(body)} characters readable")
