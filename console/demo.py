@@ -93,6 +93,23 @@ def emails_per_rule(outbox: list[Path], rules: list[str]) -> dict[str, int]:
     return counts
 
 
+def write_exchange_files(engine: Any, settings: Settings, directory: Path) -> dict[str, Any]:
+    """Every demo story in each exchange format (issue 23), one file a format,
+    as `coverwatch export --format NAME` would print them."""
+    from search.story_records import story_records
+    from workers.exchange import FORMATS, ExchangeOptions
+
+    records = list(story_records(engine, settings))
+    options = ExchangeOptions.from_settings(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    suffixes = {"stix": "stix.json", "misp": "misp.json", "atom": "atom"}
+    for name, exchange_format in sorted(FORMATS.items()):
+        (directory / f"stories.{suffixes.get(name, name)}").write_text(
+            exchange_format.render(records, options), encoding="utf-8")
+    indicators = {(item["type"], item["value"]) for record in records for item in record.values("indicators")}
+    return {"stories": len(records), "indicators": len(indicators), "files": str(directory)}
+
+
 def run_demo(wait: bool = True) -> int:
     # The demo wipes its own data at every start, so it never runs under the
     # deployment's prefix, whatever COVERWATCH_INDEX_PREFIX says.
@@ -176,6 +193,9 @@ def run_demo(wait: bool = True) -> int:
             if not settings.smtp_url else "at the SMTP server",
             "outbox": str(settings.outbox) if not settings.smtp_url else settings.smtp_url,
             "search_url": f"http://{settings.api_host}:{settings.api_port}/?q=Turla",
+            # STIX, MISP and Atom files of every story; the same over TAXII 2.1 with an API token.
+            "exchange": write_exchange_files(engine, settings, settings.var_dir / "demo" / "exchange"),
+            "taxii_discovery": f"http://{settings.api_host}:{settings.api_port}/taxii2/",
             "login": f"{DEMO_ADMIN} / {admin_password}",
         }
         print("\nCoverwatch demo summary")

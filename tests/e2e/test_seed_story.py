@@ -8,6 +8,7 @@ through real workers: the story's ledger shows who says who did it, and an
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from stix2validator import validate_string
 
 from alerts.rule_types.attribution import AttributionRule
 from alerts.rules import register_rule
@@ -23,8 +25,10 @@ from coverwatch.urls import article_id, canonicalize_url
 from crawlers.demo_site.server import SiteServer
 from crawlers.demo_site.site import SEED_STORY, build_pages, demo_sources_yaml, load_demo_articles
 from search.engine import SearchEngine
+from search.story_records import story_records
 from tests.conftest import SmtpSink
 from tests.e2e.conftest import own_deployment, run_crawl_process
+from workers.exchange import ExchangeOptions, get_format
 
 pytestmark = pytest.mark.e2e
 
@@ -107,6 +111,20 @@ def test_the_seed_story_ledger_and_its_one_attribution_alert(
     }, ledger.rows
     assert ledger.summary.startswith("attributed by the US and Japanese governments to BlackTech (China) since "
                                      "2026-10-12; denied by China; Japan declines to confirm"), ledger.summary
+
+    # The advisory's defanged indicators and its technique, stored refanged (issue 23),
+    # and out again as STIX objects of the story's bundle.
+    assert {(item["type"], item["value"]) for item in stored["indicators"]} == {
+        ("domain", "rtupdate-cwdemo.net"), ("domain", "cdn-sync.cwdemo-routers.com"),
+        ("url", "https://rtupdate-cwdemo.net/fw/upd.bin"),
+        ("sha256", "4f6c1b2a9d8e7f3c5b6a4d2e1f0c9b8a7d6e5f4c3b2a1908f7e6d5c4b3a29180")}, stored["indicators"]
+    assert stored["techniques"] == ["T1601.001"]
+    bundle = json.loads(get_format("stix").render(list(story_records(engine, deployment, story_ids=[story_id])),
+                                                  ExchangeOptions.from_settings(deployment)))
+    assert validate_string(json.dumps(bundle)).is_valid
+    patterns = {item["pattern"] for item in bundle["objects"] if item["type"] == "indicator"}
+    assert "[domain-name:value = 'rtupdate-cwdemo.net']" in patterns, patterns
+    assert {item["name"] for item in bundle["objects"] if item["type"] == "intrusion-set"} == {"BlackTech"}
 
     assert len(mail) == 1, [str(message["Subject"]) for message in mail]
     assert mail[0]["To"] == SUBSCRIBER
