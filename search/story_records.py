@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from coverwatch.models import parse_timestamp
 from coverwatch.settings import Settings
 from search import queries
 from search.engine import SearchEngine
@@ -46,6 +48,15 @@ class StoryRecord:
     def last_update(self) -> str | None:
         """When the story last changed: its newest article's crawl time."""
         return self.story.get("last_update") or self.first_seen
+
+    @property
+    def changed_at(self) -> datetime | None:
+        """``last_update`` as an aware time (a bare one is UTC); None when absent or unreadable."""
+        return parse_timestamp(self.last_update)
+
+    @property
+    def first_seen_at(self) -> datetime | None:
+        return parse_timestamp(self.first_seen)
 
     @property
     def originals(self) -> tuple[Mapping[str, Any], ...]:

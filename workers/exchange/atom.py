@@ -54,15 +54,6 @@ def xml_text(text: object) -> str:
     return NOT_IN_XML.sub("", str(text))
 
 
-def moment(value: str | None) -> datetime | None:
-    """A stored ISO time as an aware datetime (a bare one is UTC); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def story_band(record: StoryRecord) -> str | None:
@@ -80,13 +71,13 @@ def web_link(url: object) -> str | None:
 def newest_first(records: Iterable[StoryRecord], cap: int = FEED_ENTRY_CAP) -> list[StoryRecord]:
     """The ``cap`` most recently updated stories, newest first."""
     oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(records, key=lambda record: (moment(record.last_update) or oldest, record.id), reverse=True)[:cap]
+    return sorted(records, key=lambda record: (record.changed_at or oldest, record.id), reverse=True)[:cap]
 
 
 def feed_updated(records: Sequence[StoryRecord], options: ExchangeOptions) -> datetime:
     """When the feed last changed: its newest entry's update (so the same stories
     make the same document), or the time of the export when it has none."""
-    times = [time for time in (moment(record.last_update) for record in records) if time]
+    times = [time for time in (record.changed_at for record in records) if time]
     return max(times) if times else options.generated_at
 
 
@@ -175,9 +166,9 @@ def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOption
     entry.id(entry_id(record.id))
     entry.title(xml_text(record.title) or f"Story {record.id}")
     entry.link(href=options.story_url(record.id), rel="alternate", type="text/html")
-    updated = moment(record.last_update) or options.generated_at
+    updated = record.changed_at or options.generated_at
     entry.updated(updated)
-    published = moment(record.first_seen)
+    published = record.first_seen_at
     if published:
         entry.published(min(published, updated))
     entry.summary(entry_summary(record, taxonomy))

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -65,15 +65,6 @@ class Analysis(IntEnum):
     ONGOING = 1
 
 
-def moment(value: str | None) -> datetime | None:
-    """A stored ISO time as an aware datetime (a bare one is UTC)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def government_attributes(ledger: Ledger) -> bool:
@@ -162,8 +153,8 @@ def story_event(record: StoryRecord, options: ExchangeOptions, *, warnings: Warn
     """The story's MISP event (see the module docstring)."""
     taxonomy = taxonomy or default_taxonomy()
     ledger = story_ledger(record.articles, taxonomy)
-    changed = moment(record.last_update) or options.generated_at
-    first_seen = moment(record.first_seen) or changed
+    changed = record.changed_at or options.generated_at
+    first_seen = record.first_seen_at or changed
     event = MISPEvent()
     event.from_dict(uuid=str(stable_uuid("misp-event", record.id)), info=record.title or f"Story {record.id}",
                     date=date(first_seen.year, first_seen.month, first_seen.day), published=False,

@@ -36,10 +36,11 @@ from typing import Any
 import httpx
 import redis
 
+from coverwatch.models import parse_timestamp
 from coverwatch.settings import Settings
 from search.story_records import StoryRecord
 from workers.exchange import ExchangeOptions
-from workers.exchange.misp import event_document, moment, story_event
+from workers.exchange.misp import event_document, story_event
 from workers.exchange.misp_warnings import WarningIndex, warning_index
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def is_newer(version: str, pushed: str | None) -> bool:
     """Whether the story's version is later than the one pushed (times compared, not strings)."""
     if pushed is None:
         return True
-    now, before = moment(version), moment(pushed)
+    now, before = parse_timestamp(version), parse_timestamp(pushed)
     if now is None or before is None:
         return version != pushed
     return now > before
