@@ -95,11 +95,11 @@ def _claimant_key(name: str) -> str:
 def _joined(sentences: tuple[str, ...]) -> tuple[str, ...]:
     """The sentences, with those the splitter cut after an abbreviation ("The U.S." |
     "Department of State said ...", "researcher R." | "Bansal") joined again."""
-    if not any(cues.ABBREVIATION_END.search(sentence, len(sentence) - 6) for sentence in sentences):
+    if not any(map(cues.cut_after_abbreviation, sentences)):
         return sentences
     joined: list[str] = []
     for sentence in sentences:
-        if joined and cues.ABBREVIATION_END.search(joined[-1], len(joined[-1]) - 6):
+        if joined and cues.cut_after_abbreviation(joined[-1]):
             joined[-1] = f"{joined[-1]} {sentence}"
         else:
             joined.append(sentence)
