@@ -4,7 +4,6 @@ Screenshots go to var/screenshots/session-*.png."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,12 +17,10 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
+from tests.browser.chromium import chromium_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SEARCH_NAME = "Cobblefern in Finland"
 
 
@@ -57,19 +54,9 @@ def cobblefern(settings: Settings, engine: SearchEngine) -> list[Article]:
 @pytest.fixture(scope="module")
 def fresh_page() -> Iterator[Any]:
     """A browser that has never signed in."""
-    from playwright.sync_api import sync_playwright
+    with chromium_page() as page:
+        yield page
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield browser.new_page(viewport={"width": 1366, "height": 900})
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots(settings: Settings) -> Path:
-    folder = settings.var_dir / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_an_analyst_session_from_login_to_logout(

@@ -5,7 +5,6 @@ naming crosswalk. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,34 +14,19 @@ import pytest
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
-from tests.browser.signing_in import sign_in
+from tests.browser.chromium import chromium_page
 from tests.fixtures.claim_ledger_story import ACTOR_ID, SUMMARY, index_ledger_story
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STORY = "ui-ledger-story"
 
 
 @pytest.fixture(scope="module")
 def ledger_page(api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 1000})
-        sign_in(page, api_url, *analyst_login)
+    with chromium_page(api_url, analyst_login, height=1000) as page:
         yield page
-        browser.close()
 
-
-@pytest.fixture(scope="module")
-def screenshots(settings: Settings) -> Path:
-    folder = settings.var_dir / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ a parse error. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ import redis
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
-from tests.browser.signing_in import sign_in
+from tests.browser.chromium import chromium_page
 from tests.fixtures.claim_ledger_story import index_ledger_story
 from web.accounts import AccountStore
 from web.credentials import Role
@@ -33,9 +32,6 @@ from web.workspace import SearchRequest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STORY = f"ui-feed-story-{uuid.uuid4().hex[:6]}"
 STORY_TITLE = "Officials suspect Chinese hackers in Lanternfall intrusion"  # its first report's
 PASSWORD = "a-long-password-for-feeds"
@@ -58,21 +54,9 @@ def analyst(accounts: AccountStore) -> str:
 
 @pytest.fixture(scope="module")
 def feed_page(api_url: str, analyst: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 1000})
-        sign_in(page, api_url, analyst, PASSWORD)
+    with chromium_page(api_url, (analyst, PASSWORD), height=1000) as page:
         yield page
-        browser.close()
 
-
-@pytest.fixture(scope="module")
-def screenshots(settings: Settings) -> Path:
-    folder = settings.var_dir / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ clears it; each time the page comes back showing the mark and the band."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,25 +17,16 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index, get_document
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
-from tests.browser.signing_in import sign_in
+from tests.browser.chromium import chromium_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def analyst_page(api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        sign_in(page, api_url, *analyst_login)
+    with chromium_page(api_url, analyst_login) as page:
         yield page
-        browser.close()
 
 
 @pytest.fixture

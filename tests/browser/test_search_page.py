@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,27 +12,16 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES
-from tests.browser.signing_in import sign_in
+from tests.browser.chromium import chromium_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def browser_page(api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        sign_in(page, api_url, *analyst_login)
+    with chromium_page(api_url, analyst_login) as page:
         yield page
-        browser.close()
 
 
 def test_analyst_searches_and_sees_highlighted_hits(settings: Settings, engine: SearchEngine,

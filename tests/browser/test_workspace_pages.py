@@ -3,7 +3,6 @@ facets, open a story and read its timeline. Screenshots go to var/screenshots/."
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,33 +15,18 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
-from tests.browser.signing_in import sign_in
+from tests.browser.chromium import chromium_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE_TITLE = 'Marrowind <img src=x onerror="document.title=\'owned\'"> hits port authority'
 
 
 @pytest.fixture(scope="module")
 def workspace_page(settings: Settings, api_url: str, analyst_login: tuple[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        sign_in(page, api_url, *analyst_login)
+    with chromium_page(api_url, analyst_login) as page:
         yield page
-        browser.close()
 
-
-@pytest.fixture(scope="module")
-def screenshots(settings: Settings) -> Path:
-    folder = settings.var_dir / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -211,36 +211,29 @@ PROBE = """() => ({
 
 def _view_in_browser(api_url: str, login: tuple[str, str], stored: list[dict[str, Any]],
                      counts: Counter[str]) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.signing_in import sign_in
-    from tests.browser.test_search_page import CHROMIUM, CHROMIUM_FLAGS
+    from tests.browser.chromium import chromium_page, sign_in
 
     story_ids = sorted({document["story_id"] for document in stored if document.get("story_id")})
     pages = ['/?q="Hostile corpus"', '/?q="Hostile corpus"&duplicates=true', '/stories?q="Hostile corpus"',
              *(f"/stories/{story_id}" for story_id in story_ids[:5])]
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page()
-            def dismissed(dialog: Any) -> None:
-                dialogs.append(dialog.message)
-                dialog.dismiss()
+    with chromium_page() as page:
+        def dismissed(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
 
-            page.on("dialog", dismissed)
-            sign_in(page, api_url, *login)
-            for path in pages:
-                answer = page.goto(api_url + path)
-                assert answer is not None and answer.status == 200, path
-                page.wait_for_timeout(300)  # let onerror/onload handlers fire if any got in
-                probe = page.evaluate(PROBE)
-                counts["hostile_inputs"] += 1
-                assert probe == {"flag": False, "injected": 0, "inline": 0, "handlers": 0, "urls": 0}, (path, probe)
-            page.goto(api_url + pages[0])
-            shown = page.inner_text("body")
-            # The payloads reached the page, as text: escaped, not dropped.
-            assert MARKER in shown and "data-pwned" in shown
-        finally:
-            browser.close()
+        # Listening before signing in: a dialog on any page, the login's too, fails the case.
+        page.on("dialog", dismissed)
+        sign_in(page, api_url, *login)
+        for path in pages:
+            answer = page.goto(api_url + path)
+            assert answer is not None and answer.status == 200, path
+            page.wait_for_timeout(300)  # let onerror/onload handlers fire if any got in
+            probe = page.evaluate(PROBE)
+            counts["hostile_inputs"] += 1
+            assert probe == {"flag": False, "injected": 0, "inline": 0, "handlers": 0, "urls": 0}, (path, probe)
+        page.goto(api_url + pages[0])
+        shown = page.inner_text("body")
+        # The payloads reached the page, as text: escaped, not dropped.
+        assert MARKER in shown and "data-pwned" in shown
     assert dialogs == []
