@@ -193,25 +193,25 @@ def taxii_router(deps: WebDeps) -> APIRouter:
     def collection(collection_id: str, request: Request, principal: SignedIn) -> TaxiiResponse:
         return read(request, principal, collection_id, lambda found: TaxiiResponse(found.resource()))
 
-    @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="A page of the collection's objects")
-    def objects(collection_id: str, request: Request, principal: SignedIn, added_after: AddedAfter = None,
-                limit: Limit = None, next: Next = None) -> TaxiiResponse:
+    def listed(request: Request, principal: SignedIn, collection_id: str, added_after: str | None,
+               limit: int | None, next: str | None, shape: Callable[..., TaxiiResponse]) -> TaxiiResponse:
+        """One page of a collection's objects or manifest: the same filters, the same paging."""
         def answer(found: TaxiiCollection) -> TaxiiResponse:
             matches, after = Matches.from_query(request.query_params), parse_added_after(added_after)
             start = Position.from_token(next) if next else None
-            return envelope(page_of(slices(found, after, start), matches, page_size(limit), start))
+            return shape(page_of(slices(found, after, start), matches, page_size(limit), start))
 
         return read(request, principal, collection_id, answer)
+
+    @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="A page of the collection's objects")
+    def objects(collection_id: str, request: Request, principal: SignedIn, added_after: AddedAfter = None,
+                limit: Limit = None, next: Next = None) -> TaxiiResponse:
+        return listed(request, principal, collection_id, added_after, limit, next, envelope)
 
     @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="A page of the collection's manifest")
     def manifest_page(collection_id: str, request: Request, principal: SignedIn, added_after: AddedAfter = None,
                       limit: Limit = None, next: Next = None) -> TaxiiResponse:
-        def answer(found: TaxiiCollection) -> TaxiiResponse:
-            matches, after = Matches.from_query(request.query_params), parse_added_after(added_after)
-            start = Position.from_token(next) if next else None
-            return manifest(page_of(slices(found, after, start), matches, page_size(limit), start))
-
-        return read(request, principal, collection_id, answer)
+        return listed(request, principal, collection_id, added_after, limit, next, manifest)
 
     def object_versions(found: TaxiiCollection, request: Request, object_id: str,
                         added_after: str | None) -> list[tuple[StixObject, datetime]]:
