@@ -23,6 +23,7 @@ from coverwatch.fields import ARTICLE_FIELDS, ArticleField, rule_filter_rows
 from coverwatch.models import Article
 from coverwatch.settings import Settings
 from coverwatch.taxonomy import countries, default_taxonomy
+from coverwatch.taxonomy.attack import tactic_name, technique_id
 from search.engine import SearchEngine
 from search.queries import rule_filter_query
 
@@ -80,8 +81,14 @@ def _known_countries(names: list[str]) -> list[str]:
 
 # Per vocabulary of a field (coverwatch/fields.py): how a rule's values are checked
 # when it is read, and become the values articles hold.
-_CHECKS: dict[str, Callable[[list[str]], list[str]]] = {"actor": _known_actors, "country": _known_countries}
-_RESOLVERS: dict[str, Callable[[str], str | None]] = {"actor": resolve_actor, "country": resolve_country}
+def _known_techniques(names: list[str]) -> list[str]:
+    return _all_resolve(names, technique_id, "unknown ATT&CK technique(s) {} (use an id like T1566.001 or a name)")
+
+
+_CHECKS: dict[str, Callable[[list[str]], list[str]]] = {
+    "actor": _known_actors, "country": _known_countries, "technique": _known_techniques}
+_RESOLVERS: dict[str, Callable[[str], str | None]] = {
+    "actor": resolve_actor, "country": resolve_country, "technique": technique_id, "tactic": tactic_name}
 
 
 def _stored(row: ArticleField, value: str) -> str:

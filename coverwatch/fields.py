@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # How an analyst's words become the values a field holds and back (search/vocabulary.py,
-# alerts/rule_model.py): actor aliases to actor ids, country names to ISO codes, band labels.
-Vocabulary = Literal["actor", "country", "band"]
+# alerts/rule_model.py): actor aliases to actor ids, country names to ISO codes, band labels,
+# ATT&CK technique names to ids and tactic titles to their short names.
+Vocabulary = Literal["actor", "country", "band", "technique", "tactic"]
 
 KEYWORD: dict[str, Any] = {"type": "keyword"}
 # Fields every workspace search counts (facets, stories): their global ordinals
@@ -165,9 +166,10 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
         "indicator_type", "Indicator type", 10, path="indicators.type",
         not_in_rules="indicator type (rules filter on techniques, actors and the rest)")),
     # MITRE ATT&CK technique ids (T1566.001) and the tactics they serve (initial-access).
-    ArticleField("techniques", COUNTED, export=240, archive=270, new_term=True, enriched=True,
+    ArticleField("techniques", COUNTED, export=240, archive=270, new_term=True, enriched=True, vocabulary="technique",
                  facet=FacetSpec("technique", "ATT&CK technique", 11), rule_filter=RuleFilterSpec("techniques", 8)),
-    ArticleField("tactics", COUNTED, archive=280, enriched=True, facet=FacetSpec("tactic", "ATT&CK tactic", 12)),
+    ArticleField("tactics", COUNTED, archive=280, enriched=True, vocabulary="tactic",
+                 facet=FacetSpec("tactic", "ATT&CK tactic", 12)),
     ArticleField("relevance", FLOAT, export=170, archive=100,
                  rule_filter=RuleFilterSpec("min_relevance", 9, at_least=(0.0, 1.0))),
     ArticleField("relevance_evidence", STORED_KEYWORD, export=200, archive=130),

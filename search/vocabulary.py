@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from coverwatch.fields import ARTICLE_FIELDS, ArticleField, Vocabulary, facet_rows
 from coverwatch.taxonomy import Actor, Taxonomy, countries, default_taxonomy
+from coverwatch.taxonomy.attack import tactic_label, tactic_name, technique_id, technique_label
 
 BAND_LABELS = {"on_topic": "on-topic", "possible": "possibly on-topic", "off_topic": "off-topic"}
 
@@ -65,6 +66,10 @@ def stored_value(vocabulary: Vocabulary | None, value: str, taxonomy: Taxonomy |
         return actor.id if actor else value
     if vocabulary == "country":
         return country_code(value)
+    if vocabulary == "technique":
+        return technique_id(value) or value
+    if vocabulary == "tactic":
+        return tactic_name(value) or value
     return value
 
 
@@ -86,7 +91,8 @@ def normalise_terms(terms: Mapping[str, Sequence[str]], taxonomy: Taxonomy | Non
 
 
 def facet_label(facet: str, value: str, taxonomy: Taxonomy | None = None) -> str:
-    """'G0007' reads 'APT28', 'RU' reads 'Russia', 'possible' reads 'possibly on-topic'."""
+    """'G0007' reads 'APT28', 'RU' reads 'Russia', 'possible' reads 'possibly on-topic',
+    'T1566.001' reads 'T1566.001 Spearphishing Attachment'."""
     return value_label(FACET_VOCABULARIES.get(facet), value, taxonomy)
 
 
@@ -99,4 +105,8 @@ def value_label(vocabulary: Vocabulary | None, value: str, taxonomy: Taxonomy | 
         return _country_names().get(value, value)
     if vocabulary == "band":
         return BAND_LABELS.get(value, value)
+    if vocabulary == "technique":
+        return technique_label(value)
+    if vocabulary == "tactic":
+        return tactic_label(value)
     return value

@@ -1,4 +1,4 @@
-"""Regenerates workers/attack_techniques.json, the ATT&CK techniques table
+"""Regenerates coverwatch/taxonomy/attack_techniques.json, the ATT&CK techniques table
 workers/techniques.py reads: each enterprise and mobile technique and
 sub-technique with its id, name, parent and tactics.
 
@@ -24,7 +24,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-TABLE = Path(__file__).with_name("attack_techniques.json")
+from coverwatch.taxonomy.attack import TECHNIQUES_FILE
+
+TABLE = TECHNIQUES_FILE
 NOTICE = ("MITRE ATT&CK: (c) The MITRE Corporation. This work is reproduced and distributed with the permission of "
           "The MITRE Corporation (ATT&CK Terms of Use, attack.mitre.org/resources/legal-and-branding/terms-of-use/). "
           "Converted by the MISP project (misp-galaxy mitre-attack-pattern cluster, CC0 / BSD-2-Clause).")

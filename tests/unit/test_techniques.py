@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from workers.techniques import TABLE, find_techniques, tactic_label, tactics_of, technique_label, technique_table
+from coverwatch.taxonomy.attack import TECHNIQUES_FILE as TABLE
+from coverwatch.taxonomy.attack import tactic_label, technique_label
+from workers.techniques import find_techniques, tactics_of, technique_table
 
 
 def test_the_table_carries_the_terms_of_use_and_current_techniques() -> None:
@@ -65,3 +67,18 @@ def test_tactics_in_attack_order() -> None:
 def test_labels_for_facets() -> None:
     assert technique_label("T1566.001") == "T1566.001 Spearphishing Attachment"
     assert technique_label("T9999") == "T9999"
+
+
+def test_facets_and_rules_name_techniques_and_tactics_as_analysts_do() -> None:
+    from alerts.rule_model import RuleFilters
+    from search.vocabulary import facet_label, normalise_terms
+
+    assert facet_label("technique", "T1566.001") == "T1566.001 Spearphishing Attachment"
+    assert facet_label("tactic", "initial-access") == "Initial Access"
+    assert normalise_terms({"technique": ["spearphishing attachment", "t1190"], "tactic": ["Initial Access"]}) == {
+        "technique": ("T1566.001", "T1190"), "tactic": ("initial-access",)}
+    # A revoked technique's old name still finds the technique that replaced it.
+    assert RuleFilters(techniques=["DLL Search Order Hijacking", "T1190"]).terms()["techniques"] == [
+        "T1190", "T1574.001"]
+    with pytest.raises(ValueError, match="unknown ATT&CK technique"):
+        RuleFilters(techniques=["Telepathic Intrusion"])

@@ -28,11 +28,11 @@ from feedgen.feed import FeedGenerator
 
 from coverwatch.fields import Vocabulary
 from coverwatch.taxonomy import Taxonomy, default_taxonomy
+from coverwatch.taxonomy.attack import technique_label
 from search.story_records import StoryRecord
 from search.vocabulary import value_label
 from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
 from workers.indicators import defang
-from workers.techniques import technique_label
 
 MEDIA_TYPE = "application/atom+xml"
 # Entries per feed: a reader polls often, and fifty stories is weeks of coverage on a narrow search.
