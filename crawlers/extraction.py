@@ -20,12 +20,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from coverwatch.models import parse_timestamp
 from coverwatch.urls import InvalidURL, canonicalize_url
 from crawlers.body_choice import Candidates, choose, prose_paragraphs, readability_text, trafilatura_text, visible_chars
 from crawlers.body_lead import page_lead, with_lead
 from crawlers.body_pruning import prune_boilerplate
 from crawlers.body_text import strip_invisible
+from crawlers.dates import parse_stamp, publication_time
 from crawlers.sources import Extraction
 
 DEFAULT_EXTRACTION = Extraction()
@@ -107,8 +107,9 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNew
                   "LiveBlogPosting", "OpinionNewsArticle", "TechArticle"}
 
 
-def _json_ld(tree: lxml_html.HtmlElement) -> dict[str, Any]:
-    """The first schema.org article object on the page, if any."""
+def _json_ld_nodes(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    """Every schema.org object on the page, @graph members included, in page order."""
+    nodes: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
         try:
             document = json.loads(str(script))
@@ -119,11 +120,19 @@ def _json_ld(tree: lxml_html.HtmlElement) -> dict[str, Any]:
             node = queue.pop(0)
             if not isinstance(node, dict):
                 continue
-            queue.extend(node.get("@graph", []))
-            kinds = node.get("@type")
-            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-            if kinds & _ARTICLE_TYPES:
-                return node
+            graph = node.get("@graph", [])
+            queue.extend(graph if isinstance(graph, list) else [graph])
+            nodes.append(node)
+    return nodes
+
+
+def _json_ld(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first schema.org article object on the page, if any."""
+    for node in nodes:
+        kinds = node.get("@type")
+        kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+        if kinds & _ARTICLE_TYPES:
+            return node
     return {}
 
 
@@ -184,19 +193,6 @@ def _canonical_link(tree: lxml_html.HtmlElement, url: str) -> str:
     return canonicalize_url(url)
 
 
-def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any], tags: dict[str, str]) -> datetime | None:
-    """A publication time with its hour: the hour decides which outlet broke a story."""
-    candidates = [ld.get("datePublished"), _meta(tags, "article:published_time", "datePublished", "pubdate",
-                                                 "publishdate", "date", "DC.date.issued")]
-    times = tree.xpath('//article//time/@datetime | //time[contains(@class,"publish")]/@datetime')
-    candidates += [str(value) for value in times]
-    for candidate in candidates:
-        parsed = parse_timestamp(candidate)
-        if parsed is not None and ("T" in str(candidate) or ":" in str(candidate)):
-            return parsed
-    return next((d for d in map(parse_timestamp, candidates) if d is not None), None)
-
-
 _PAYWALL = re.compile(r"\b(subscribe to (?:continue|read)|to continue reading|this article is for subscribers|"
                       r"already a subscriber|subscribers only|sign in to read)\b", re.IGNORECASE)
 
@@ -231,6 +227,7 @@ class PageMetadata:
     section: str | None
     tags: list[str]
     language: str | None
+    body_from_ld: str = ""  # JSON-LD articleBody, whitespace tidied
 
 
 def _ld_text(ld: dict[str, Any], key: str) -> str | None:
@@ -252,7 +249,8 @@ def _image_url(candidate: str | None, page_url: str) -> str | None:
 
 
 def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
-    ld = _json_ld(tree)
+    nodes = _json_ld_nodes(tree)
+    ld = _json_ld(nodes)
     tags = _meta_tags(tree)
     image = ld.get("image")
     image = image.get("url") if isinstance(image, dict) else image[0] if isinstance(image, list) and image else image
@@ -265,11 +263,12 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
         title=" ".join((_ld_text(ld, "headline") or _meta(tags, "og:title") or "").split()),
         description=" ".join((_ld_text(ld, "description") or _meta(tags, "og:description", "description")
                               or "").split()),
+        body_from_ld=_ld_body(ld),
         authors=_ld_names(ld.get("author")) or _split_authors(_meta(tags, "author", "article:author"))
         or _byline_authors(tree),
         canonical_url=_canonical_link(tree, url),
-        published_at=_published(tree, ld, tags),
-        modified_at=parse_timestamp(ld.get("dateModified")) or parse_timestamp(_meta(tags, "article:modified_time")),
+        published_at=publication_time(tree, ld, nodes, tags),
+        modified_at=parse_stamp(ld.get("dateModified")) or parse_stamp(_meta(tags, "article:modified_time")),
         image=_image_url(image if isinstance(image, str) else _meta(tags, "og:image"), url),
         section=_ld_text(ld, "articleSection") or _meta(tags, "article:section"),
         tags=topics,
@@ -293,9 +292,9 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction, des
     return choose(candidates).strip(), lead
 
 
-def _ld_body(tree: lxml_html.HtmlElement) -> str:
+def _ld_body(ld: dict[str, Any]) -> str:
     """JSON-LD articleBody: few pages carry it, but on a script-built page it may be the only text."""
-    body = _json_ld(tree).get("articleBody")
+    body = ld.get("articleBody")
     return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip()) \
         if isinstance(body, str) else ""
 
@@ -358,7 +357,7 @@ def extract_article(page: str | bytes, url: str, overrides: Extraction = DEFAULT
     except (ValueError, etree.ParserError) as failure:
         raise ExtractionError(f"unparseable HTML: {failure}") from failure
     meta = read_metadata(tree, url)
-    ld_body = _ld_body(tree)
+    ld_body = meta.body_from_ld
     headings = page_headings(tree)
     main, lead = _main_text(tree, url, overrides, meta.description)
     body = main if len(main) >= overrides.min_body_chars or len(ld_body) <= len(main) else ld_body

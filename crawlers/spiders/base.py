@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from coverwatch.models import Article
 from coverwatch.settings import get_settings
 from coverwatch.urls import InvalidURL, canonicalize_url
+from crawlers.dates import plausible_publication
 from crawlers.extraction import ExtractionError, decode_page, extract_article
 from crawlers.failures import failure_kind
 from crawlers.items import ArticleItem
@@ -119,7 +120,8 @@ class SourceSpider(scrapy.Spider):
             url=response.url, canonical_url=page.canonical_url, title=page.title, body=page.body,
             lead=page.lead, source=self.source.name,
             language=page.language or self.source.language, country=self.source.country,
-            published_at=more_precise(page.published_at, listed.get("published_at")),
+            published_at=more_precise(self.plausible_date(page.published_at, "page", response.url),
+                                      self.plausible_date(listed.get("published_at"), "listed", response.url)),
             modified_at=page.modified_at, authors=page.authors or listed.get("authors", []),
             tags=page.tags, image=page.image,
         )
@@ -128,6 +130,16 @@ class SourceSpider(scrapy.Spider):
         if len(page.body) < 500:
             self.count("short_bodies")
         yield ArticleItem.from_article(article, seen_as=(link_canonical, page.canonical_url))
+
+    def plausible_date(self, published: datetime | None, where: str, url: str) -> datetime | None:
+        """The date, or None when it cannot be a publication date (later than this crawl, before
+        1995): the article is kept without it, and the drop counted and logged."""
+        kept, reason = plausible_publication(published, datetime.now(UTC))
+        if reason is not None:
+            self.count(f"rejected_date/{reason}")
+            log.warning("source %s: %s date %s of %s dropped: %s", self.source.name, where,
+                        published.isoformat() if published else None, url, reason)
+        return kept
 
     def fetch_failed(self, failure: Failure) -> None:
         if isinstance(failure.value, RequestRefused):
