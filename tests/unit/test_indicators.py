@@ -169,3 +169,85 @@ def test_cves_one_pattern_for_the_field_and_the_indicators() -> None:
 def test_text_without_candidates_costs_no_library_call() -> None:
     assert found("A plain sentence about espionage by a state, with no indicators at all.") == []
     assert found("") == []
+
+
+# ---- news text: lists, and the words that say malicious, victim, service, example or file ----
+
+@pytest.mark.parametrize("text", [
+    "The brands:\n\n* qorvexproxy\\.com\n* lumtrixnet\\.io\n",  # Markdown-escaped dots
+    "The brands:\n\n* qorvexproxy\\\\.com\n* lumtrixnet\\\\.io\n",  # escaped twice
+    "The brands:\n\n1. qorvexproxy.com\n2. lumtrixnet.io\n",
+    "The brands:\n\n1\\. qorvexproxy.com\n2\\. lumtrixnet.io\n",
+    "| Brand | Domain |\n|---|---|\n| Qorvex | qorvexproxy.com |\n| Lumtrix | lumtrixnet.io |\n",
+    "The brands:\n\n```\nqorvexproxy.com\nlumtrixnet.io\n```\n",
+    "The brands:\n\n* **qorvexproxy.com**\n* `lumtrixnet.io`\n",
+    "The brands:\n\n* Qorvex - qorvexproxy.com, a brand sold through resellers in Asia\n* Lumtrix - lumtrixnet.io\n",
+    "Also run by the operator: qorvexproxy.com, lumtrixnet.io.",  # a labelled run
+    "The operator also runs qorvexproxy.com, lumtrixnet.io and zarbelproxy.net.",
+    "It runs the brands Qorvex (qorvexproxy.com), Lumtrix Net (lumtrixnet.io), Zarbel (zarbelproxy.net).",
+])
+def test_ioc_lists_count_without_context_words(text: str) -> None:
+    values = [value for _, value in found(text)]
+    assert values[:2] == ["qorvexproxy.com", "lumtrixnet.io"]
+
+
+def test_a_list_in_prose_needs_three_values() -> None:
+    assert found("The operator also runs qorvexproxy.com and lumtrixnet.io.") == []
+
+
+def test_a_line_of_prose_in_a_bullet_is_not_a_list_item() -> None:
+    assert found("Findings:\n\n* Leaked logs name many qorvexproxy.com staff members in them\n") == []
+
+
+def test_a_list_whose_heading_or_next_line_says_victims_is_not_indicators() -> None:
+    assert found("Other targeted domains: qorvexproxy.com, lumtrixnet.io, zarbelproxy.net.") == []
+    text = ("A list of the sites seen so far:\nhttps://www.qorvexforum.com/\nhttps://lumtrixboard.net/index.php\n"
+            "The group is targeting regional forums with the same exploit.")
+    assert found(text) == []
+
+
+def test_strong_words_in_a_list_heading_decide() -> None:
+    text = ("Indicators of compromise (the campaign targeted government websites):\n\n"
+            "* qorvexproxy.com\n* lumtrixnet.io\n")
+    assert found(text) == [("domain", "qorvexproxy.com"), ("domain", "lumtrixnet.io")]
+
+
+@pytest.mark.parametrize("text", [
+    "Every board the game maker ran was hacked, the intruder says, qorvexgames.com among them.",
+    "The dump shows which mod-qorvex.kr email accounts the phishing reached.",
+    "The skimmer looks up card issuers on binqorvex.net, a public web service, then mails them out.",
+    "Anyone could buy domains such as qorvexbank-uk.org or qorvexbank.tech for a few pounds.",
+    "The researchers showed that look-alike names like qorvexbank-login.com are available for registration.",
+    "The attackers breached legitimate websites such as qorvexnews.com to reach readers.",
+])
+def test_victims_services_and_hypothetical_names_are_not_indicators(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("The C2 domain qorvexcdn.net sat on the hacked website of a bakery.", "qorvexcdn.net"),
+    ("The attackers registered domains posing as legitimate services, such as qorvex-cloud.com.",
+     "qorvex-cloud.com"),
+    ("Stolen data went to the attacker-controlled server qorvexsync.org, set up on a legitimate hosting platform.",
+     "qorvexsync.org"),
+])
+def test_strong_words_outweigh_victim_and_service_words(text: str, value: str) -> None:
+    assert found(text) == [("domain", value)]
+
+
+def test_names_after_a_file_noun_are_files() -> None:
+    text = "Inside the malicious ZIP are the files 'qq.url', 'qq.website' and 'qq.link', each a fallback."
+    assert found(text) == []
+    # A site noun after the file noun makes it a site again; a URL is never a file name.
+    assert found("The dropper file beacons to the domain qorvexcdn.link every hour.") == [
+        ("domain", "qorvexcdn.link")]
+    assert found("The loader fetches a second file from the server at https://qorvexcdn.net/x.bin.") == [
+        ("url", "https://qorvexcdn.net/x.bin"), ("domain", "qorvexcdn.net")]
+
+
+def test_a_defanged_ip_logger_is_kept_but_a_cited_one_is_not() -> None:
+    # iplogger.org is on MISP's what-is-my-IP and shortener lists: a service attacks lean on.
+    assert found("The collected details are then posted to _'iplogger\\[.\\]org'_.") == [
+        ("domain", "iplogger.org")]
+    assert found("Researchers checked the C2 server with iplogger.org.") == []
+    assert found("The lure linked to bit[.]ly and www.google[.]com.") == []

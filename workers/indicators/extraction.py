@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from workers.indicators.context import NewsContext
 from workers.indicators.cves import cve_positions
 from workers.indicators.fanging import Refanged, refang_marked
 from workers.indicators.warninglists import WarningLists, warning_lists
@@ -74,16 +75,10 @@ ROLE_MAILBOXES = frozenset({
     "no-reply", "noreply", "phishing", "postmaster", "press", "privacy", "psirt", "report", "reports", "security",
     "spam", "support", "tips", "webmaster"})
 _CONTEXT = 60
-# A name or link written plainly in prose is an indicator only where the text
-# says what it is for; most are sources, products, victims and services.
-_INDICATOR_CONTEXT = re.compile(
-    r"\b(?:domains?|subdomains?|c2|c&c|command[- ]and[- ]control|servers?|malicious|phishing|lures?|payloads?|"
-    r"download\w*|hosted|hosting|registered|resolv\w*|infrastructure|redirect\w*|beacon\w*|exfiltrat\w*|iocs?|"
-    r"indicators?|block\w*|spoof\w*|typosquat\w*|look-?alike|impersonat\w*|masquerad\w*|fake|compromised|"
-    r"watering[- ]hole|attackers?|contact(?:ed|s)?|connect\w*|sender|sent from|email address)\b", re.IGNORECASE)
-_BEFORE, _AFTER = 150, 80
-# A line that holds nothing but the value (an IOC list, a code block).
-_LIST_ITEM = re.compile(r"\s*(?:[-*•]\s*)?\S+\s*$")
+# Markdown's backslash escapes (BleepingComputer's bodies: ``360proxy\.com``,
+# ``1.2.3\[.\]4``, ``\_name``), undone before anything else reads the text: an
+# escaped name is written plainly, and an IOC list of them is still a list.
+_MARKDOWN_ESCAPE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
 @dataclass(frozen=True)
@@ -163,19 +158,14 @@ class _Judge:
         self.outlets = outlets
         self.lists = lists
         self.url_hosts: set[str] = set()
+        self.context = NewsContext(refanged.text, [(word.start, word.start + len(word.text)) for word in words])
 
     def _line_before(self, position: int) -> str:
         before = self.text[max(0, position - _CONTEXT):position]
         return before[before.rfind("\n") + 1:]
 
-    def _said_to_be_indicator(self, position: int, length: int) -> bool:
-        line_start = self.text.rfind("\n", 0, position) + 1
-        line_end = self.text.find("\n", position)
-        line_end = len(self.text) if line_end < 0 else line_end
-        if _LIST_ITEM.match(self.text[line_start:line_end]):
-            return True
-        window = self.text[max(line_start, position - _BEFORE):min(line_end, position + length + _AFTER)]
-        return _INDICATOR_CONTEXT.search(window) is not None
+    def _said_to_be_indicator(self, position: int, length: int, kind: str) -> bool:
+        return self.context.presents_as_indicator(position, length, kind)
 
     def _outlet(self, host: str) -> bool:
         return (self.lists.registered_domain(host) or host) in self.outlets
@@ -192,7 +182,7 @@ class _Judge:
             yield from self._url(value, position, defanged)
         elif kind == "domain":
             if value.lower() not in self.url_hosts and self._domain_kept(value.lower(), written, defanged) \
-                    and (defanged or self._said_to_be_indicator(position, len(value))):
+                    and (defanged or self._said_to_be_indicator(position, len(value), kind)):
                 yield _Found(position, Indicator("domain", value.lower()))
         elif kind == "ipv4":
             # An address written with leading zeros (9.2.18.001) is a version.
@@ -203,7 +193,7 @@ class _Judge:
             if not self.lists.benign_address(address):
                 yield _Found(position, Indicator("ipv6", address))
         elif kind == "email":
-            if self._email_kept(value.lower()) and (defanged or self._said_to_be_indicator(position, len(value))):
+            if self._email_kept(value.lower()) and (defanged or self._said_to_be_indicator(position, len(value), kind)):
                 yield _Found(position, Indicator("email", value.lower()))
         elif kind in ("md5", "sha1", "sha256"):
             digest = value.lower()
@@ -228,7 +218,7 @@ class _Judge:
             return
         benign = self.lists.benign_address(host) if address else self.lists.benign_domain(host)
         if not defanged and (benign or "utm_" in path or "utm%5f" in path or path.split("?")[0].endswith(_IMAGE)
-                             or not self._said_to_be_indicator(position, len(value))):
+                             or not self._said_to_be_indicator(position, len(value), "url")):
             return
         normalised = f"{scheme.lower()}://{rest[:host_end].lower()}{rest[host_end:]}" if separator else \
             f"{rest[:host_end].lower()}{rest[host_end:]}"
@@ -238,10 +228,13 @@ class _Judge:
 
     def _domain_kept(self, domain: str, written: str, defanged: bool) -> bool:
         labels = domain.split(".")
-        if self.lists.registered_domain(domain) is None or self._outlet(domain) or self.lists.benign_domain(domain):
+        if self.lists.registered_domain(domain) is None or self._outlet(domain):
             return False
         if defanged:
-            return True
+            # The writer's defanging outweighs a list of services attackers lean on, not the top sites.
+            return self.lists.abusable_service(domain) or not self.lists.benign_domain(domain)
+        if self.lists.benign_domain(domain):
+            return False
         # Indicators are written in lower case; SecurityWeek.Com, CERT.pl and Agent.Biz are names.
         return written == written.lower() and labels[0] not in _REVERSED_NAME \
             and not (len(labels) == 2 and labels[-1] in FILE_LIKE_TLDS)
@@ -289,7 +282,7 @@ def outlet_registered_domains(outlet_domains: Iterable[str], lists: WarningLists
 
 def find_indicators(text: str, outlet_domains: Iterable[str] = ()) -> list[Indicator]:
     """Every indicator in ``text``, deduplicated, in the order first named."""
-    refanged = refang_marked(spaced(text))
+    refanged = refang_marked(_MARKDOWN_ESCAPE.sub(r"\1", spaced(text)))
     found = [_Found(position, Indicator("cve", cve)) for position, cve in cve_positions(refanged.text)]
     words = _candidate_words(refanged.text)
     if words:

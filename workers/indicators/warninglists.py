@@ -42,7 +42,10 @@ def lists_dir() -> Path:
 # articles cite, hostnames software calls home to, special-use names (RFC 6761).
 WELL_KNOWN_DOMAINS = ("tranco10k", "cisco_top10k", "majestic_million", "alexa", "moz-top500", "google", "microsoft",
                       "microsoft-office365", "microsoft-win10-connection-endpoints", "security-provider-blogpost",
-                      "automated-malware-analysis", "whats-my-ip", "captive-portals", "url-shortener", "rfc6761")
+                      "automated-malware-analysis", "captive-portals", "rfc6761")
+# Legitimate services attacks lean on (IP loggers, what-is-my-IP, link shorteners):
+# benign when cited, but a writer who defangs one names it as part of the attack.
+ABUSABLE_SERVICES = ("whats-my-ip", "url-shortener")
 # Hosting whose customers' subdomains are theirs, not the platform's.
 SHARED_HOSTING = ("lots-project",)
 PUBLIC_SUFFIXES = ("tlds", "second-level-tlds")
@@ -78,6 +81,7 @@ class WarningLists:
     """The loaded lists, as sets and network filters."""
 
     domains: frozenset[str]
+    abusable_services: frozenset[str]
     shared_hosting: frozenset[str]
     tlds: frozenset[str]
     public_suffixes: frozenset[str]
@@ -97,10 +101,17 @@ class WarningLists:
         return None
 
     def benign_domain(self, host: str) -> bool:
-        if host in self.domains:
+        return self._listed(host, self.domains) or self.abusable_service(host)
+
+    def abusable_service(self, host: str) -> bool:
+        """An IP logger, what-is-my-IP service or link shortener (and nothing more benign)."""
+        return self._listed(host, self.abusable_services) and not self._listed(host, self.domains)
+
+    def _listed(self, host: str, names: frozenset[str]) -> bool:
+        if host in names:
             return True
         registered = self.registered_domain(host)
-        return registered is not None and registered in self.domains and registered not in self.shared_hosting
+        return registered is not None and registered in names and registered not in self.shared_hosting
 
     def benign_address(self, address: str) -> bool:
         try:
@@ -123,6 +134,7 @@ def warning_lists() -> WarningLists:
     """The lists, read once per process."""
     return WarningLists(
         domains=_names(WELL_KNOWN_DOMAINS),
+        abusable_services=_names(ABUSABLE_SERVICES),
         shared_hosting=_names(SHARED_HOSTING),
         tlds=_names(("tlds",)),
         public_suffixes=_names(PUBLIC_SUFFIXES),
