@@ -10,8 +10,10 @@ judged with what news text needs (see the package docstring for the why).
    outlet's own domains and the false positives news text produces: version
    numbers read as addresses (``Flash Player 31.0.0.153``), brand names and
    file names read as domains (``SecurityWeek.Com``, ``setup.sh``), adverts and
-   images among the links, contact addresses. A value the writer defanged is
-   meant as an indicator and skips the news-text checks (not the lists).
+   images among the links, contact addresses. A plainly written name, link or
+   address counts only where its sentence or its list presents it as an
+   indicator (context.py). A value the writer defanged is meant as an indicator
+   and skips the news-text checks (not the lists).
 """
 
 from __future__ import annotations
