@@ -1,12 +1,15 @@
 """Indicator extraction on real articles: our hand-labelled gold set
 (bench/data/indicators_gold.jsonl, ids and expected values only; the guide is
-docs/indicators-gold.md) over the texts of ../shared/relevance-dev, read at
-run time and never copied.
+docs/indicators-gold.md) over the texts of four shared development sets, read
+at run time and never copied: relevance-dev (JSON lines), story-dev (ECB+
+JSON lines) and the HTML pages of extraction-dev and extraction-dev/modern,
+whose text is what the crawler's extractor (``crawlers.extraction.extract_article``)
+makes of them, as the pipeline sees it.
 
 Each labelled article goes through ``workers.indicators.extract_indicators``
 as the enrich stage calls it (title, lead and body; the outlet's hosts), or,
 with ``--library``, through one library's raw output mapped to our types.
-Scored per split ("tune"; "held", never tuned on), per type and, CVE ids
+Scored per split ("tune"; "held", never tuned on), per source set, per type and, CVE ids
 aside, per form (defanged or plain as written): a predicted value the gold names is a true
 positive, one the gold leaves optional counts neither way, any other a false
 positive. Also how many of the labelled not-indicators came out and how many
@@ -17,6 +20,7 @@ misses are listed by value (never article text); the last line is JSON.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -52,6 +56,7 @@ class ExtractorMissing(SystemExit):
 
 @dataclass(frozen=True)
 class GoldArticle:
+    set: str
     file: str
     id: str
     split: str
@@ -85,7 +90,7 @@ def read_gold(path: Path = GOLD_FILE) -> list[dict[str, Any]]:
 @cache
 def gold() -> tuple[GoldArticle, ...]:
     return tuple(GoldArticle(
-        file=row["file"], id=row["id"], split=row["split"], outlet_domains=tuple(row["outlet_domains"]),
+        set=row["set"], file=row["file"], id=row["id"], split=row["split"], outlet_domains=tuple(row["outlet_domains"]),
         expected={canonical(e["type"], e["value"]): e["form"] for e in row["expected"]},
         optional=frozenset(canonical(o["type"], o["value"]) for o in row["optional"]),
         not_indicators=frozenset(_loose(value) for value in row["not_indicators"]))
@@ -98,24 +103,79 @@ def articles_in(split: str) -> list[GoldArticle]:
     return [item for item in gold() if split == "all" or item.split == split]
 
 
+ArticleKey = tuple[str, str, str]  # (set, file, id)
+SETS = ("relevance-dev", "extraction-dev", "extraction-dev/modern", "story-dev")
+HTML_SETS = ("extraction-dev", "extraction-dev/modern")
+
+
+class TextMissing(SystemExit):
+    """A gold article's text is not in the shared development sets (or its page no longer extracts)."""
+
+
+def key_of(item: GoldArticle) -> ArticleKey:
+    return item.set, item.file, item.id
+
+
+def _json_lines_texts(path: Path, ids: set[str]) -> dict[str, str]:
+    """id -> title and body of the records of one JSON-lines file that are wanted."""
+    if not path.exists():
+        raise TextMissing(f"{path}: missing (the texts are read from ../shared or COVERWATCH_SHARED_DIR)")
+    found: dict[str, str] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if str(record["id"]) in ids:
+                found[str(record["id"])] = f"{record.get('title') or ''}\n\n{record['body']}"
+    return found
+
+
+def page_urls(set_name: str) -> dict[str, str]:
+    """Page file (under the set's folder) -> its URL, from the set's annotation file."""
+    folder = shared_dir() / set_name
+    if set_name == "extraction-dev":
+        return {f"pages/{row['id']}.html.gz": row.get("url") or ""
+                for row in map(json.loads, (folder / "ground-truth.jsonl").read_text(encoding="utf-8").splitlines())}
+    return {f"pages/{row['file']}": row.get("url") or ""
+            for row in map(json.loads, (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
+
+
+def page_text(set_name: str, file: str, url: str) -> str:
+    """Title and body as the crawler's extractor makes them of one stored page (the pipeline's view)."""
+    from crawlers.extraction import ExtractionError, extract_article
+
+    path = shared_dir() / set_name / file
+    if not path.exists():
+        raise TextMissing(f"{path}: missing (the pages are read from ../shared or COVERWATCH_SHARED_DIR)")
+    try:
+        page = extract_article(gzip.decompress(path.read_bytes()), url or _NO_URL)
+    except ExtractionError as error:
+        raise TextMissing(f"{set_name}/{file}: the extractor gives no article ({error})") from error
+    return f"{page.title}\n\n{page.body}"
+
+
+# A page whose set records no URL is extracted as if from nowhere (it has no outlet domain either).
+_NO_URL = "http://unknown.invalid/"
+
+
 @cache
-def texts() -> dict[tuple[str, str], str]:
-    """(file, id) -> the text the enrich stage reads: title, lead (none here) and body."""
-    wanted = {(item.file, item.id) for item in gold()}
-    found: dict[tuple[str, str], str] = {}
-    for name in sorted({file for file, _ in wanted}):
-        path = shared_dir() / "relevance-dev" / name
-        if not path.exists():
-            raise SystemExit(f"{path}: missing (the texts are read from ../shared or COVERWATCH_SHARED_DIR)")
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                key = (name, str(record["id"]))
-                if key in wanted:
-                    found[key] = f"{record.get('title') or ''}\n\n{record['body']}"
+def texts() -> dict[ArticleKey, str]:
+    """(set, file, id) -> the text the enrich stage reads: title, lead (in the body here) and body."""
+    wanted = {key_of(item) for item in gold()}
+    found: dict[ArticleKey, str] = {}
+    for set_name, file in sorted({(set_name, file) for set_name, file, _ in wanted}):
+        if set_name in HTML_SETS:
+            continue
+        ids = {article_id for s, f, article_id in wanted if (s, f) == (set_name, file)}
+        for article_id, text in _json_lines_texts(shared_dir() / set_name / file, ids).items():
+            found[(set_name, file, article_id)] = text
+    for set_name in HTML_SETS:
+        pages = sorted(key for key in wanted if key[0] == set_name)
+        urls = page_urls(set_name) if pages else {}
+        for key in pages:
+            found[key] = page_text(set_name, key[1], urls.get(key[1], ""))
     missing = wanted - set(found)
     if missing:
-        raise SystemExit(f"gold ids not in relevance-dev: {sorted(missing)[:5]}")
+        raise TextMissing(f"gold ids not in the shared dev sets: {sorted(missing)[:5]}")
     return found
 
 
@@ -241,7 +301,7 @@ def run(split: str, library: str | None = None) -> tuple[list[Scored], float]:
     scored = []
     cpu = 0.0
     for item in items:
-        text = sources[(item.file, item.id)]
+        text = sources[key_of(item)]
         started = time.process_time()
         predicted = extract(text, item.outlet_domains)
         cpu += time.process_time() - started
@@ -254,10 +314,19 @@ def figures(scored: list[Scored], cpu_ms: float) -> dict[str, Any]:
     # scored alone, and the forms (plain, defanged) are of the rest only.
     overall, beyond_cves, by_type = Tally(), Tally(), {kind: Tally() for kind in TYPES}
     by_form = {form: Tally() for form in FORMS}
+    by_set = {name: Tally() for name in SETS}
+    set_articles = {name: [0, 0] for name in SETS}  # articles, of which without indicators but given some
     negatives_labelled = negatives_produced = quiet_articles = quiet_with_extras = 0
     for result in scored:
-        article, text = result.article, texts()[(result.article.file, result.article.id)]
+        article, text = result.article, texts()[key_of(result.article)]
         hits = result.predicted & set(article.expected)
+        source = by_set.setdefault(article.set, Tally())
+        source.tp += len(hits)
+        source.fp += len(result.false_positives)
+        source.fn += len(result.misses)
+        counts = set_articles.setdefault(article.set, [0, 0])
+        counts[0] += 1
+        counts[1] += not article.expected and bool(result.false_positives)
         for pair in hits:
             overall.tp += 1
             beyond_cves.tp += pair[0] != "cve"
@@ -286,6 +355,9 @@ def figures(scored: list[Scored], cpu_ms: float) -> dict[str, Any]:
             **overall.figures(), "beyond_cves": beyond_cves.figures(),
             "by_type": {kind: tally.figures() for kind, tally in by_type.items() if tally.tp + tally.fp + tally.fn},
             "by_form": {form: tally.figures() for form, tally in by_form.items()},
+            "by_set": {name: {**tally.figures(), "articles": set_articles[name][0],
+                              "quiet_articles_given_any": set_articles[name][1]}
+                       for name, tally in by_set.items() if set_articles[name][0]},
             "not_indicators_labelled": negatives_labelled, "not_indicators_produced": negatives_produced,
             "articles_without_indicators": quiet_articles, "of_which_with_false_positives": quiet_with_extras,
             "cpu_ms_per_article": cpu_ms}
@@ -296,7 +368,7 @@ def _figure(value: float | None) -> str:
 
 
 def _row(name: str, values: dict[str, Any]) -> str:
-    return (f"  {name:9} P {_figure(values['precision'])} R {_figure(values['recall'])} "
+    return (f"  {name:21} P {_figure(values['precision'])} R {_figure(values['recall'])} "
             f"F1 {_figure(values['f1'])}  "
             f"tp {values['tp']:3} fp {values['fp']:3} fn {values['fn']:3}")
 
@@ -309,6 +381,9 @@ def print_figures(label: str, values: dict[str, Any]) -> None:
         print(_row(kind, row))
     for form, row in values["by_form"].items():
         print(_row(form, row) + "  (not cve)")
+    for name, row in values["by_set"].items():
+        print(_row(name, row) + f"  ({row['articles']} articles; without indicators but given some: "
+              f"{row['quiet_articles_given_any']})")
     print(f"  labelled not-indicators produced: {values['not_indicators_produced']} of "
           f"{values['not_indicators_labelled']}; articles without indicators given any: "
           f"{values['of_which_with_false_positives']} of {values['articles_without_indicators']}; "
@@ -328,11 +403,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", choices=LIBRARIES,
                         help="score this library's raw output instead of workers.indicators")
+    parser.add_argument("--tune-only", action="store_true",
+                        help="score the tune split alone (while tuning: the held split is for the final report)")
     arguments = parser.parse_args()
     name = arguments.library or "workers.indicators"
     summary: dict[str, Any] = {"bench": "indicators_dev", "extractor": name, "goal": GOAL}
     tune_scored: list[Scored] = []
-    for split in ("tune", "held"):
+    for split in ("tune",) if arguments.tune_only else ("tune", "held"):
         scored, cpu_ms = run(split, arguments.library)
         values = figures(scored, cpu_ms)
         print_figures(f"{name} {split}", values)

@@ -187,7 +187,8 @@ def test_text_without_candidates_costs_no_library_call() -> None:
     "It runs the brands Qorvex (qorvexproxy.com), Lumtrix Net (lumtrixnet.io), Zarbel (zarbelproxy.net).",
 ])
 def test_ioc_lists_count_without_context_words(text: str) -> None:
-    values = [value for _, value in found(text)]
+    # In an article about an attack (its other paragraph says so); the list's own lines name no context words.
+    values = [value for _, value in found(f"Researchers tied the brands to the botnet's operator.\n\n{text}")]
     assert values[:2] == ["qorvexproxy.com", "lumtrixnet.io"]
 
 
@@ -241,7 +242,7 @@ def test_names_after_a_file_noun_are_files() -> None:
     # A site noun after the file noun makes it a site again; a URL is never a file name.
     assert found("The dropper file beacons to the domain qorvexcdn.link every hour.") == [
         ("domain", "qorvexcdn.link")]
-    assert found("The loader fetches a second file from the server at https://qorvexcdn.net/x.bin.") == [
+    assert found("The malware loader fetches a second file from the server at https://qorvexcdn.net/x.bin.") == [
         ("url", "https://qorvexcdn.net/x.bin"), ("domain", "qorvexcdn.net")]
 
 
@@ -251,3 +252,45 @@ def test_a_defanged_ip_logger_is_kept_but_a_cited_one_is_not() -> None:
         ("domain", "iplogger.org")]
     assert found("Researchers checked the C2 server with iplogger.org.") == []
     assert found("The lure linked to bit[.]ly and www.google[.]com.") == []
+
+
+# ---- plain IOC lists as HTML pages come out of extraction, and pages about no attack at all ----
+
+@pytest.mark.parametrize("text", [
+    # list items joined by spaces when an HTML list lost its line breaks
+    "The malware campaign used these servers.\nqorvexnet.com lumtrixcdn.net pyranthos.org zelkavor.info\n",
+    "Hackers behind the wave used qorvexnet.com lumtrixcdn.net pyranthos.org in the second stage.",
+    "The phishing kit was hosted at qorvexnet.com and lumtrixcdn.net, researchers said.",
+    "The malware operators registered several names: qorvexnet.com, lumtrixcdn.net.",
+    # an IOC appendix: its heading, a sub-heading per type, one value per line (table cells come out so)
+    "Indicators of compromise\nDomains\nqorvexnet.com\nlumtrixcdn.net\nIP addresses\n45.77.12.9\n",
+    "Appendix: IOCs\nDomain\nFirst seen\nqorvexnet.com\n2023-04-01\nlumtrixcdn.net\n2023-04-02\n",
+])
+def test_plain_lists_as_extracted_from_html(text: str) -> None:
+    values = [value for _, value in found(text)]
+    assert values[:2] == ["qorvexnet.com", "lumtrixcdn.net"]
+
+
+def test_addresses_with_ports_and_urls_without_scheme() -> None:
+    assert found("The malware talks to 45.77.12.9:8443 and 45.77.12.10:443 over TLS.") == [
+        ("ipv4", "45.77.12.9"), ("ipv4", "45.77.12.10")]
+    assert found("The ransomware downloads its payload from qorvexnet.com/gate.php.") == [
+        ("url", "qorvexnet.com/gate.php"), ("domain", "qorvexnet.com")]
+
+
+@pytest.mark.parametrize("text", [
+    "Our new bakery opened last week.\nwww.qorvexbakery.com\n",  # a page's own link under its text
+    "CONTACT:\nJane Doe, +1-212-555-0100\njane.doe@qorvexmedia.com\nor\njohn.roe@qorvexmedia.com\n",
+    "Write to your MP.\nAldershot\nJane Doe\njane.doe.mp@qorvexhouse.uk\n"
+    "Amber Valley\nJohn Roe\njohn.roe.mp@qorvexhouse.uk\n",
+    "References\nhttp://www.qorvexhealth.com/topic22.htm\nAltitude illness\nhttp://www.lumtrixtravel.com/page1.htm\n",
+    "The re-branded company set up its own web site using the domain name qorvex-boards.org.",
+])
+def test_lists_and_sites_in_pages_about_no_attack_are_not_indicators(text: str) -> None:
+    assert found(text) == []
+
+
+def test_the_reporters_address_in_an_attack_article_is_not_an_indicator() -> None:
+    text = ("Hackers stole the files, the ministry said.\n"
+            "To contact the reporter on this story: Jane Doe in Seoul at jdoe@qorvexnews.net .")
+    assert found(text) == []

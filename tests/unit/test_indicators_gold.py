@@ -1,8 +1,10 @@
 """The indicator gold set (bench/data/indicators_gold.jsonl, docs/indicators-gold.md)
 holds ids and normalised expected values only, split by a hash of each article's
-copy group; where ../shared/relevance-dev is present, every id is an article there,
-its group is the one the relevance split finds, and every expected value is written
-in the text in the form (plain or defanged) the gold says."""
+copy group, from four shared dev sets (relevance-dev, extraction-dev and its modern
+pages, story-dev); where they are present, every id is an article there, a
+relevance-dev group is the one the relevance split finds, and every expected value
+is written in the text the bench reads (for HTML pages, what the crawler's extractor
+makes of them) in the form (plain or defanged) the gold says."""
 
 from __future__ import annotations
 
@@ -16,14 +18,20 @@ from typing import Any
 import pytest
 
 from bench.dev_sets import hash_percent, shared_dir
-from bench.indicators_dev import FORMS, TYPES, canonical, form_of, read_gold
+from bench.indicators_dev import FORMS, SETS, TYPES, canonical, form_of, key_of, read_gold, texts
 
 ROWS = read_gold()
-KEYS = {"file", "id", "group", "outlet_domains", "expected", "optional", "not_indicators", "split"}
+KEYS = {"set", "file", "id", "group", "outlet_domains", "expected", "optional", "not_indicators", "split"}
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 DEV_DIR = shared_dir() / "relevance-dev"
 needs_dev_set = pytest.mark.skipif(not (DEV_DIR / "cybernews.jsonl").exists(),
                                    reason="../shared/relevance-dev is not beside the repository")
+needs_all_dev_sets = pytest.mark.skipif(not all((shared_dir() / name).is_dir() for name in SETS),
+                                        reason="the shared dev sets are not beside the repository")
+FILES = {"relevance-dev": re.compile(r"(?:articles|cybernews)\.jsonl"),
+         "story-dev": re.compile(r"ecbplus/articles\.jsonl"),
+         "extraction-dev": re.compile(r"pages/[\w.-]+\.html\.gz"),
+         "extraction-dev/modern": re.compile(r"pages/\S+\.html\.gz")}
 # The defanging the gold's articles use, undone (Markdown escapes first): enough to
 # find each labelled value in its text without the extractor under test.
 _ESCAPE = re.compile(r"\\+([\[\]._()*-])")
@@ -54,10 +62,13 @@ def held_by_hash(group: str) -> bool:
 
 def test_rows_have_the_fields_and_unique_ids() -> None:
     assert all(set(row) == KEYS for row in ROWS), [row["id"] for row in ROWS if set(row) != KEYS][:3]
-    counts = Counter((row["file"], row["id"]) for row in ROWS)
+    counts = Counter((row["set"], row["file"], row["id"]) for row in ROWS)
     assert [key for key, count in counts.items() if count > 1] == []
-    assert {row["file"] for row in ROWS} == {"articles.jsonl", "cybernews.jsonl"}
-    assert all(row["outlet_domains"] and all(isinstance(host, str) for host in row["outlet_domains"]) for row in ROWS)
+    assert {row["set"] for row in ROWS} == set(SETS)
+    assert [row["id"] for row in ROWS if not FILES[row["set"]].fullmatch(row["file"])] == []
+    assert all(all(isinstance(host, str) and host for host in row["outlet_domains"]) for row in ROWS)
+    # relevance-dev's items all have an outlet; ECB+ articles and a few pages name none.
+    assert all(row["outlet_domains"] for row in ROWS if row["set"] == "relevance-dev")
 
 
 def test_values_have_known_types_and_are_normalised() -> None:
@@ -91,7 +102,7 @@ def test_both_splits_are_there_by_the_hash_of_the_copy_group() -> None:
 @cache
 def dev_texts() -> dict[tuple[str, str], dict[str, Any]]:
     found = {}
-    for name in ("articles.jsonl", "cybernews.jsonl"):
+    for name in ("articles.jsonl", "cybernews.jsonl"):  # relevance-dev only: ids and copy groups
         with (DEV_DIR / name).open(encoding="utf-8") as lines:
             for line in lines:
                 record = json.loads(line)
@@ -103,18 +114,24 @@ def dev_texts() -> dict[tuple[str, str], dict[str, Any]]:
 def test_every_id_is_an_article_of_the_dev_set_in_its_copy_group() -> None:
     from workers.relevance_data import dev_articles
 
-    texts = dev_texts()
-    assert [(row["file"], row["id"]) for row in ROWS if (row["file"], row["id"]) not in texts] == []
+    records = dev_texts()
+    relevance = [row for row in ROWS if row["set"] == "relevance-dev"]
+    assert [(row["file"], row["id"]) for row in relevance if (row["file"], row["id"]) not in records] == []
     groups = {item.id: item.group for item in dev_articles(DEV_DIR)}
-    assert [row["id"] for row in ROWS if groups[row["id"]] != row["group"]] == []
+    assert [row["id"] for row in relevance if groups[row["id"]] != row["group"]] == []
+    # Other sets have no copies: an article is its own group.
+    assert [row["id"] for row in ROWS if row["set"] != "relevance-dev" and row["group"] != row["id"]] == []
 
 
-@needs_dev_set
+@needs_all_dev_sets
 def test_every_expected_value_is_written_in_its_article_as_labelled() -> None:
+    from bench.indicators_dev import gold
+
     wrong = []
-    for row in ROWS:
-        record = dev_texts()[(row["file"], row["id"])]
-        text = f"{record.get('title') or ''}\n\n{record['body']}"
+    articles = texts()  # every gold id's text, as the bench reads it (it fails on a missing one)
+    assert len(articles) == len(ROWS)
+    for row, item in zip(ROWS, gold(), strict=True):
+        text = articles[key_of(item)]
         refanged = _ESCAPE.sub(r"\1", text)
         for pattern, replacement in _REFANGS:
             refanged = pattern.sub(replacement, refanged)

@@ -44,15 +44,15 @@ _STRONG = re.compile(
     r"decoy|attacker-(?:controlled|owned|operated|registered)|attackers?['’]s?|actor-controlled)"
     rf"(?: [\w-]+){{0,2}} {_SITE_NOUN}|"
     r"typo-?squat\w*|registered by|controlled by (?:the )?(?:attackers?|hackers?|threat actors?|group)|"
-    r"exfiltrat\w*|beacon\w*|sinkhol\w*|kill-?switch\w*|watering[- ]?hol\w*|waterholing|"
+    r"exfiltrat\w*|beacon(?:s|ed|ing)?|sinkhol\w*|kill-?switch\w*|watering[- ]?hol\w*|waterholing|"
     r"block ?lists?|blacklist\w*|block (?:the|these|those|following)|to block)(?![\w-]|\.\w)",
     re.IGNORECASE)
 # Words that say what sort of thing a value is, without saying it is malicious.
 _WEAK = re.compile(
     r"\b(?:domains?|subdomains?|c2|c&c|command[- ]and[- ]control|servers?|malicious|phishing|lures?|payloads?|"
-    r"download\w*|hosted|hosting|registered|resolv\w*|infrastructure|redirect\w*|beacon\w*|exfiltrat\w*|iocs?|"
+    r"download\w*|hosted|hosting|registered|resolv\w*|infrastructure|redirect\w*|beacon(?:s|ed|ing)?|exfiltrat\w*|iocs?|"
     r"indicators?|block\w*|spoof\w*|typosquat\w*|look-?alike|impersonat\w*|masquerad\w*|mimic\w*|fake|"
-    r"watering[- ]hole|attackers?|contact(?:ed|s)?|connect\w*|sender|sent from|email address)\b", re.IGNORECASE)
+    r"watering[- ]hole|attackers?|contact(?:ed|s)|connect\w*|sender|sent from|email address)\b", re.IGNORECASE)
 # Words that say the value is a victim, a legitimate service, or a hypothetical example.
 _VICTIM_NOUN = r"(?:sites?|websites?|domains?|forums?|pages?|portals?|organi[sz]ations?|compan(?:y|ies)|entities)"
 _NOT_MALICIOUS = re.compile(
@@ -62,6 +62,8 @@ _NOT_MALICIOUS = re.compile(
     rf"(?:breached|hacked|defaced|compromised) (?:[\w-]+ ){{0,2}}{_VICTIM_NOUN}|"
     r"(?:was|were|been|being|got) (?:\w+ )?(?:breached|hacked|defaced|compromised)|"
     r"e-?mail accounts?|(?:user |customer )?accounts? (?:at|on|of)|"
+    # the writer's, a spokesperson's or a press office's address
+    r"to contact (?:the |this )?(?:reporters?|writers?|authors?|editors?)|(?:press|media) (?:contacts?|enquiries)|"
     # legitimate services (not "posing as legitimate ...", which says the opposite)
     r"(?<!as )(?<!as a )legitimate (?:[\w-]+ ){0,2}(?:sites?|websites?|domains?|services?|platforms?|tools?|"
     r"software|compan(?:y|ies)|businesses)|genuine|official (?:site|website|domain|page|portal)|valid domain|"
@@ -75,6 +77,16 @@ _NOT_MALICIOUS = re.compile(
 _FILE_OR_SITE = re.compile(
     r"(?<![\w.@/-])(?:(?P<file>files?|file ?names?|attachments?|archives?|documents?|executables?|scripts?|"
     rf"shortcuts?|dlls?|binar(?:y|ies)|extensions?)|{_SITE_NOUN}|c2|c&c)(?![\w-]|\.\w)", re.IGNORECASE)
+
+# An article about an attack names some of these; a bakery's page, a press release, a
+# reference list, a list of MPs' addresses or a protocol's specification (which says
+# "malicious" in its security section, so that word is not one of them) names none, and its lines of bare links and
+# addresses are contacts and sources, not IOC lists.
+_THREAT_WORDS = re.compile(
+    r"\b(?:malware|phish\w*|hack(?:ers?|ed|ing)|ransomware|botnets?|trojan\w*|backdoor\w*|spyware|"
+    r"(?:info)?stealers?|threat actors?|attackers?|cyber-?attacks?|cyber-?espionage|apt ?\d+|c2|c&c|"
+    r"command[- ]and[- ]control|iocs?|indicators)\b", re.IGNORECASE)
+_THREAT_ARTICLE_WORDS = 1
 
 _BEFORE, _AFTER = 150, 80
 _SENTENCE_SPAN = 400
@@ -106,6 +118,18 @@ class NewsContext:
         self.values = sorted(values)
         self.starts = [start for start, _ in self.values]
         self._list_lines: dict[int, bool] = {}
+        self._threat_article: bool | None = None
+
+    def speaks_of_attacks(self) -> bool:
+        """Whether the article names malware, hacking, phishing or the like at all."""
+        if self._threat_article is None:
+            hits = 0
+            for _ in _THREAT_WORDS.finditer(self.text):
+                hits += 1
+                if hits >= _THREAT_ARTICLE_WORDS:
+                    break
+            self._threat_article = hits >= _THREAT_ARTICLE_WORDS
+        return self._threat_article
 
     # ---- lines and lists ----
 
@@ -178,7 +202,8 @@ class NewsContext:
 
         def joined(left: tuple[int, int], right: tuple[int, int]) -> bool:
             gap = self.text[left[1]:right[0]]
-            return len(gap) <= _RUN_GAP and _RUN_SEPARATOR.search(gap) is not None \
+            # A list flattened into one line (HTML list items joined by spaces) has no separator at all.
+            return len(gap) <= _RUN_GAP and (not gap.strip() or _RUN_SEPARATOR.search(gap) is not None) \
                 and self._leftover_words([gap]) <= _RUN_WORDS
         first = last = at
         while first > 0 and joined(values[first - 1], values[first]):
@@ -213,6 +238,10 @@ class NewsContext:
         module docstring)."""
         line_start, line_end = self._line(position)
         before, after = self._sentence(position, length, line_start, line_end)
+        if not self.speaks_of_attacks():
+            # Only strong words in its sentence can make a name in such a page an indicator; its
+            # lists are contacts and sources (and are not read: a page of 300 addresses costs nothing).
+            return _STRONG.search(before) is not None or _STRONG.search(after) is not None
         if self.is_list_line(line_start, line_end):
             heading = self._neighbour(line_start, line_end, -1)[-_HEADING_SPAN:]
             following = self._neighbour(line_start, line_end, 1)
