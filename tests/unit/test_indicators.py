@@ -294,3 +294,14 @@ def test_the_reporters_address_in_an_attack_article_is_not_an_indicator() -> Non
     text = ("Hackers stole the files, the ministry said.\n"
             "To contact the reporter on this story: Jane Doe in Seoul at jdoe@qorvexnews.net .")
     assert found(text) == []
+
+
+def test_past_a_hundred_addresses_none_is_read_but_the_other_indicators_are() -> None:
+    def page(count: int) -> str:
+        senders = "\n".join(f"* sender{number}@mail-example.org" for number in range(count))
+        return f"The phishing e-mails came from these attacker-controlled addresses:\n{senders}\n" \
+               "The attackers' C2 server was at 45.77.203[.]18."
+
+    assert len(extract_indicators(page(100))) == 101
+    found = {(indicator.type, indicator.value) for indicator in extract_indicators(page(101))}
+    assert found == {("ipv4", "45.77.203.18")}

@@ -50,6 +50,8 @@ _ANCHORS = (
 _SPACES = " \n\t\r\xa0"
 _SPACE = re.compile(r"\s")
 _LONGEST_WORD = 4000
+# More e-mail addresses than this in one text and none of them is read as an indicator.
+MAX_ADDRESSES = 100
 # Markdown emphasis, code, quotes, brackets and punctuation around a word:
 # _tapnetic.pro_, `evil.com`, 'xd.link,', (mopo3.net). ioc-finder refangs what it
 # reads, and reads "(mopo3.net)" as "(mopo3.n@" ("(et)" for "at").
@@ -287,6 +289,11 @@ def find_indicators(text: str, outlet_domains: Iterable[str] = ()) -> list[Indic
     refanged = refang_marked(_MARKDOWN_ESCAPE.sub(r"\1", spaced(text)))
     found = [_Found(position, Indicator("cve", cve)) for position, cve in cve_positions(refanged.text)]
     words = _candidate_words(refanged.text)
+    if sum("@" in word.text for word in words) > MAX_ADDRESSES:
+        # An address book (a page listing a parliament's e-mail addresses) is no indicator
+        # list, and ioc-finder's address grammar took 160 ms over one such page; a real list
+        # of more senders than this loses its addresses (no article of the dev sets has one).
+        words = [word for word in words if "@" not in word.text]
     if words:
         lists = warning_lists()
         judge = _Judge(refanged, words, outlet_registered_domains(outlet_domains, lists), lists)
