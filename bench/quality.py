@@ -1,5 +1,6 @@
 """Quality on real coverage, every figure in one run: extraction on
-../shared/extraction-dev, story clustering on ../shared/story-dev through the
+../shared/extraction-dev (old pages by token F1, today's pages in modern/ by
+snippet F1, publication dates and bylines there), story clustering on ../shared/story-dev through the
 real pipeline, entities and claims on our own gold set, relevance on
 ../shared/relevance-dev, indicators of compromise on our own labels of its
 articles (bench/data/indicators_gold.jsonl), and coverage beyond English (cross-language story
@@ -124,6 +125,20 @@ def main() -> None:
         fixtures = fixture_extraction.measure(runs=3)
         print(f"extraction on our recorded fixtures and demo pages: {json.dumps(fixtures)}", flush=True)
         summary["extraction_fixtures"] = fixtures
+        # Today's pages (../shared/extraction-dev/modern, snippet F1), trafilatura's defaults and
+        # favor_precision measured in the same run; then dates and bylines on those pages.
+        from bench import dates_dev, extraction_modern
+
+        modern = extraction_modern.evaluate()
+        for split in ("tune", "heldout"):
+            row = {name: modern[f"{name}_{split}"]["f1"] for name in extraction_modern.EXTRACTORS}
+            print(f"extraction modern {split} snippet F1: {json.dumps(row)}", flush=True)
+            summary[f"extraction_modern_{split}"] = row
+        summary["extraction_modern_cpu_ms_per_page"] = modern["cpu_ms_per_page"]
+        dates = dates_dev.evaluate()
+        for split in ("tune", "heldout"):
+            print(f"dates and bylines {split}: {json.dumps(dates[split])}", flush=True)
+            summary[f"dates_{split}"] = dates[split]
     if "stories" not in args.skip:
         figures = story_figures(args.gva_articles)
         for name, values in figures.items():

@@ -6,8 +6,11 @@ comes out empty, has plainly kept too little, or missed the page's prose.
 Prose is the page's long paragraphs (after crawlers.body_pruning took the
 furniture out): on today's pages readability sometimes settles on a list of
 names or a neighbouring story, and its text then holds few of them.
-trafilatura runs only when readability's text looks doubtful, so most pages
-pay for one extractor.
+When both run they vote on readability's short lines: a caption, credit or
+button readability kept is dropped unless trafilatura kept it too.
+trafilatura runs when readability's text looks doubtful or has short lines
+(most of today's pages); readability's faster cleaner
+(crawlers/body_readability.py) and the pruned tree pay for it on real pages.
 
 The thresholds were fitted on the tune splits of both dev sets only
 (bench/extraction_dev.py, bench/extraction_modern.py).
@@ -31,6 +34,9 @@ USABLE_CHARS = 200
 TOO_LITTLE_OF_OTHER = 0.2
 # Readability is doubted when its text holds less than this share of the page's prose.
 DOUBT_BELOW_PROSE_SHARE = 0.7
+# Lines of readability's text shorter than this (captions, credits, buttons, bylines, "more on this"
+# links) are kept only when trafilatura's text holds them too; trafilatura is asked whenever there is one.
+VOTE_BELOW_CHARS = 100
 # A paragraph this long is prose; it counts as kept when its opening is in a candidate's text.
 PROSE_PARAGRAPH_CHARS = 150
 _PROSE_OPENING_CHARS = 80
@@ -51,18 +57,31 @@ class Candidates:
             len(self.readability) < DOUBT_BELOW_PAGE_SHARE * self.page_chars or \
             prose_share(self.prose, self.readability) < DOUBT_BELOW_PROSE_SHARE
 
+    @property
+    def second_opinion_wanted(self) -> bool:
+        """trafilatura is run when readability is doubtful or has short lines for it to vote on."""
+        return self.doubtful or any(len(line) < VOTE_BELOW_CHARS for line in self.readability.split("\n"))
+
 
 def choose(candidates: Candidates) -> str:
-    """The body among the candidates; callers run trafilatura first when `doubtful` says so.
-    When both are usable, readability's text is kept and the prose only trafilatura found is
-    added where trafilatura has it: readability keeps captions-free, furniture-free blocks, while
-    trafilatura reads past the container readability settled on."""
+    """The body among the candidates; callers run trafilatura first when `second_opinion_wanted`
+    says so. When both are usable the two vote: readability's text is kept, the prose only
+    trafilatura found is added where trafilatura has it (it reads past the container readability
+    settled on), and readability's short lines trafilatura does not hold are dropped."""
     readable, rescue = candidates.readability, candidates.trafilatura
     if rescue is None or len(rescue) < USABLE_CHARS:
         return readable if len(readable) >= len(rescue or "") else rescue or ""
     if len(readable) < USABLE_CHARS or len(readable) < TOO_LITTLE_OF_OTHER * len(rescue):
         return rescue
-    return with_missing_prose(readable, rescue, candidates.prose)
+    return voted(with_missing_prose(readable, rescue, candidates.prose), rescue)
+
+
+def voted(text: str, other: str) -> str:
+    """text without its short lines that other lacks: a caption or a "share" button both extractors
+    keep is rare, a short line of the article (a subheading, a quote) both keep is the rule."""
+    flat = " ".join(other.split())
+    return "\n".join(line for line in text.split("\n")
+                     if len(line) >= VOTE_BELOW_CHARS or " ".join(line.split()) in flat)
 
 
 def _opening(line: str) -> str:
@@ -120,12 +139,13 @@ def _collapsed_length(element: lxml_html.HtmlElement) -> int:
 
 
 def readability_text(tree: lxml_html.HtmlElement) -> str:
-    """readability-lxml's article, one line per block. It drops hidden elements from the tree in place."""
-    from readability import Document
+    """readability-lxml's article, one line per block (the tree is left as it was)."""
     from readability.readability import Unparseable
 
+    from crawlers.body_readability import TextDocument
+
     try:
-        summary = Document(tree).summary(html_partial=True)
+        summary = TextDocument(tree).summary(html_partial=True)
     except Unparseable:
         return ""
     try:

@@ -56,8 +56,14 @@ _LINE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "div")
 _KEEP_SHARE = 0.3
 
 
+# One pass of C over an element's names before the word-by-word check: most names hold no furniture word.
+_MAYBE_FURNITURE = re.compile("|".join([*_FURNITURE_WORDS, *_FURNITURE_EXACT]))
+
+
 def _named_furniture(element: lxml_html.HtmlElement) -> bool:
     names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    if not _MAYBE_FURNITURE.search(names):
+        return False
     words = _WORD_SPLIT.split(names)
     return any(word and word not in _ARTICLE_WORDS and (word in _FURNITURE_EXACT or word.startswith(_FURNITURE_WORDS))
                and (index == 0 or words[index - 1] not in _QUALIFIERS)
@@ -98,12 +104,12 @@ def prune_boilerplate(tree: lxml_html.HtmlElement) -> int:
     root = body if body is not None else tree
     page_chars = max(1, _text_length(root))
     doomed = []
-    for element in root.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if not tag or tag in {"html", "body", "main", "article"}:
+    suspects = [*root.iter(*_FURNITURE_TAGS),
+                *(element for element in root.xpath(".//*[@class or @id]") if _named_furniture(element))]
+    for element in suspects:
+        if element.tag in {"html", "body", "main", "article"} or element in doomed:
             continue
-        if (tag in _FURNITURE_TAGS or _named_furniture(element)) and \
-                _text_length(element) < _KEEP_SHARE * page_chars and not _holds_prose(element):
+        if _text_length(element) < _KEEP_SHARE * page_chars and not _holds_prose(element):
             doomed.append(element)
     for element in doomed:
         if element.getparent() is not None:
@@ -119,6 +125,9 @@ def prune_boilerplate(tree: lxml_html.HtmlElement) -> int:
 def _cued_line(element: lxml_html.HtmlElement) -> bool:
     """A short block opening with a pointer or a picture credit. The opening is read first, so most
     blocks cost one text node, not their whole subtree."""
+    opening = (element.text or "").lstrip()
+    if len(opening) >= 40 and not (_POINTER_LINE.match(opening) or _LABEL_LINE.match(opening)):
+        return False
     opening = ""
     for piece in element.itertext():
         opening += piece

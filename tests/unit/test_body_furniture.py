@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from crawlers.body_choice import Candidates, prose_paragraphs, prose_share, with_missing_prose
+from crawlers.body_choice import Candidates, prose_paragraphs, prose_share, voted, with_missing_prose
 from crawlers.body_lead import page_lead, with_lead
 from crawlers.body_pruning import prune_boilerplate
 from crawlers.body_text import block_text
@@ -61,6 +61,14 @@ def test_prose_readability_missed_is_merged_where_trafilatura_has_it() -> None:
     prose = (first, missing, last)
     merged = with_missing_prose(f"{first}\n{last}", f"{first}\n{missing}\nA short teaser line\n{last}", prose)
     assert merged.split("\n") == [first, missing, last]  # the teaser is no page prose and stays out
+
+
+def test_short_lines_stay_only_when_both_extractors_kept_them() -> None:
+    readable = f"Subheading both kept\n{PARAGRAPH}\nPhoto: Agency\nShare this article"
+    other = f"Subheading both kept\n{PARAGRAPH}"
+    assert voted(readable, other) == other
+    assert Candidates(readability=readable, page_chars=len(readable)).second_opinion_wanted
+    assert not Candidates(readability=PARAGRAPH * 8, page_chars=len(PARAGRAPH) * 8).second_opinion_wanted
 
 
 def test_readability_is_doubted_when_it_holds_little_of_the_page_prose() -> None:
