@@ -73,7 +73,10 @@ def choose(candidates: Candidates) -> str:
         return readable if len(readable) >= len(rescue or "") else rescue or ""
     if len(readable) < USABLE_CHARS or len(readable) < TOO_LITTLE_OF_OTHER * len(rescue):
         return rescue
-    return voted(with_missing_prose(readable, rescue, candidates.prose), rescue)
+    # Prose is merged only where readability holds little of it: elsewhere the page's other prose
+    # is a sidebar's or an offer box's, which trafilatura reads as readily as the article's.
+    merged = with_missing_prose(readable, rescue, candidates.prose) if candidates.doubtful else readable
+    return voted(merged, rescue)
 
 
 def voted(text: str, other: str) -> str:

@@ -31,7 +31,7 @@ _FURNITURE_WORDS = (
     "tweet", "instagram", "gate", "login", "signup", "banner", "modal", "popup",
 )
 _FURNITURE_EXACT = frozenset({"ad", "ads", "adv", "anzeige", "werbung", "meta", "date", "dateline", "tools",
-                              "toolbar", "more", "also", "lightbox", "fb", "embed"})
+                              "toolbar", "also", "lightbox", "fb", "embed"})
 # Class words that start like furniture but name the article itself.
 _ARTICLE_WORDS = frozenset({"commentary", "authored"})
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")

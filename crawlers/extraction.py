@@ -285,7 +285,7 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, overrides: Extraction, des
     prune_boilerplate(tree)
     lead = page_lead(tree, description)
     page_chars = visible_chars(tree)
-    prose = prose_paragraphs(tree)  # before readability, which drops hidden elements from the tree
+    prose = prose_paragraphs(tree)
     candidates = Candidates(readability=readability_text(tree), page_chars=page_chars, prose=prose)
     if candidates.second_opinion_wanted:
         candidates = replace(candidates, trafilatura=strip_invisible(trafilatura_text(tree, url)))
