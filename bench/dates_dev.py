@@ -24,7 +24,6 @@ import logging
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.extraction_modern import ModernPage, load_pages, split_of  # noqa: E402
+from crawlers.extraction import json_ld_nodes  # noqa: E402
 
 _META_DATES = ("article:published_time", "og:article:published_time", "datePublished", "date", "DC.date.issued",
                "dc.date", "pubdate", "publishdate", "parsely-pub-date", "sailthru.date")
@@ -47,20 +47,6 @@ class Stated:
 
     published: date | None
     authors: tuple[str, ...]
-
-
-def _json_ld_nodes(tree: Any) -> Iterator[dict[str, Any]]:
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        try:
-            document = json.loads(str(script))
-        except json.JSONDecodeError:
-            continue
-        queue = document if isinstance(document, list) else [document]
-        while queue:
-            node = queue.pop(0)
-            if isinstance(node, dict):
-                queue.extend(node.get("@graph", []) if isinstance(node.get("@graph"), list) else [])
-                yield node
 
 
 def _day(value: Any) -> date | None:
@@ -90,7 +76,7 @@ def stated(html: str) -> Stated:
     tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     published: date | None = None
     authors: tuple[str, ...] = ()
-    for node in _json_ld_nodes(tree):
+    for node in json_ld_nodes(tree):
         published = published or _day(node.get("datePublished"))
         authors = authors or _names(node.get("author"))
     metas: dict[str, str] = {}

@@ -5,8 +5,10 @@ never copied into the repository."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,3 +21,13 @@ def hash_percent(key: str) -> int:
     """A stable bucket 0..99 for a key: the rule the extraction and relevance
     splits share (each with its own key), the same on every run and machine."""
     return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") % 100
+
+
+def load_scorer(path: Path, name: str) -> ModuleType:
+    """A dev set's own score.py, loaded from the shared folder as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import statistics
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_sets import hash_percent, shared_dir  # noqa: E402
+from bench.dev_sets import hash_percent, load_scorer, shared_dir  # noqa: E402
 
 SPLITS = ("tune", "heldout", "all")
 HELDOUT_PERCENT = 30
@@ -76,12 +75,7 @@ def load_pages(split: str) -> list[DevPage]:
 @cache
 def scorer() -> ModuleType:
     """The dev set's own score.py, loaded from the shared folder."""
-    spec = importlib.util.spec_from_file_location("extraction_dev_score", dev_set_dir() / "score.py")
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(dev_set_dir() / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer(dev_set_dir() / "score.py", "extraction_dev_score")
 
 
 def score(pages: Iterable[DevPage], bodies: dict[str, str]) -> dict[str, float]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import sys
 import time
@@ -26,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dev_sets import hash_percent, shared_dir  # noqa: E402
+from bench.dev_sets import hash_percent, load_scorer, shared_dir  # noqa: E402
 
 HELDOUT_PERCENT = 30
 SPLITS = ("tune", "heldout", "all")
@@ -65,12 +64,7 @@ def load_pages(split: str) -> list[ModernPage]:
 @cache
 def scorer() -> ModuleType:
     """The modern set's own score.py, loaded from the shared folder."""
-    spec = importlib.util.spec_from_file_location("extraction_modern_score", modern_dir() / "score.py")
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(modern_dir() / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer(modern_dir() / "score.py", "extraction_modern_score")
 
 
 def page_counts(page: ModernPage, body: str | None) -> tuple[int, int, int, int]:

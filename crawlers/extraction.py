@@ -107,7 +107,7 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNew
                   "LiveBlogPosting", "OpinionNewsArticle", "TechArticle"}
 
 
-def _json_ld_nodes(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+def json_ld_nodes(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
     """Every schema.org object on the page, @graph members included, in page order."""
     nodes: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
@@ -249,7 +249,7 @@ def _image_url(candidate: str | None, page_url: str) -> str | None:
 
 
 def read_metadata(tree: lxml_html.HtmlElement, url: str) -> PageMetadata:
-    nodes = _json_ld_nodes(tree)
+    nodes = json_ld_nodes(tree)
     ld = _json_ld(nodes)
     tags = _meta_tags(tree)
     image = ld.get("image")

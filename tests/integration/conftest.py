@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from coverwatch.settings import Settings
 from search.engine import SearchEngine
 from search.indexes import drop_indices, ensure_indices
+from tests.fixtures.fake_misp import FAKE_MISP_KEY, FakeMisp, forget_pushes
 
 
 @pytest.fixture
@@ -23,3 +25,13 @@ def own_indices(settings: Settings, engine: SearchEngine) -> Iterator[Settings]:
         yield deployment
     finally:
         drop_indices(engine, deployment)
+
+
+@pytest.fixture
+def fake_misp(redis_client: redis.Redis) -> Iterator[FakeMisp]:
+    """A local stand-in for a MISP instance's event API (tests/fixtures/fake_misp.py);
+    the push ledger it got in Redis is forgotten after."""
+    endpoint = FakeMisp(FAKE_MISP_KEY).start()
+    yield endpoint
+    endpoint.stop()
+    forget_pushes(redis_client, endpoint.url)

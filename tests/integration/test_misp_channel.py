@@ -5,11 +5,9 @@ of tests/fixtures/fake_misp.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 from pydantic import SecretStr
 
 from alerts.channels import ChannelNotConfigured, channel_kind, normalise_target
@@ -23,19 +21,13 @@ from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
 from tests.fixtures.claim_ledger_story import ledger_articles
-from tests.fixtures.fake_misp import FakeMisp, forget_pushes
+from tests.fixtures.fake_misp import FAKE_MISP_KEY, FakeMisp
 from tests.fixtures.misp_story import misp_story_documents
 from workers.exchange import stable_uuid
 
-KEY = "c" * 40
+KEY = FAKE_MISP_KEY
 
 
-@pytest.fixture
-def fake_misp(redis_client: redis.Redis) -> Iterator[FakeMisp]:
-    endpoint = FakeMisp(KEY).start()
-    yield endpoint
-    endpoint.stop()
-    forget_pushes(redis_client, endpoint.url)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ with the stories in a real node and what was pushed in the real Redis."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,20 +17,14 @@ from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES, refresh
 from search.story_records import story_records
-from tests.fixtures.fake_misp import FakeMisp, forget_pushes
+from tests.fixtures.fake_misp import FAKE_MISP_KEY, FakeMisp
 from tests.fixtures.misp_story import C2_DOMAIN, misp_story_documents
 from workers.exchange import ExchangeOptions, stable_uuid
 from workers.exchange.misp_push import MispClient, PushLedger, push_stories
 
-KEY = "a" * 40  # MISP automation keys are 40 characters
+KEY = FAKE_MISP_KEY
 
 
-@pytest.fixture
-def fake_misp(redis_client: redis.Redis) -> Iterator[FakeMisp]:
-    endpoint = FakeMisp(KEY).start()
-    yield endpoint
-    endpoint.stop()
-    forget_pushes(redis_client, endpoint.url)
 
 
 def _index_story(engine: SearchEngine, settings: Settings, story_id: str,
