@@ -37,8 +37,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     # for the dependencies routers use). Installed first so the security headers wrap its refusals.
     install_access_control(app, settings, redis_connection)
     install_page_security(app)
-    # Login and accounts first, then saved searches, articles, marks, sources, the
-    # unversioned API, API v1, rules, pages, subscriber pages, /metrics last (web/routing.py).
+    # In their registered order (web/routing.py: login first, /metrics last).
     import_web_modules()
     include_routes(app, WebDeps(settings, search_engine, redis_connection))
     return app

@@ -23,10 +23,10 @@ from web.articles import (
     similar_to,
 )
 from web.auth import SignedIn
+from web.page_parts import DOWNLOAD_TYPES
 from web.routing import WebDeps, web_route
 from web.workspace import SearchRequest
 
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 Searched = Annotated[SearchRequest, Depends(search_request)]
 
 
@@ -70,7 +70,7 @@ def articles_router(deps: WebDeps) -> APIRouter:
             raise HTTPException(status_code=400, detail=str(failure)) from failure
         lines = csv_lines(articles) if format == "csv" else jsonl_lines(articles)
         name = f"coverwatch-{datetime.now(UTC):%Y%m%d-%H%M}.{format}"
-        return StreamingResponse(lines, media_type=EXPORT_TYPES[format],
+        return StreamingResponse(lines, media_type=DOWNLOAD_TYPES[format],
                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return router

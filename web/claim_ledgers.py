@@ -17,12 +17,12 @@ from search.claim_export import ledger_csv_lines, ledger_jsonl_lines
 from search.claim_ledger import actor_claim_articles, story_with_claim_articles
 from search.engine import SearchEngine
 from search.vocabulary import find_actor
+from web.page_parts import DOWNLOAD_TYPES, filename_part
 from web.timelines import ActorNotFound
 from workers.attribution.actor_ledger import ActorLedger, actor_ledger
 from workers.attribution.ledger import Ledger, LedgerRow, story_ledger
 
 LedgerFormat = Literal["json", "csv", "jsonl"]
-DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
 @dataclass
@@ -66,7 +66,6 @@ def ledger_download(rows: Sequence[LedgerRow], format: Literal["csv", "jsonl"], 
     """The rows as an attachment, ``coverwatch-claims-<name>-<time>.<format>``."""
     records: Iterator[dict[str, Any]] = (row_record(row) for row in rows)
     lines = ledger_csv_lines(records) if format == "csv" else ledger_jsonl_lines(records)
-    safe = "".join(char if char.isalnum() or char in "-_" else "-" for char in name)[:60]
-    filename = f"coverwatch-claims-{safe}-{datetime.now(UTC):%Y%m%d-%H%M}.{format}"
+    filename = f"coverwatch-claims-{filename_part(name)}-{datetime.now(UTC):%Y%m%d-%H%M}.{format}"
     return StreamingResponse(lines, media_type=DOWNLOAD_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -16,6 +16,7 @@ from search.vocabulary import find_actor
 from web.api_v1 import DateBound, reachable_engine
 from web.auth import SignedIn
 from web.exchange_scopes import actor_scope, find_saved
+from web.page_parts import filename_part
 from web.routing import WebDeps, web_route
 from web.saved_searches import SavedSearchError, SavedSearches, search_scope
 from workers.exchange import ExchangeOptions
@@ -26,9 +27,8 @@ STIX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def bundle_response(records: Sequence[StoryRecord], options: ExchangeOptions, name: str) -> Response:
-    safe = "".join(char if char.isalnum() or char in "-_" else "-" for char in name)[:60]
     return Response(render_stix(records, options), media_type=STIX_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'inline; filename="coverwatch-{safe}.stix.json"'})
+                    headers={"Content-Disposition": f'inline; filename="coverwatch-{filename_part(name)}.stix.json"'})
 
 
 @web_route(order=83)

@@ -10,6 +10,13 @@ from urllib.parse import urlencode, urlsplit
 from web.workspace import CoverageBar
 
 _KEPT_WHEN_FILTERING = ("page",)  # a new choice starts again at the first page
+# The media types of the CSV and JSON-lines downloads (articles, claim ledgers).
+DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+def filename_part(name: str) -> str:
+    """A name as it may stand in a download's file name: letters, digits, - and _, at most 60."""
+    return "".join(char if char.isalnum() or char in "-_" else "-" for char in name)[:60]
 
 
 def toggle_link(path: str, params: Sequence[tuple[str, str]], name: str, value: str) -> str:

@@ -112,19 +112,15 @@ def match_rule_for(saved: SavedSearch, subscriber: str,
                    taxonomy: Taxonomy | None = None) -> tuple[AlertRule, list[str]]:
     """The match rule that alerts ``subscriber`` on new articles this search
     would find, and notes on what of the search the rule does not carry."""
-    try:
-        check_syntax(saved.query)
-        expanded = expand_actor_aliases(saved.query, taxonomy)
-    except QuerySyntaxError as failure:
-        raise SavedSearchError(f"cannot parse the query {saved.query!r}: {failure}") from failure
-    terms = normalise_terms(saved.terms, taxonomy)
+    scope = search_scope(saved, taxonomy)
+    terms = scope.terms
     filters = {RULE_FILTER_OF_FACET[name]: list(values) for name, values in terms.items()
                if name in RULE_FILTER_OF_FACET}
     notes = [f"not carried: {NOT_CARRIED[name]}" for name in terms if name in NOT_CARRIED]
     if saved.since or saved.until:
         notes.append("not carried: the date range (a rule watches new articles)")
     try:
-        rule = AlertRule(name=f"{saved.owner}: {saved.name}"[:200], query_string=expanded.query_string,
+        rule = AlertRule(name=f"{saved.owner}: {saved.name}"[:200], query_string=scope.query,
                          description=f"made from the saved search {saved.name!r} of {saved.owner}",
                          filters=RuleFilters(**filters), subscribers=[subscriber])
     except ValueError as failure:  # pydantic's ValidationError is a ValueError
