@@ -32,6 +32,7 @@ from workers.attribution.ledger import (
     fold_claims,
     group_rows,
     normalise_name,
+    subject_index,
 )
 
 # Words that make a subject a description ("Chinese military hackers"), not a tracking name.
@@ -123,7 +124,7 @@ def first_government_attribution(rows: Iterable[LedgerRow], actor_id: str) -> Le
 
 def actor_ledger(actor: Actor, articles: Iterable[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> ActorLedger:
     """The actor's ledger across the stories of ``articles``."""
-    index = SubjectIndex(taxonomy)
+    index = subject_index(taxonomy)
     rows, claims, carrying = fold_claims(articles, index, keep=about_actor(actor))
     first = first_government_attribution(rows, actor.id)
     crosswalk = naming_crosswalk(rows, actor, index)

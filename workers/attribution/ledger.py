@@ -46,16 +46,32 @@ from workers.attribution.ledger_rows import (
     fold_claims,
     group_rows,
     normalise_name,
+    subject_index,
 )
 from workers.attribution.ledger_summary import attribution_summary, state_name
 
-__all__ = ["KIND_TITLES", "ArticleRef", "ClaimFilter", "ClaimGroup", "Ledger", "LedgerRow", "SubjectIndex",
-           "article_date", "article_ref", "attribution_summary", "fold_claims", "group_rows", "normalise_name",
-           "state_name", "story_ledger"]
+__all__ = [
+    "KIND_TITLES",
+    "ArticleRef",
+    "ClaimFilter",
+    "ClaimGroup",
+    "Ledger",
+    "LedgerRow",
+    "SubjectIndex",
+    "article_date",
+    "article_ref",
+    "attribution_summary",
+    "fold_claims",
+    "group_rows",
+    "normalise_name",
+    "state_name",
+    "story_ledger",
+    "subject_index",
+]
 
 
 def story_ledger(articles: Iterable[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> Ledger:
     """A story's ledger: its articles' claims folded, grouped, and summed up in one line."""
-    index = SubjectIndex(taxonomy)
+    index = subject_index(taxonomy)
     rows, claims, carrying = fold_claims(articles, index)
     return Ledger(attribution_summary(rows), rows, group_rows(rows), claims, carrying)

@@ -100,7 +100,9 @@ def normalise_name(name: str | None) -> str:
 
 
 class SubjectIndex:
-    """Names to taxonomy actors and to states, case-insensitively (built once per fold)."""
+    """Names to taxonomy actors and to states, case-insensitively. Building one
+    reads every alias and country name (some 3-35 ms), so the ledgers take it
+    from :func:`subject_index`, once per taxonomy, not once per story or page."""
 
     def __init__(self, taxonomy: Taxonomy | None = None) -> None:
         self.taxonomy = taxonomy or default_taxonomy()
@@ -181,6 +183,21 @@ def _text(claim: Mapping[str, Any], name: str) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
+_SUBJECT_INDEXES: dict[int, SubjectIndex] = {}
+
+
+def subject_index(taxonomy: Taxonomy | None = None) -> SubjectIndex:
+    """The name index of ``taxonomy`` (the default one when None), built once.
+    Keyed by identity: an index is never changed once built."""
+    taxonomy = taxonomy or default_taxonomy()
+    index = _SUBJECT_INDEXES.get(id(taxonomy))
+    if index is None or index.taxonomy is not taxonomy:
+        if len(_SUBJECT_INDEXES) > 4:
+            _SUBJECT_INDEXES.clear()
+        index = _SUBJECT_INDEXES[id(taxonomy)] = SubjectIndex(taxonomy)
+    return index
+
+
 def fold_claims(articles: Iterable[Mapping[str, Any]], index: SubjectIndex | None = None,
                 keep: ClaimFilter | None = None) -> tuple[list[LedgerRow], int, int]:
     """Every claim of ``articles`` folded into rows (in the order they first
@@ -188,7 +205,7 @@ def fold_claims(articles: Iterable[Mapping[str, Any]], index: SubjectIndex | Non
 
     ``keep(claim, actor, article)``, when given, says which claims count (the
     actor ledger keeps those about its actor)."""
-    index = index or SubjectIndex()
+    index = index or subject_index()
     rows: dict[str, LedgerRow] = {}
     outlets: dict[str, set[str]] = {}
     article_ids: dict[str, set[str]] = {}

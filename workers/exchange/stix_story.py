@@ -31,7 +31,7 @@ from typing import Any
 from coverwatch.models import parse_timestamp
 from coverwatch.taxonomy import Actor, Taxonomy
 from search.story_records import StoryRecord
-from workers.attribution.ledger import LedgerRow, SubjectIndex, attribution_summary, fold_claims
+from workers.attribution.ledger import LedgerRow, attribution_summary, fold_claims, subject_index
 from workers.exchange import ExchangeOptions
 from workers.exchange.stix_graph import StixGraph, StoryDrawing
 from workers.exchange.stix_patterns import indicator_value
@@ -48,9 +48,6 @@ from workers.exchange.stix_reference import (
 )
 
 ATTRIBUTING = frozenset({"attributes", "suspects", "confirms"})
-# Ledger name indexes by taxonomy: one reads every alias (some 35 ms), so it is built
-# once per taxonomy, not once per story.
-_SUBJECT_INDEXES: dict[int, SubjectIndex] = {}
 STANCE_WORDS = {"attributes": "attributes it to", "suspects": "suspects", "confirms": "confirms",
                 "declines_to_confirm": "declines to confirm", "denies": "denies", "disputes": "disputes"}
 
@@ -96,15 +93,6 @@ def draw_story(graph: StixGraph, record: StoryRecord, options: ExchangeOptions, 
                          f"{state_label(state)} ({options.producer}'s reading of the text; no claim quoted).")
     draw_report(graph, story, record, options, attribution_summary(rows))
     return story
-
-
-def subject_index(taxonomy: Taxonomy) -> SubjectIndex:
-    index = _SUBJECT_INDEXES.get(id(taxonomy))
-    if index is None or index.taxonomy is not taxonomy:
-        if len(_SUBJECT_INDEXES) > 4:
-            _SUBJECT_INDEXES.clear()
-        index = _SUBJECT_INDEXES[id(taxonomy)] = SubjectIndex(taxonomy)
-    return index
 
 
 def draw_actor(graph: StixGraph, story: StoryDrawing, actor: Actor) -> str:
