@@ -17,13 +17,16 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from coverwatch.fields import ARTICLE_FIELDS, ArticleField, enriched_fields
 from coverwatch.taxonomy import Actor, Taxonomy
 from workers.claim_types import Claim
 from workers.entities import CountryMention
+from workers.indicators import Indicator, extract_indicators
 from workers.relevance import Relevance
+from workers.techniques import find_techniques
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,16 @@ class EnrichmentContext:
     # The hosts the article was read from (its URL and canonical URL): the outlet's
     # own links and addresses are not indicators.
     outlet_domains: tuple[str, ...] = ()
+
+    # Read by more than one enricher (indicators and cves; techniques and tactics):
+    # found once per article, on first use.
+    @cached_property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(extract_indicators(self.text, outlet_domains=self.outlet_domains))
+
+    @cached_property
+    def techniques(self) -> tuple[str, ...]:
+        return tuple(find_techniques(self.text))
 
 
 Enricher = Callable[[EnrichmentContext], Any]

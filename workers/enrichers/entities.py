@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from workers.enrichers import EnrichmentContext, enricher
 from workers.entities import malware_names, sectors
-from workers.indicators import extract_indicators
 
 
 @enricher("sectors")
@@ -23,5 +22,4 @@ def malware_named(context: EnrichmentContext) -> list[str]:
 @enricher("cves")
 def cves_named(context: EnrichmentContext) -> list[str]:
     # The cve indicators (workers/indicators/), read once for both fields.
-    return [indicator.value for indicator in extract_indicators(context.text, outlet_domains=context.outlet_domains)
-            if indicator.type == "cve"]
+    return [indicator.value for indicator in context.indicators if indicator.type == "cve"]

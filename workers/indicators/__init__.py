@@ -21,7 +21,6 @@ candidate words. CVE ids come from our own pattern (cves.py), shared with the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
 from workers.indicators.cves import CVE_PATTERN, cve_ids
 from workers.indicators.extraction import Indicator, find_indicators
@@ -32,13 +31,7 @@ INDICATOR_TYPES = ("url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha
 __all__ = ["CVE_PATTERN", "INDICATOR_TYPES", "Indicator", "cve_ids", "defang", "extract_indicators", "refang"]
 
 
-@lru_cache(maxsize=32)
-def _extracted(text: str, outlet_domains: tuple[str, ...]) -> tuple[Indicator, ...]:
-    # The enrich stage asks twice per article (indicators, and cves from them).
-    return tuple(find_indicators(text, outlet_domains))
-
-
 def extract_indicators(text: str, *, outlet_domains: Iterable[str] = ()) -> list[Indicator]:
     """Every indicator ``text`` names, deduplicated, in first-seen order, with
     the outlet's own domains (and their subdomains) left out."""
-    return list(_extracted(text, tuple(outlet_domains)))
+    return find_indicators(text, outlet_domains)
