@@ -24,7 +24,7 @@ words (measured on relevance-dev: docs/indicators.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,7 +46,8 @@ COMMON_PHRASES = frozenset({
     "cloud services", "email spoofing", "impersonation", "wi fi networks",
 })
 RARE = 3.0  # Zipf frequency in English below which a phrase names the technique and little else
-# ATT&CK's tactics by their short names, as they read.
+
+
 @dataclass(frozen=True)
 class Name:
     words: tuple[str, ...]
@@ -57,8 +58,11 @@ class Name:
 
 @dataclass(frozen=True)
 class TechniqueTable:
-    by_id: dict[str, Technique]
     names: dict[str, list[Name]]  # by first word, the longest name first
+
+    @property
+    def by_id(self) -> Mapping[str, Technique]:
+        return attack_table().by_id
 
 
 def _words(text: str) -> list[str]:
@@ -68,7 +72,7 @@ def _words(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def technique_table() -> TechniqueTable:
     attack = attack_table()
-    by_id = dict(attack.by_id)
+    by_id = attack.by_id
     ids_of: dict[tuple[str, ...], list[str]] = {}
     for technique in by_id.values():
         ids_of.setdefault(tuple(_words(technique.name)), []).append(technique.id)
@@ -86,7 +90,7 @@ def technique_table() -> TechniqueTable:
             rare=zipf_frequency(" ".join(words), "en") < RARE))
     for candidates in names.values():
         candidates.sort(key=lambda name: -len(name.words))
-    return TechniqueTable(by_id, names)
+    return TechniqueTable(names)
 
 
 def _named(words: list[str], table: TechniqueTable) -> list[Name]:
@@ -143,6 +147,6 @@ def find_techniques(text: str) -> list[str]:
 
 def tactics_of(ids: Iterable[str]) -> list[str]:
     """The tactics (short names: ``initial-access``) the techniques serve, in ATT&CK's order."""
-    by_id = technique_table().by_id
+    by_id = attack_table().by_id
     tactics = {tactic for technique_id in ids if technique_id in by_id for tactic in by_id[technique_id].tactics}
     return [tactic for tactic in TACTIC_TITLES if tactic in tactics]

@@ -39,13 +39,13 @@ from typing import Any
 from pymisp import MISPAttribute, MISPEvent, MISPEventReport
 
 from coverwatch.taxonomy import Taxonomy, default_taxonomy
+from coverwatch.taxonomy.attack import attack_table
 from search.story_records import StoryRecord
 from workers.attribution.ledger import Ledger, story_ledger
 from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
 from workers.exchange.misp_attributes import AttributeSpec, indicator_attributes, link_attributes
 from workers.exchange.misp_galaxies import actor_tag, country_tag, sector_tag, technique_tag
 from workers.exchange.misp_warnings import WarningIndex, warning_index
-from workers.techniques import technique_table
 
 MEDIA_TYPE = "application/json"
 DISTRIBUTION_ORGANISATION_ONLY = 0
@@ -90,7 +90,7 @@ def best_band(record: StoryRecord) -> str | None:
 
 def technique_namer() -> Callable[[str], str | None]:
     """ATT&CK names by technique id, from the table the technique field is read with."""
-    by_id = technique_table().by_id
+    by_id = attack_table().by_id
 
     def name_of(technique_id: str) -> str | None:
         technique = by_id.get(technique_id)

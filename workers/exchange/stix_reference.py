@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 import stix2
 
+from coverwatch.taxonomy.attack import attack_table
 from workers.exchange import ExchangeOptions, stable_uuid
-from workers.techniques import technique_table
 
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_MARKING_IDS: Mapping[str, str] = {
@@ -98,7 +98,7 @@ class TechniqueDetails:
 def technique_details(technique_id: str) -> TechniqueDetails:
     """An ATT&CK technique's name, tactics and matrix from the technique table
     (workers/techniques.py); the id alone for one the table lacks."""
-    technique = technique_table().by_id.get(technique_id)
+    technique = attack_table().by_id.get(technique_id)
     if technique is None:
         return TechniqueDetails(technique_id, (), "mitre-attack")
     kill_chain = "mitre-mobile-attack" if technique.domain == "mobile" else "mitre-attack"
