@@ -109,6 +109,10 @@ _RUN_LENGTH = 3
 _LINES_WALKED = 200
 
 
+# A line a walk found ("" for the text's edge) and how many lines away it is.
+Neighbour = tuple[str, int]
+
+
 class NewsContext:
     """The sentences and lists of one (refanged) article text around its candidate
     values; read lazily, each line's kind at most once."""
@@ -118,6 +122,9 @@ class NewsContext:
         self.values = sorted(values)
         self.starts = [start for start, _ in self.values]
         self._list_lines: dict[int, bool] = {}
+        # (line start, step) -> the line _neighbour finds and how many lines away, or
+        # (None, _LINES_WALKED): none within that many.
+        self._neighbours: dict[tuple[int, int], tuple[str | None, int]] = {}
         self._threat_article: bool | None = None
 
     def speaks_of_attacks(self) -> bool:
@@ -174,23 +181,52 @@ class NewsContext:
 
     def _neighbour(self, start: int, end: int, step: int) -> str:
         """The first line above (step -1) or below (step 1) the list this line is in
-        that is neither blank, a code fence, nor a list line: its heading or the line after."""
-        for _ in range(_LINES_WALKED):
+        that is neither blank, a code fence, nor a list line: its heading or the line
+        after; "" at the text's edge or when none lies within ``_LINES_WALKED`` lines.
+
+        What a walk learns is kept for its line and every line it passed (the line
+        it found and how far away, or that none lies within the bound), and a later
+        walk stops at the first line already known: a long list is walked once, not
+        once per item, and every answer is the one the bounded walk gives."""
+        origin = start
+        passed: list[int] = []  # the line starts walked past, nearest first
+        found: Neighbour | None = None  # a line (or "" for the edge) and its distance from origin
+        for steps in range(1, _LINES_WALKED + 1):
             if step < 0:
                 if start == 0:
-                    return ""
+                    found = ("", steps)
+                    break
                 end = start - 1
                 start = self.text.rfind("\n", 0, end) + 1
             else:
                 if end >= len(self.text):
-                    return ""
+                    found = ("", steps)
+                    break
                 start = end + 1
-                found = self.text.find("\n", start)
-                end = len(self.text) if found < 0 else found
+                newline = self.text.find("\n", start)
+                end = len(self.text) if newline < 0 else newline
             line = self.text[start:end].strip()
             if line and not line.startswith("```") and not self.is_list_line(start, end):
-                return line
-        return ""
+                found = (line, steps)
+                break
+            known = self._neighbours.get((start, step))
+            if known is not None:
+                # That line's own walk goes on from here.
+                found = None if known[0] is None else (known[0], steps + known[1])
+                if found is None:  # none within the bound past it: none within ours, nor the passed lines'
+                    for passed_start in (origin, *passed):
+                        self._neighbours[(passed_start, step)] = (None, _LINES_WALKED)
+                    return ""
+                break
+            passed.append(start)
+        if found is None:  # walked the whole bound: true of the origin alone
+            self._neighbours[(origin, step)] = (None, _LINES_WALKED)
+            return ""
+        line, distance = found
+        self._neighbours[(origin, step)] = (line, distance)
+        for steps, passed_start in enumerate(passed, start=1):
+            self._neighbours[(passed_start, step)] = (line, distance - steps)
+        return line if distance <= _LINES_WALKED else ""
 
     def _in_run(self, position: int, line_start: int, line_end: int) -> bool:
         """Whether the value at ``position`` is one of three or more values separated
