@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawlers.body_text import block_text, strip_invisible
+from crawlers.body_text import PROSE_PARAGRAPH_CHARS, block_text, collapsed_length, strip_invisible
 
 # Readability's text is doubted when shorter than this, or than this share of the page's visible text.
 DOUBT_BELOW_CHARS = 500
@@ -38,7 +38,6 @@ DOUBT_BELOW_PROSE_SHARE = 0.7
 # links) are kept only when trafilatura's text holds them too; trafilatura is asked whenever there is one.
 VOTE_BELOW_CHARS = 100
 # A paragraph this long is prose; it counts as kept when its opening is in a candidate's text.
-PROSE_PARAGRAPH_CHARS = 150
 _PROSE_OPENING_CHARS = 80
 
 
@@ -133,12 +132,9 @@ def visible_chars(tree: lxml_html.HtmlElement) -> int:
     """Characters of text a reader could see in the body, layout whitespace collapsed."""
     body = tree.find("body")
     root = body if body is not None else tree
-    hidden = sum(_collapsed_length(element) for element in root.iter("script", "style", "noscript"))
-    return max(0, _collapsed_length(root) - hidden)
+    hidden = sum(collapsed_length(element) for element in root.iter("script", "style", "noscript"))
+    return max(0, collapsed_length(root) - hidden)
 
-
-def _collapsed_length(element: lxml_html.HtmlElement) -> int:
-    return len(" ".join(element.text_content().split()))
 
 
 def readability_text(tree: lxml_html.HtmlElement) -> str:

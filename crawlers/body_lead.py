@@ -10,16 +10,13 @@ or, failing that, as the block that repeats the page's own description.
 
 from __future__ import annotations
 
-import re
-
 from lxml import html as lxml_html
 
-from crawlers.body_text import strip_invisible
+from crawlers.body_text import class_and_id, strip_invisible
 
 _LEAD_WORDS = frozenset({"lead", "leadin", "intro", "introduction", "standfirst", "deck", "excerpt", "subtitle",
                          "subheadline", "summary", "abstract", "bajada", "chapo", "epigraph", "sapo", "kicker",
                          "teasertext", "dek", "subline", "einleitung", "vorspann", "lede"})
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _LEAD_TAGS = ("p", "div", "h2", "span", "section")
 LEAD_MIN_CHARS = 60
 LEAD_MAX_CHARS = 1000
@@ -27,8 +24,7 @@ _OPENING_CHARS = 60
 
 
 def _lead_named(element: lxml_html.HtmlElement) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    words = _WORD_SPLIT.split(names)
+    names, words = class_and_id(element)
     # "teaser-text" is the lead in TYPO3's news pages; a bare "teaser" is a link to another story.
     return any(word in _LEAD_WORDS for word in words) or "teaser-text" in names or "teaser_text" in names
 

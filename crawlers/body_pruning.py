@@ -19,6 +19,8 @@ import re
 
 from lxml import html as lxml_html
 
+from crawlers.body_text import PROSE_PARAGRAPH_CHARS, class_and_id, collapsed_length
+
 # Elements that hold no article text on a news page, whatever their class.
 _FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "form", "button", "figcaption", "select", "textarea",
                              "iframe", "svg", "dialog"})
@@ -34,7 +36,6 @@ _FURNITURE_EXACT = frozenset({"ad", "ads", "adv", "anzeige", "werbung", "meta", 
                               "toolbar", "also", "lightbox", "fb", "embed"})
 # Class words that start like furniture but name the article itself.
 _ARTICLE_WORDS = frozenset({"commentary", "authored"})
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 # A class word after one of these describes its container ("has-comments", "non-paywall"), it does not name it.
 _QUALIFIERS = frozenset({"has", "non", "no", "with", "without", "is", "show"})
 # Lines pointing elsewhere ("Read more", "Lesen Sie auch"), in the languages the dev sets hold...
@@ -61,10 +62,9 @@ _MAYBE_FURNITURE = re.compile("|".join([*_FURNITURE_WORDS, *_FURNITURE_EXACT]))
 
 
 def _named_furniture(element: lxml_html.HtmlElement) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    names, words = class_and_id(element)
     if not _MAYBE_FURNITURE.search(names):
         return False
-    words = _WORD_SPLIT.split(names)
     return any(word and word not in _ARTICLE_WORDS and (word in _FURNITURE_EXACT or word.startswith(_FURNITURE_WORDS))
                and (index == 0 or words[index - 1] not in _QUALIFIERS)
                for index, word in enumerate(words))
@@ -72,7 +72,6 @@ def _named_furniture(element: lxml_html.HtmlElement) -> bool:
 
 # Prose: paragraphs at least this long. A container with this much prose holds article text,
 # whatever its name says (a layout wrapper called "content-sidebar-wrap", a lead called "teaser").
-_PROSE_PARAGRAPH_CHARS = 150
 _PROSE_CHARS = 300
 
 
@@ -81,35 +80,32 @@ def _holds_prose(element: lxml_html.HtmlElement) -> bool:
     paragraphs = 0
     for paragraph in element.iter("p"):
         paragraphs += 1
-        length = _text_length(paragraph)
-        if length >= _PROSE_PARAGRAPH_CHARS:
+        length = collapsed_length(paragraph)
+        if length >= PROSE_PARAGRAPH_CHARS:
             prose += length
             if prose >= _PROSE_CHARS:
                 return True
     # Text set with <br>s and short <p>s or <div>s: prose when long and not mostly link text.
-    length = _text_length(element)
+    length = collapsed_length(element)
     if length < 2 * _PROSE_CHARS or (paragraphs and length < 3 * _PROSE_CHARS):
         return False
-    links = sum(_text_length(link) for link in element.iter("a"))
+    links = sum(collapsed_length(link) for link in element.iter("a"))
     return links < 0.3 * length
 
-
-def _text_length(element: lxml_html.HtmlElement) -> int:
-    return len(" ".join(element.text_content().split()))
 
 
 def prune_boilerplate(tree: lxml_html.HtmlElement) -> int:
     """Drop furniture from the tree in place; the count of elements dropped."""
     body = tree.find("body")
     root = body if body is not None else tree
-    page_chars = max(1, _text_length(root))
+    page_chars = max(1, collapsed_length(root))
     doomed = []
     suspects = [*root.iter(*_FURNITURE_TAGS),
                 *(element for element in root.xpath(".//*[@class or @id]") if _named_furniture(element))]
     for element in suspects:
         if element.tag in {"html", "body", "main", "article"} or element in doomed:
             continue
-        if _text_length(element) < _KEEP_SHARE * page_chars and not _holds_prose(element):
+        if collapsed_length(element) < _KEEP_SHARE * page_chars and not _holds_prose(element):
             doomed.append(element)
     for element in doomed:
         if element.getparent() is not None:
@@ -136,5 +132,5 @@ def _cued_line(element: lxml_html.HtmlElement) -> bool:
     opening = opening.lstrip()
     if not opening or not (_POINTER_LINE.match(opening) or _LABEL_LINE.match(opening)):
         return False
-    return _text_length(element) <= _CUE_LINE_CHARS
+    return collapsed_length(element) <= _CUE_LINE_CHARS
 

@@ -7,6 +7,8 @@ whitespace inside a line become one space.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 _BLOCKS = frozenset({
@@ -53,3 +55,20 @@ def _flat(text: str | None) -> str:
 def strip_invisible(text: str) -> str:
     """Text without soft hyphens and zero-width spaces (for texts that did not come through block_text)."""
     return text.translate(_INVISIBLE)
+
+
+# A paragraph of at least this many characters is prose, not furniture: the
+# pruner keeps what holds one, and the body choice counts them.
+PROSE_PARAGRAPH_CHARS = 150
+_NAME_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def collapsed_length(element: etree._Element) -> int:
+    """The length of an element's text with its whitespace collapsed."""
+    return len(" ".join(element.text_content().split()))
+
+
+def class_and_id(element: etree._Element) -> tuple[str, list[str]]:
+    """An element's class and id, lower-cased in one string, and the words in them."""
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return names, _NAME_WORD_SPLIT.split(names)
