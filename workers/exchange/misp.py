@@ -34,9 +34,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import IntEnum
-from typing import Any
-
-from pymisp import MISPAttribute, MISPEvent, MISPEventReport
+from typing import TYPE_CHECKING, Any
 
 from coverwatch.taxonomy import Taxonomy, default_taxonomy
 from coverwatch.taxonomy.attack import attack_table
@@ -46,6 +44,9 @@ from workers.exchange import ExchangeOptions, exchange_format, stable_uuid
 from workers.exchange.misp_attributes import AttributeSpec, indicator_attributes, link_attributes
 from workers.exchange.misp_galaxies import actor_tag, country_tag, sector_tag, technique_tag
 from workers.exchange.misp_warnings import WarningIndex, warning_index
+
+if TYPE_CHECKING:
+    from pymisp import MISPAttribute, MISPEvent
 
 MEDIA_TYPE = "application/json"
 DISTRIBUTION_ORGANISATION_ONLY = 0
@@ -139,6 +140,11 @@ def attribution_report(record: StoryRecord, ledger: Ledger) -> str | None:
 
 
 def _attribute(event_id: str, spec: AttributeSpec, changed: datetime) -> MISPAttribute:
+    # pymisp is imported where an event is made: it takes a second to import (its
+    # warning lists, jsonschema), which every process that loads the alert channels
+    # (workers, the web app) would otherwise pay at start.
+    from pymisp import MISPAttribute
+
     attribute = MISPAttribute()
     attribute.from_dict(type=spec.misp_type, value=spec.value, category=spec.category, to_ids=spec.to_ids,
                         comment=spec.comment, uuid=str(stable_uuid("misp-attribute", event_id, spec.misp_type,
@@ -151,6 +157,8 @@ def _attribute(event_id: str, spec: AttributeSpec, changed: datetime) -> MISPAtt
 def story_event(record: StoryRecord, options: ExchangeOptions, *, warnings: WarningIndex | None = None,
                 taxonomy: Taxonomy | None = None) -> MISPEvent:
     """The story's MISP event (see the module docstring)."""
+    from pymisp import MISPEvent, MISPEventReport
+
     taxonomy = taxonomy or default_taxonomy()
     ledger = story_ledger(record.articles, taxonomy)
     changed = record.changed_at or options.generated_at
