@@ -23,6 +23,8 @@ from search.indexes import ARTICLES, STORIES
 
 # Stories read per request; members are read for one page of stories at a time.
 PAGE_SIZE = 100
+# Their articles per request; a page of stories may hold more, read in further requests.
+MEMBERS_PAGE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,19 @@ def story_records(engine: SearchEngine, settings: Settings, *, since: str | None
         after = hits[-1]["sort"]
 
 
-def story_members(engine: SearchEngine, settings: Settings,
-                  story_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Story id -> its articles, oldest first."""
-    answer = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", queries.members_of(story_ids))
+def story_members(engine: SearchEngine, settings: Settings, story_ids: Sequence[str],
+                  page_size: int = MEMBERS_PAGE_SIZE) -> dict[str, list[dict[str, Any]]]:
+    """Story id -> its articles, oldest first: every one, read a page at a time."""
     members: dict[str, list[dict[str, Any]]] = {}
-    for hit in answer["hits"]["hits"]:
-        members.setdefault(hit["_source"].get("story_id"), []).append(hit["_source"])
-    return members
+    after: list[Any] | None = None
+    while True:
+        body = queries.members_of(story_ids, size=page_size, after=after)
+        hits = engine.request("POST", f"/{settings.index_name(ARTICLES)}/_search", body)["hits"]["hits"]
+        for hit in hits:
+            members.setdefault(hit["_source"].get("story_id"), []).append(hit["_source"])
+        if len(hits) < page_size:
+            return members
+        after = hits[-1]["sort"]
 
 
 def reached_story_ids(engine: SearchEngine, settings: Settings, scope: SearchScope) -> list[str]:

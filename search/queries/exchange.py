@@ -65,11 +65,15 @@ def stories_reached(query_string: str, terms: Mapping[str, Sequence[str]], *, si
     }
 
 
-def members_of(story_ids: Sequence[str], size: int = 5000) -> dict[str, Any]:
-    """Every article of these stories, oldest first, with what the formats read."""
-    return {
+def members_of(story_ids: Sequence[str], size: int = 5000, after: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The articles of these stories, oldest first, with what the formats read;
+    the page after the hit whose sort values are ``after``."""
+    body: dict[str, Any] = {
         "size": size,
         "query": {"terms": {"story_id": list(story_ids)}},
         "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
         "_source": list(EXCHANGE_ARTICLE_FIELDS),
     }
+    if after is not None:
+        body["search_after"] = list(after)
+    return body

@@ -38,3 +38,14 @@ def test_one_story_changes_since_and_a_search_scope_narrow_the_read(
     reached = story_records(engine, own_indices, scope=SearchScope("Beijing rejects", {"actor": ["G0128"]}))
     assert [r.id for r in reached] == ["story-records-c"]
     assert list(story_records(engine, own_indices, scope=SearchScope("nothing-matches-this-zzq"))) == []
+
+
+def test_a_story_s_articles_are_read_whole_past_one_page(own_indices: Settings, engine: SearchEngine) -> None:
+    from search.story_records import story_members
+
+    index_ledger_story(engine, own_indices, "story-records-d", "records-d")
+    index_ledger_story(engine, own_indices, "story-records-e", "records-e")
+    whole = story_members(engine, own_indices, ["story-records-d", "story-records-e"])
+    paged = story_members(engine, own_indices, ["story-records-d", "story-records-e"], page_size=3)
+    assert [len(whole[story]) for story in ("story-records-d", "story-records-e")] == [4, 4]
+    assert paged == whole
