@@ -224,3 +224,12 @@ def test_a_phrase_a_screened_pattern_matches_passes_its_screen(screen: str, name
     folded_patterns = {"DENIES", "DECLINES", "DISPUTES", "CONFIRMS", "SUSPECTS", "HIGH_CONFIDENCE", "UNNAMED"}
     assert pattern.search(phrase.casefold() if name in folded_patterns else phrase), phrase
     assert screened(phrase, screen)
+
+
+def test_two_claimants_whose_names_hold_us_inside_a_word_stay_apart() -> None:
+    from workers.attribution.reader import _claimant_key
+
+    assert _claimant_key("the U.S. State Department") == _claimant_key("State Department")
+    assert _claimant_key("US Cyber Command") == "cyber command"
+    assert _claimant_key("Citrus Labs") != _claimant_key("Citr Labs")
+    assert _claimant_key("Nexus Security") == "nexus security"

@@ -88,7 +88,9 @@ def _victim(sentence: str) -> str | None:
 
 
 def _claimant_key(name: str) -> str:
-    folded = re.sub(r"^(?:the|a|an)\s+|\s*\([^)]*\)", "", name.casefold()).replace("u.s. ", "").replace("us ", "")
+    folded = re.sub(r"^(?:the|a|an)\s+|\s*\([^)]*\)", "", name.casefold())
+    # "U.S." and "US" as words ("the U.S. State Department"), not inside one ("Citrus Labs").
+    folded = re.sub(r"\b(?:u\.s\.|us) ", "", folded)
     return cues.CLAIMANT_KEYS.get(folded, folded)
 
 
