@@ -21,7 +21,7 @@ from workers.attribution import cues
 from workers.attribution.cues import screened
 from workers.attribution.model import EVIDENCE_CHARS, KINDS_WITH_COUNTRY, AttributedClaim, ClaimantKind, Stance
 from workers.attribution.native import native_claims
-from workers.attribution.speakers import Speaker, joint, lead_speaker, organisation_in, speakers_in
+from workers.attribution.speakers import Speaker, joint, lead_of, organisation_in, speakers_in
 from workers.attribution.subjects import Screen, Subject, aliases_of, subjects_in
 from workers.lang import profile
 from workers.phrases import split_sentences, word_keys
@@ -119,15 +119,19 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
     known: dict[str, str] = {}
     untied: list[tuple[str, str, Stance, Speaker, Subject]] = []
     claims: dict[tuple[str, Stance, str | None], AttributedClaim] = {}
-    leads: dict[int, Speaker | None] = {}
+    speakers: dict[int, tuple[Speaker, ...]] = {}
+
+    def named_in(index: int) -> tuple[Speaker, ...]:
+        """Who sentence ``index`` names as speaking, found once per sentence."""
+        if index not in speakers:
+            speakers[index] = tuple(joint(sentences[index], speakers_in(sentences[index])))
+        return speakers[index]
 
     def last_before(index: int) -> Speaker | None:
         """The vendor or government the article quoted last before sentence ``index``."""
         for previous in range(index - 1, -1, -1):
-            if previous not in leads:
-                leads[previous] = lead_speaker(sentences[previous])
-            if leads[previous] is not None:
-                return leads[previous]
+            if lead := lead_of(named_in(previous)):
+                return lead
         return None
 
     for index, sentence in enumerate(sentences):
@@ -139,7 +143,7 @@ def extract_claims(title: str, body: str, *, outlet: str, actors: Sequence[Actor
         folded = sentence.casefold()
         subjects = subjects_in(sentence, screen, known) if culprit else []
         for stance in _stances(sentence, bool(subjects)):
-            named = joint(sentence, speakers_in(sentence))
+            named = list(named_in(index))
             if not named:
                 if subjects and cues.CARRIES.search(sentence) and (last := last_before(index)):
                     named = [last]

@@ -5,6 +5,7 @@ incident (see workers/attribution/__init__.py)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -154,7 +155,7 @@ def organisation_in(sentence: str) -> Speaker | None:
     return Speaker(name, ClaimantKind.VICTIM, None, match.start(1))
 
 
-def lead_speaker(sentence: str) -> Speaker | None:
-    """The vendor or government body a sentence quotes first, if any."""
-    named = joint(sentence, speakers_in(sentence))
+def lead_of(named: Sequence[Speaker]) -> Speaker | None:
+    """The vendor or government body a sentence quotes first, if any, of those it
+    names (``joint(sentence, speakers_in(sentence))``)."""
     return named[0] if named and named[0].kind in (ClaimantKind.VENDOR, ClaimantKind.GOVERNMENT) else None
