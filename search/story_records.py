@@ -21,6 +21,8 @@ from search import queries
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
 
+# The relevance bands an article may carry, best first.
+BANDS_BEST_FIRST = ("on_topic", "possible", "off_topic")
 # Stories read per request; members are read for one page of stories at a time.
 PAGE_SIZE = 100
 # Their articles per request; a page of stories may hold more, read in further requests.
@@ -59,6 +61,12 @@ class StoryRecord:
     @property
     def first_seen_at(self) -> datetime | None:
         return parse_timestamp(self.first_seen)
+
+    @property
+    def band(self) -> str | None:
+        """The best relevance band among the story's reports."""
+        bands = {article.get("relevance_band") for article in self.originals}
+        return next((band for band in BANDS_BEST_FIRST if band in bands), None)
 
     @property
     def originals(self) -> tuple[Mapping[str, Any], ...]:

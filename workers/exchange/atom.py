@@ -42,7 +42,6 @@ INDICATORS_SHOWN = 25
 # What the one-line summary leaves to the content.
 SUMMARY_LEAVES_OUT = ("Indicators (defanged)",)
 # Best first: a story's band is the best of its reports'.
-BANDS = ("on_topic", "possible", "off_topic")
 # Characters XML 1.0 cannot carry at all; a crawled title holding one would make the whole feed unreadable.
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 ACTOR_SCHEME = "https://attack.mitre.org/groups/"
@@ -55,11 +54,6 @@ def xml_text(text: object) -> str:
 
 
 
-
-def story_band(record: StoryRecord) -> str | None:
-    """The best relevance band among the story's reports."""
-    bands = {article.get("relevance_band") for article in record.originals}
-    return next((band for band in BANDS if band in bands), None)
 
 
 def web_link(url: object) -> str | None:
@@ -95,7 +89,7 @@ def _labels(vocabulary: Vocabulary, values: Iterable[Any], taxonomy: Taxonomy) -
 
 def story_facts(record: StoryRecord, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
     """(heading, values) of what the story is about, in the order an analyst reads them; empty ones left out."""
-    band = story_band(record)
+    band = record.band
     facts = [
         ("Relevance", [value_label("band", band)] if band else []),
         ("Actors", _labels("actor", record.values("actors"), taxonomy)),
@@ -176,7 +170,7 @@ def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOption
     for actor in record.values("actors"):
         entry.category(term=xml_text(actor), scheme=ACTOR_SCHEME, label=xml_text(value_label("actor", str(actor),
                                                                                             taxonomy)))
-    band = story_band(record)
+    band = record.band
     if band:
         entry.category(term=band, scheme=BAND_SCHEME, label=value_label("band", band))
 

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 MEDIA_TYPE = "application/json"
 DISTRIBUTION_ORGANISATION_ONLY = 0
 REPORT_NAME = "Attribution (Coverwatch)"
-BANDS = ("on_topic", "possible", "off_topic")  # best first
 MARKDOWN_SPECIALS = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|#"})
 
 
@@ -84,10 +83,6 @@ def analysis_level(record: StoryRecord) -> Analysis:
     return Analysis.ONGOING if len(record.originals) > 1 else Analysis.INITIAL
 
 
-def best_band(record: StoryRecord) -> str | None:
-    bands = {article.get("relevance_band") for article in record.originals}
-    return next((band for band in BANDS if band in bands), None)
-
 
 def technique_namer() -> Callable[[str], str | None]:
     """ATT&CK names by technique id, from the table the technique field is read with."""
@@ -108,7 +103,7 @@ def event_tags(record: StoryRecord, options: ExchangeOptions, taxonomy: Taxonomy
     tags += [tag for tag in (country_tag(str(code)) for code in record.values("victim_countries")) if tag]
     tags += [tag for tag in (sector_tag(str(sector)) for sector in record.values("sectors")) if tag]
     tags += [f'coverwatch:attributed-state="{code}"' for code in record.values("attributed_states")]
-    band = best_band(record)
+    band = record.band
     if band:
         tags.append(f'coverwatch:relevance-band="{band}"')
     return list(dict.fromkeys(tags))
@@ -195,8 +190,6 @@ def event_document(event: MISPEvent) -> dict[str, Any]:
 @exchange_format("misp", MEDIA_TYPE, "MISP event JSON, one event per story ({\"response\": [{\"Event\": ...}]})")
 def render(records: Sequence[StoryRecord], options: ExchangeOptions) -> str:
     """MISP event JSON for these stories, as MISP's own REST search exports events."""
-    warnings = warning_index() if records else None
     taxonomy = default_taxonomy()
-    response = [event_document(story_event(record, options, warnings=warnings, taxonomy=taxonomy))
-                for record in records]
+    response = [event_document(story_event(record, options, taxonomy=taxonomy)) for record in records]
     return json.dumps({"response": response}, indent=2, ensure_ascii=False) + "\n"

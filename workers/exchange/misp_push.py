@@ -41,7 +41,7 @@ from coverwatch.settings import Settings
 from search.story_records import StoryRecord
 from workers.exchange import ExchangeOptions
 from workers.exchange.misp import event_document, story_event
-from workers.exchange.misp_warnings import WarningIndex, warning_index
+from workers.exchange.misp_warnings import WarningIndex
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def push_story(client: MispClient, ledger: PushLedger, record: StoryRecord, opti
         pushed = ledger.pushed_version(record.id)  # another pusher may have finished just before the lock
         if not is_newer(version, pushed):
             return PushOutcome.UNCHANGED
-        event = story_event(record, options, warnings=warnings or warning_index())
+        event = story_event(record, options, warnings=warnings)
         document = event_document(event)
         outcome = PushOutcome.EDITED if pushed is not None else PushOutcome.ADDED
         try:
@@ -263,14 +263,9 @@ def push_stories(client: MispClient, ledger: PushLedger, records: Iterable[Story
     """Push each story that changed since it was last pushed; a story MISP does
     not take is logged and counted, left for the next run, and the rest go on."""
     report = PushReport()
-    warnings: WarningIndex | None = None
     for record in records:
-        if not is_newer(record.last_update or "", ledger.pushed_version(record.id)):
-            report.counts[PushOutcome.UNCHANGED.value] += 1
-            continue
-        warnings = warnings or warning_index()
         try:
-            outcome = push_story(client, ledger, record, options, warnings)
+            outcome = push_story(client, ledger, record, options)
         except MispError as failure:
             log.warning("MISP push of story %s failed: %s", record.id, failure)
             report.counts[PushOutcome.FAILED.value] += 1

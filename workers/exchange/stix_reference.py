@@ -68,18 +68,6 @@ def producer_identity(options: ExchangeOptions) -> stix2.Identity:
         object_marking_refs=[TLP2_MARKING_IDS[options.tlp]])
 
 
-def state_label(code: str) -> str:
-    """'China', 'US', 'North Korea': how the ledger says a state."""
-    from workers.attribution.ledger_summary import state_name
-
-    return state_name(code)
-
-
-def country_name(code: str) -> str:
-    from coverwatch.taxonomy import countries
-
-    found = next((country for country in countries() if country.code == code), None)
-    return found.names[0] if found and found.names else code
 
 
 def technique_url(technique_id: str) -> str:

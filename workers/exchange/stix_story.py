@@ -31,7 +31,8 @@ from typing import Any
 from coverwatch.models import parse_timestamp
 from coverwatch.taxonomy import Actor, Taxonomy
 from search.story_records import StoryRecord
-from workers.attribution.ledger import LedgerRow, attribution_summary, fold_claims, subject_index
+from search.vocabulary import value_label
+from workers.attribution.ledger import LedgerRow, attribution_summary, fold_claims, state_name, subject_index
 from workers.exchange import ExchangeOptions
 from workers.exchange.stix_graph import StixGraph, StoryDrawing
 from workers.exchange.stix_patterns import indicator_value
@@ -41,8 +42,6 @@ from workers.exchange.stix_reference import (
     CVE_ID,
     STIX_SECTORS,
     TECHNIQUE_ID,
-    country_name,
-    state_label,
     technique_details,
     technique_url,
 )
@@ -90,7 +89,7 @@ def draw_story(graph: StixGraph, record: StoryRecord, options: ExchangeOptions, 
             tying = sum(1 for article in originals if state in (article.get("attributed_states") or ()))
             graph.relate(story, campaign, "attributed-to", draw_state(graph, story, state),
                          f"{tying} of the story's {len(originals)} reports tie the intrusion to "
-                         f"{state_label(state)} ({options.producer}'s reading of the text; no claim quoted).")
+                         f"{state_name(state)} ({options.producer}'s reading of the text; no claim quoted).")
     draw_report(graph, story, record, options, attribution_summary(rows))
     return story
 
@@ -102,7 +101,7 @@ def draw_actor(graph: StixGraph, story: StoryDrawing, actor: Actor) -> str:
         properties["aliases"] = aliases
     if actor.sponsor or actor.state:
         properties["description"] = "Suspected sponsor: " + ", ".join(
-            part for part in (actor.sponsor, state_label(actor.state) if actor.state else "") if part)
+            part for part in (actor.sponsor, state_name(actor.state) if actor.state else "") if part)
     if ATTACK_GROUP_ID.match(actor.id):
         properties["external_references"] = [{"source_name": "mitre-attack", "external_id": actor.id,
                                                "url": f"https://attack.mitre.org/groups/{actor.id}/"}]
@@ -110,15 +109,15 @@ def draw_actor(graph: StixGraph, story: StoryDrawing, actor: Actor) -> str:
 
 
 def draw_country(graph: StixGraph, story: StoryDrawing, code: str) -> str:
-    return graph.draw(story, "location", ("country", code), name=country_name(code), country=code)
+    return graph.draw(story, "location", ("country", code), name=value_label("country", code), country=code)
 
 
 def draw_state(graph: StixGraph, story: StoryDrawing, code: str) -> str:
     """The state a claim names as sponsor: a nation-state threat actor located in it."""
-    name = state_label(code)
+    name = state_name(code)
     state = graph.draw(story, "threat-actor", ("state", code), name=f"{name} (state sponsor)",
                        threat_actor_types=["nation-state"],
-                       description=f"The state of {country_name(code)}, as attribution claims name it.")
+                       description=f"The state of {value_label('country', code)}, as attribution claims name it.")
     graph.relate(story, state, "located-at", draw_country(graph, story, code))
     return state
 
@@ -177,9 +176,9 @@ def _indicators(graph: StixGraph, story: StoryDrawing, record: StoryRecord) -> l
 def claim_description(row: LedgerRow) -> str:
     """Who claims what, with what stance, in their words, and where it was first reported."""
     who = row.claimant + " (" + ", ".join(part for part in (
-        row.claimant_kind.replace("_", " "), state_label(row.claimant_country) if row.claimant_country else "")
+        row.claimant_kind.replace("_", " "), state_name(row.claimant_country) if row.claimant_country else "")
         if part) + ")"
-    about = row.subject or (state_label(row.subject_state) if row.subject_state else "")
+    about = row.subject or (state_name(row.subject_state) if row.subject_state else "")
     said = f"{who} {STANCE_WORDS.get(row.stance, row.stance.replace('_', ' '))}" + (f" {about}" if about else "")
     first = f"first reported by {row.first_article.outlet}" + (f" on {row.first_at[:10]}" if row.first_at else "")
     outlets = f"{row.outlets} outlet" + ("s" if row.outlets != 1 else "")
