@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from search.queries.stories import STORY_ORDER
+
 # What alerts/developments.py reads of an article: its outlet, time, entities and claims.
 CARRIER_FIELDS = ["id", "source", "event_time", "published_at", "crawled_at", "story_id", "actors",
                   "attributed_states", "victim_countries", "claims"]
-_ORDER = [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
 
 
 def _on_topic_originals(*conditions: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def story_carriers(story_ids: Sequence[str], until: str | None = None, size: int
     conditions: list[dict[str, Any]] = [{"terms": {"story_id": list(story_ids)}}]
     if until is not None:
         conditions.append({"range": {"event_time": {"lte": until}}})
-    return {"size": size, "query": _on_topic_originals(*conditions), "sort": _ORDER, "_source": CARRIER_FIELDS}
+    return {"size": size, "query": _on_topic_originals(*conditions), "sort": STORY_ORDER, "_source": CARRIER_FIELDS}
 
 
 def story_claim_carriers(story_ids: Sequence[str], kinds: Sequence[str], stances: Sequence[str],
@@ -55,13 +56,13 @@ def claim_carriers_between(kinds: Sequence[str], stances: Sequence[str], since: 
     conditions = [{"range": {"event_time": {"gte": since, "lte": until}}}, _claims_with(kinds, stances)]
     if query is not None:
         conditions.append(dict(query))
-    return {"size": size, "sort": _ORDER, "_source": CARRIER_FIELDS, "query": _on_topic_originals(*conditions)}
+    return {"size": size, "sort": STORY_ORDER, "_source": CARRIER_FIELDS, "query": _on_topic_originals(*conditions)}
 
 
 def rule_story_ids(query: Mapping[str, Any], story_ids: Sequence[str], size: int = 10000) -> dict[str, Any]:
     """Which on-topic originals of ``story_ids`` a rule matches (a preview replays
     the percolator on them): ids only."""
-    return {"size": size, "sort": _ORDER, "_source": ["id"],
+    return {"size": size, "sort": STORY_ORDER, "_source": ["id"],
             "query": _on_topic_originals(query, {"terms": {"story_id": list(story_ids)}})}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from search.queries.stories import STORY_ORDER
 from search.queries.workspace import facet_filters, workspace_query
 
 # What a format may read of an article; the text itself stays out (a story's
@@ -71,7 +72,7 @@ def members_of(story_ids: Sequence[str], size: int = 5000, after: Sequence[Any] 
     body: dict[str, Any] = {
         "size": size,
         "query": {"terms": {"story_id": list(story_ids)}},
-        "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "sort": STORY_ORDER,
         "_source": list(EXCHANGE_ARTICLE_FIELDS),
     }
     if after is not None:

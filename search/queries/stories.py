@@ -8,13 +8,16 @@ from typing import Any
 
 from search.queries.workspace import COVERAGE_BARS, date_range
 
+# A story's articles in the order they appeared (an article with no time last), ties by id.
+STORY_ORDER = [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+
 
 def story_articles(story_id: str, size: int = 200) -> dict[str, Any]:
     """A story's coverage in the order it appeared: who broke it, who followed."""
     return {
         "size": size,
         "query": {"term": {"story_id": story_id}},
-        "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "sort": STORY_ORDER,
         "_source": ["id", "title", "url", "canonical_url", "source", "published_at", "crawled_at",
                     "duplicate_of", "actor_names", "claim_type", "claimant", "lead",
                     "relevance", "relevance_band", "relevance_evidence"],

@@ -50,12 +50,6 @@ class StixGraph:
     def __iter__(self) -> Iterator[ObjectDraft]:
         return iter(self._drafts.values())
 
-    def __len__(self) -> int:
-        return len(self._drafts)
-
-    def __contains__(self, object_id: object) -> bool:
-        return object_id in self._drafts
-
     def draw(self, story: StoryDrawing, stix_type: str, identity: tuple[str, ...], **properties: Any) -> str:
         """The id of the object ``identity`` names, drawn for ``story`` (and referred to by its report)."""
         object_id = f"{stix_type}--{stable_uuid(stix_type, *identity)}"
