@@ -86,7 +86,6 @@ _THREAT_WORDS = re.compile(
     r"\b(?:malware|phish\w*|hack(?:ers?|ed|ing)|ransomware|botnets?|trojan\w*|backdoor\w*|spyware|"
     r"(?:info)?stealers?|threat actors?|attackers?|cyber-?attacks?|cyber-?espionage|apt ?\d+|c2|c&c|"
     r"command[- ]and[- ]control|iocs?|indicators)\b", re.IGNORECASE)
-_THREAT_ARTICLE_WORDS = 1
 
 _BEFORE, _AFTER = 150, 80
 _SENTENCE_SPAN = 400
@@ -130,12 +129,7 @@ class NewsContext:
     def speaks_of_attacks(self) -> bool:
         """Whether the article names malware, hacking, phishing or the like at all."""
         if self._threat_article is None:
-            hits = 0
-            for _ in _THREAT_WORDS.finditer(self.text):
-                hits += 1
-                if hits >= _THREAT_ARTICLE_WORDS:
-                    break
-            self._threat_article = hits >= _THREAT_ARTICLE_WORDS
+            self._threat_article = _THREAT_WORDS.search(self.text) is not None
         return self._threat_article
 
     # ---- lines and lists ----

@@ -251,7 +251,7 @@ class _Judge:
             return False
         if defanged:
             # The writer's defanging outweighs a list of services attackers lean on, not the top sites.
-            return self.lists.abusable_service(domain) or not self.lists.benign_domain(domain)
+            return not self.lists.well_known(domain)
         if self.lists.benign_domain(domain):
             return False
         # Indicators are written in lower case; SecurityWeek.Com, CERT.pl and Agent.Biz are names.

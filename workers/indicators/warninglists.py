@@ -101,11 +101,12 @@ class WarningLists:
         return None
 
     def benign_domain(self, host: str) -> bool:
-        return self._listed(host, self.domains) or self.abusable_service(host)
+        """A well-known site, or an IP logger, what-is-my-IP service or link shortener."""
+        return self.well_known(host) or self._listed(host, self.abusable_services)
 
-    def abusable_service(self, host: str) -> bool:
-        """An IP logger, what-is-my-IP service or link shortener (and nothing more benign)."""
-        return self._listed(host, self.abusable_services) and not self._listed(host, self.domains)
+    def well_known(self, host: str) -> bool:
+        """On the top-site, vendor and resolver lists."""
+        return self._listed(host, self.domains)
 
     def _listed(self, host: str, names: frozenset[str]) -> bool:
         if host in names:
