@@ -9,6 +9,7 @@ and workers/attribution/actor_ledger.py (an actor); a caller composes them:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from coverwatch.settings import Settings
@@ -16,6 +17,7 @@ from coverwatch.taxonomy import Actor
 from search.documents import get_document
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, STORIES
+from search.queries.claims import CLAIM_LEDGER_SOURCE
 from search.queries.claims import actor_claim_articles as actor_claims_query
 from search.queries.claims import story_claim_articles as story_claims_query
 from search.service import StoryNotFound
@@ -26,17 +28,19 @@ def _sources(engine: SearchEngine, settings: Settings, body: dict[str, Any]) -> 
     return [hit["_source"] for hit in answer["hits"]["hits"]]
 
 
-def story_claim_articles(engine: SearchEngine, settings: Settings, story_id: str) -> list[dict[str, Any]]:
+def story_claim_articles(engine: SearchEngine, settings: Settings, story_id: str,
+                         extra_fields: Sequence[str] = ()) -> list[dict[str, Any]]:
     """A story's articles (those without claims too), oldest first."""
-    return _sources(engine, settings, story_claims_query(story_id))
+    fields = list(dict.fromkeys([*CLAIM_LEDGER_SOURCE, *extra_fields]))
+    return _sources(engine, settings, story_claims_query(story_id, source=fields))
 
 
-def story_with_claim_articles(engine: SearchEngine, settings: Settings,
-                              story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The story document (or a stand-in from its first article) and its articles;
-    :class:`StoryNotFound` when there is neither."""
+def story_with_claim_articles(engine: SearchEngine, settings: Settings, story_id: str,
+                              extra_fields: Sequence[str] = ()) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The story document (or a stand-in from its first article) and its articles,
+    with ``extra_fields`` read too; :class:`StoryNotFound` when there is neither."""
     story = get_document(engine, settings.index_name(STORIES), story_id)
-    articles = story_claim_articles(engine, settings, story_id)
+    articles = story_claim_articles(engine, settings, story_id, extra_fields)
     if story is None and not articles:
         raise StoryNotFound(story_id)
     return story or {"id": story_id, "title": articles[0].get("title", "")}, articles

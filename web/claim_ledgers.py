@@ -16,9 +16,10 @@ from coverwatch.taxonomy import default_taxonomy
 from search.claim_export import ledger_csv_lines, ledger_jsonl_lines
 from search.claim_ledger import actor_claim_articles, story_with_claim_articles
 from search.engine import SearchEngine
+from search.queries.stories import TIMELINE_SIZE, TIMELINE_SOURCE
 from search.vocabulary import find_actor
 from web.page_parts import DOWNLOAD_TYPES, filename_part
-from web.timelines import ActorNotFound
+from web.timelines import ActorNotFound, StoryTimeline, build_timeline
 from workers.attribution.actor_ledger import ActorLedger, actor_ledger
 from workers.attribution.ledger import Ledger, LedgerRow, story_ledger
 
@@ -39,6 +40,16 @@ def story_claims(engine: SearchEngine, settings: Settings, story_id: str) -> Sto
     story, articles = story_with_claim_articles(engine, settings, story_id)
     return StoryClaims(story_id=story_id, title=str(story.get("title") or ""),
                        ledger=story_ledger(articles, default_taxonomy()))
+
+
+def story_timeline_and_claims(engine: SearchEngine, settings: Settings,
+                              story_id: str) -> tuple[StoryTimeline, StoryClaims]:
+    """The story page's timeline and ledger from one read of the story and its
+    articles (the timeline shows the first TIMELINE_SIZE). Raises StoryNotFound."""
+    story, articles = story_with_claim_articles(engine, settings, story_id, extra_fields=TIMELINE_SOURCE)
+    claims = StoryClaims(story_id=story_id, title=str(story.get("title") or ""),
+                         ledger=story_ledger(articles, default_taxonomy()))
+    return build_timeline(story, articles[:TIMELINE_SIZE]), claims
 
 
 def actor_claims(engine: SearchEngine, settings: Settings, name: str) -> ActorLedger:

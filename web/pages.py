@@ -23,13 +23,13 @@ from search.service import InvalidQuery, StoryNotFound
 from search.vocabulary import facet_label, normalise_terms
 from web.api_v1 import search_request
 from web.auth import Principal
-from web.claim_ledgers import actor_claims, story_claims
+from web.claim_ledgers import actor_claims, story_timeline_and_claims
 from web.credentials import Role, role_allows
 from web.feeds_account import subscribe_base
 from web.page_parts import chart_bars, replaced_link, toggle_link
 from web.routing import WebDeps, web_route
 from web.templating import TEMPLATES
-from web.timelines import ActorNotFound, actor_profile, list_stories, story_timeline
+from web.timelines import ActorNotFound, actor_profile, list_stories
 from web.workspace import SearchRequest, faceted_search
 
 HERE = Path(__file__).parent
@@ -127,8 +127,7 @@ def web_router(deps: WebDeps) -> APIRouter:
     @router.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_page(request: Request, story_id: str) -> HTMLResponse:
         try:
-            timeline = story_timeline(search_engine(), settings, story_id)
-            claims = story_claims(search_engine(), settings, story_id)
+            timeline, claims = story_timeline_and_claims(search_engine(), settings, story_id)
         except StoryNotFound as failure:
             raise HTTPException(status_code=404, detail=f"no story {story_id}") from failure
         return TEMPLATES.TemplateResponse(request, "story.html", {

@@ -13,9 +13,11 @@ CLAIM_LEDGER_SOURCE = ["id", "title", "url", "canonical_url", "source", "publish
                        "story_id", "duplicate_of", "actors", "claims"]
 
 
-def story_claim_articles(story_id: str, size: int = 1000) -> dict[str, Any]:
-    """Every article of a story (with or without claims), oldest first."""
-    return {"size": size, "_source": CLAIM_LEDGER_SOURCE, "sort": STORY_ORDER,
+def story_claim_articles(story_id: str, size: int = 1000,
+                         source: Sequence[str] = tuple(CLAIM_LEDGER_SOURCE)) -> dict[str, Any]:
+    """Every article of a story (with or without claims), oldest first, with the
+    fields ``source`` names (the story page adds its timeline's)."""
+    return {"size": size, "_source": list(source), "sort": STORY_ORDER,
             "query": {"term": {"story_id": story_id}}}
 
 

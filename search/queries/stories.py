@@ -150,16 +150,21 @@ def story_list(
     }
 
 
-def story_timeline_articles(story_id: str, size: int = 500) -> dict[str, Any]:
+# What a story's timeline shows of each article; the articles a timeline shows at most.
+TIMELINE_SOURCE = ["id", "title", "url", "canonical_url", "source", "language", "country", "published_at",
+                   "crawled_at", "event_time", "duplicate_of", "claim_type", "claimant", "relevance",
+                   "relevance_band", "relevance_evidence", "relevance_mark", "relevance_marked_by",
+                   "relevance_marked_at", "indicators", "techniques"]
+TIMELINE_SIZE = 500
+
+
+def story_timeline_articles(story_id: str, size: int = TIMELINE_SIZE) -> dict[str, Any]:
     """Every article of a story, oldest first, with what a timeline shows of it."""
     return {
         "size": size,
         "query": {"term": {"story_id": story_id}},
-        "sort": [{"event_time": {"order": "asc"}}, {"id": "asc"}],
-        "_source": ["id", "title", "url", "canonical_url", "source", "language", "country", "published_at",
-                    "crawled_at", "event_time", "duplicate_of", "claim_type", "claimant", "relevance",
-                    "relevance_band", "relevance_evidence", "relevance_mark", "relevance_marked_by",
-                    "relevance_marked_at", "indicators", "techniques"],
+        "sort": STORY_ORDER,
+        "_source": TIMELINE_SOURCE,
     }
 
 
