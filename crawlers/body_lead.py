@@ -40,16 +40,19 @@ def _inside_link(element: lxml_html.HtmlElement) -> bool:
 def page_lead(tree: lxml_html.HtmlElement, description: str) -> str:
     """The lead's text, or "" when the page shows none apart from its body."""
     described = " ".join(description.split())[:_OPENING_CHARS]
+    # A description shorter than the opening compared can find no paragraph.
+    by_description_wanted = len(described) == _OPENING_CHARS
     by_description = ""
     for element in tree.iter(*_LEAD_TAGS):
-        if not _lead_named(element) and not (described and element.tag == "p"):
+        named = _lead_named(element)
+        if not named and not (by_description_wanted and not by_description and element.tag == "p"):
             continue
         text = _flat(element)
         if not LEAD_MIN_CHARS <= len(text) <= LEAD_MAX_CHARS or _inside_link(element):
             continue
-        if _lead_named(element):
+        if named:
             return text
-        if not by_description and len(described) == _OPENING_CHARS and text.startswith(described):
+        if text.startswith(described):
             by_description = text
     return by_description
 

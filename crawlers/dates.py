@@ -19,7 +19,7 @@ keeps the article, counted and logged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,18 +58,28 @@ def _has_time(value: str) -> bool:
     return "T" in value or ":" in value
 
 
+def _stated_times(tree: lxml_html.HtmlElement, article: dict[str, Any], ld_nodes: Iterable[dict[str, Any]],
+                  tags: dict[str, str]) -> Iterator[str]:
+    """The publication stamps the page states, in the order of trust above; read
+    lazily, as most pages are decided by the first."""
+    stated = article.get("datePublished")
+    if isinstance(stated, str):
+        yield stated
+    yield from (tags[name] for name in PUBLISHED_META if name in tags)
+    yield from (node["datePublished"] for node in ld_nodes if isinstance(node.get("datePublished"), str))
+    # A JSON-LD block that does not parse (a stray comma, an unescaped quote) still names its date.
+    yield from _LD_DATE.findall(" ".join(tree.xpath('//script[@type="application/ld+json"]/text()')))
+    yield from (str(value) for value in tree.xpath(_PUBLISHED_TIME))
+
+
 def publication_time(tree: lxml_html.HtmlElement, article: dict[str, Any], ld_nodes: Iterable[dict[str, Any]],
                      tags: dict[str, str]) -> datetime | None:
-    """The page's publication time, in the order of trust above."""
-    stated = article.get("datePublished")
-    candidates: list[str] = [stated] if isinstance(stated, str) else []
-    candidates += [tags[name] for name in PUBLISHED_META if name in tags]
-    candidates += [node["datePublished"] for node in ld_nodes if isinstance(node.get("datePublished"), str)]
-    # A JSON-LD block that does not parse (a stray comma, an unescaped quote) still names its date.
-    candidates += _LD_DATE.findall(" ".join(tree.xpath('//script[@type="application/ld+json"]/text()')))
-    candidates += [str(value) for value in tree.xpath(_PUBLISHED_TIME)]
+    """The page's publication time, in the order of trust above; htmldate's day
+    when the page states none."""
     first: datetime | None = None
-    for candidate in candidates or [_htmldate_day(tree)]:
+    stated_any = False
+    for candidate in _stated_times(tree, article, ld_nodes, tags):
+        stated_any = True
         parsed = parse_stamp(candidate)
         if parsed is None:
             continue
@@ -79,7 +89,7 @@ def publication_time(tree: lxml_html.HtmlElement, article: dict[str, Any], ld_no
                 return parsed
         elif parsed.date() == first.date() and _has_time(candidate):
             return parsed
-    return first
+    return first if stated_any else parse_stamp(_htmldate_day(tree))
 
 
 def plausible_publication(published: datetime | None, crawled_at: datetime) -> tuple[datetime | None, str | None]:
