@@ -25,6 +25,8 @@ with open(SOURCES_FILE, "w", encoding="utf-8") as sources_file:
 os.environ["COVERWATCH_SOURCES_FILE"] = SOURCES_FILE
 
 from collections.abc import Iterator  # noqa: E402 - after the environment is set
+from email import message_from_bytes, policy  # noqa: E402
+from email.message import EmailMessage  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 import pytest  # noqa: E402
@@ -89,6 +91,16 @@ class SmtpSink:
         content = getattr(envelope, "content", b"")
         self.messages.append(content if isinstance(content, bytes) else str(content).encode())
         return "250 Message accepted for delivery"
+
+    def mail_to(self, address: str) -> list[EmailMessage]:
+        """Every message received so far addressed to ``address``, parsed."""
+        parsed = [message_from_bytes(raw, policy=policy.default) for raw in self.messages]
+        return [message for message in parsed if isinstance(message, EmailMessage) and message["To"] == address]
+
+
+def plain_text(message: EmailMessage) -> str:
+    """A received message's plain-text part."""
+    return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")

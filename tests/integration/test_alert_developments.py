@@ -11,8 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -30,7 +28,7 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, DIGEST_ENTRIES
-from tests.conftest import SmtpSink
+from tests.conftest import SmtpSink, plain_text
 
 pytestmark = pytest.mark.integration
 
@@ -58,13 +56,6 @@ def _article(marker: str, slug: str, source: str, hours_ago: float, claims: list
                    victim_countries=list(victims), claims=claims)
 
 
-def _mail_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    messages = [message_from_bytes(raw, policy=policy.default) for raw in sink.messages]
-    return [m for m in messages if isinstance(m, EmailMessage) and m["To"] == address]
-
-
-def _text(message: EmailMessage) -> str:
-    return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
 
 def _index(engine: SearchEngine, settings: Settings, articles: list[Article]) -> None:
@@ -149,14 +140,14 @@ def test_a_rewrite_does_not_alert_a_development_does_once_per_subscriber(
     assert _alert_stage(redis_client, settings, [possible]) == []
 
     for address in (desk, analyst):
-        mails = _mail_to(smtp_sink, address)
+        mails = smtp_sink.mail_to(address)
         subjects = sorted(str(m["Subject"]) for m in mails)
         assert len(mails) == 3, subjects
         attribution = [m for m in mails if rules["attribution"].name in str(m["Subject"])]
         assert len(attribution) == 1
         assert ("New: government attribution by the UK (GCHQ) to APT40 (China); first reported by wire-c "
-                f"{advisory.published_at:%d %b %Y}") in _text(attribution[0])
-        developments = [_text(m) for m in mails if rules["development"].name in str(m["Subject"])]
+                f"{advisory.published_at:%d %b %Y}") in plain_text(attribution[0])
+        developments = [plain_text(m) for m in mails if rules["development"].name in str(m["Subject"])]
         assert len(developments) == 2
         assert any("New: government attribution by the UK (GCHQ)" in text and "New: victim country Japan" in text
                    for text in developments)
@@ -205,8 +196,8 @@ def test_a_development_reaches_a_digest_with_what_changed(
     assert entries[0].changes[0].startswith("New: government attribution by the UK (GCHQ) to APT40 (China)")
     mailed = settings.model_copy(update={"smtp_url": smtp_sink.url})
     assert send_digest(engine, mailed, address, entries, transport_for(mailed), entries[0].due_at) == "sent"
-    [digest] = _mail_to(smtp_sink, address)
-    text = _text(digest)
+    [digest] = smtp_sink.mail_to(address)
+    text = plain_text(digest)
     assert advisory.title in text and entries[0].changes[0] in text
     assert entries[0].changes[0] in str(digest.get_body(("html",)).get_content())  # type: ignore[union-attr]
 
@@ -245,7 +236,7 @@ def test_an_attribution_rule_per_actor_fires_on_the_first_claim_across_stories(
         assert _alert_stage(redis_client, settings, [officials]) == ["already_delivered"]
     finally:
         delete_rule(engine, settings, rule.name)
-    texts = [_text(message) for message in _mail_to(smtp_sink, address)]
+    texts = [plain_text(message) for message in smtp_sink.mail_to(address)]
     assert len(texts) == 2
     assert any("government attribution by Ukraine (SBU) to Gamaredon" in text for text in texts), texts
     assert all(other_story.title not in text for text in texts)
@@ -295,7 +286,7 @@ def test_a_merged_story_keeps_what_the_development_rule_had_seen_of_both(
         assert _alert_stage(redis_client, settings, [denial]) == ["sent"]
     finally:
         delete_rule(engine, settings, rule.name)
-    texts = [_text(message) for message in _mail_to(smtp_sink, address)]
+    texts = [plain_text(message) for message in smtp_sink.mail_to(address)]
     assert len(texts) == 2
     assert sum("New: government attribution by the UK (GCHQ)" in text for text in texts) == 1
     assert any("New: denial by China (China's foreign ministry)" in text for text in texts)

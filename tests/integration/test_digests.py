@@ -9,8 +9,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
 
@@ -59,10 +57,6 @@ def _article(slug: str, story: str, minutes: int) -> Article:
                    published_at=QUEUED - timedelta(minutes=minutes))
 
 
-def _mail_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    messages = [message_from_bytes(raw, policy=policy.default) for raw in sink.messages]
-    return [m for m in messages if isinstance(m, EmailMessage) and m["To"] == address]
-
 
 def _entries(engine: SearchEngine, settings: Settings, address: str) -> list[dict[str, str]]:
     answer = engine.request("POST", f"/{settings.index_name(DIGEST_ENTRIES)}/_search",
@@ -101,7 +95,7 @@ def test_one_digest_for_a_subscriber_of_three_rules(engine: SearchEngine, mailed
     assert send_due_digests(engine, mailed, now=DUE - timedelta(seconds=1)).get(address) is None  # not due yet
     assert send_due_digests(engine, mailed, now=DUE)[address] == "sent"
     assert send_due_digests(engine, mailed, now=DUE + timedelta(minutes=5)).get(address) is None
-    immediate_mail, digest = _mail_to(smtp_sink, address)
+    immediate_mail, digest = smtp_sink.mail_to(address)
     assert str(immediate_mail["Subject"]).startswith(f"[Coverwatch] Immediate {tag}")
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -130,7 +124,7 @@ def test_a_digest_tried_again_after_a_crash_is_not_sent_twice(engine: SearchEngi
     assert send_digest(engine, mailed, address, entries, transport, DUE) == "sent"
     # As if the worker died after sending but before marking its entries: the claim holds.
     assert send_digest(engine, mailed, address, entries, transport, DUE) == "already_delivered"
-    assert len(_mail_to(smtp_sink, address)) == 1
+    assert len(smtp_sink.mail_to(address)) == 1
 
 
 def test_digest_beat_task_on_real_workers(engine: SearchEngine, mailed: Settings, smtp_sink: SmtpSink,
@@ -146,8 +140,8 @@ def test_digest_beat_task_on_real_workers(engine: SearchEngine, mailed: Settings
     outcomes = send_digests.delay().get(timeout=60)
     assert outcomes[address] == "sent"
     deadline = time.monotonic() + 30
-    while not _mail_to(smtp_sink, address) and time.monotonic() < deadline:
+    while not smtp_sink.mail_to(address) and time.monotonic() < deadline:
         time.sleep(0.2)
-    [digest] = _mail_to(smtp_sink, address)
+    [digest] = smtp_sink.mail_to(address)
     assert "1 story" in str(digest["Subject"])
     assert send_digests.delay().get(timeout=60).get(address) is None

@@ -8,8 +8,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -30,7 +28,7 @@ from coverwatch.settings import Settings
 from search.documents import bulk_index
 from search.engine import SearchEngine
 from search.indexes import ARTICLES, DIGEST_ENTRIES
-from tests.conftest import SmtpSink
+from tests.conftest import SmtpSink, plain_text
 
 pytestmark = pytest.mark.integration
 
@@ -42,13 +40,6 @@ def _article(marker: str, slug: str, band: str, story: str, hours_ago: float = 1
                    on_topic=band == "on_topic", relevance=0.5, **fields)
 
 
-def _mail_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    messages = [message_from_bytes(raw, policy=policy.default) for raw in sink.messages]
-    return [m for m in messages if isinstance(m, EmailMessage) and m["To"] == address]
-
-
-def _text(message: EmailMessage) -> str:
-    return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
 
 def _entries(engine: SearchEngine, settings: Settings, address: str) -> list[DigestEntry]:
@@ -96,9 +87,9 @@ def test_a_possible_article_reaches_only_the_opted_in_digest(
     assert len(delivery_ids) == 2
     assert sorted(app.AsyncResult(task_id).get(timeout=120) for task_id in delivery_ids) == ["sent", "sent"]
     for address in (opted, listed):
-        [alert] = _mail_to(smtp_sink, address)
+        [alert] = smtp_sink.mail_to(address)
         assert sure.title in alert.as_string() and maybe.title not in alert.as_string()
-    assert _mail_to(smtp_sink, plain) == []
+    assert smtp_sink.mail_to(plain) == []
 
     next_slot = (queued_at + timedelta(days=1) if queued_at.hour >= 8 else queued_at).replace(
         hour=8, minute=0, second=0, microsecond=0)
@@ -113,14 +104,14 @@ def test_a_possible_article_reaches_only_the_opted_in_digest(
         entries = _entries(engine, settings, address)
         due = max(entry.due_at for entry in entries)
         assert send_digest(engine, mailed, address, entries, transport, due) == "sent"
-    [_, opted_digest] = _mail_to(smtp_sink, opted)
-    text = _text(opted_digest)
+    [_, opted_digest] = smtp_sink.mail_to(opted)
+    text = plain_text(opted_digest)
     assert f"(possibly on-topic) {maybe.title}" in text and sure.title not in text  # sent at once already
     assert ">possibly on-topic</span>" in opted_digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    [plain_digest] = _mail_to(smtp_sink, plain)
-    assert sure.title in _text(plain_digest) and maybe.title not in plain_digest.as_string()
-    assert "possibly on-topic" not in _text(plain_digest)
-    assert len(_mail_to(smtp_sink, listed)) == 1
+    [plain_digest] = smtp_sink.mail_to(plain)
+    assert sure.title in plain_text(plain_digest) and maybe.title not in plain_digest.as_string()
+    assert "possibly on-topic" not in plain_text(plain_digest)
+    assert len(smtp_sink.mail_to(listed)) == 1
     assert all(kept.title not in raw.decode("utf-8", "replace") for raw in smtp_sink.messages)
 
 

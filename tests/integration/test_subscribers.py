@@ -89,10 +89,6 @@ def _firing(rule: AlertRule, slug: str) -> Firing:
     return Firing(rule, article, story, utc_now())
 
 
-def _mail_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    messages = [message_from_bytes(raw, policy=policy.default) for raw in sink.messages]
-    return [m for m in messages if isinstance(m, EmailMessage) and m["To"] == address]
-
 
 def _send(engine: SearchEngine, settings: Settings, rule: AlertRule, firing: Firing,
           now: datetime | None = None) -> list[str]:
@@ -122,7 +118,7 @@ def test_double_opt_in_end_to_end(client: httpx.Client, engine: SearchEngine, ma
     # Pending: the alert goes to the rule's own subscriber only; a second sign-up sends no second confirm.
     assert _send(engine, mailed, rule, _firing(rule, "pending")) == [rule.subscribers[0]]
     client.post("/preferences/signup", data={"address": address})
-    [confirm_mail] = _mail_to(smtp_sink, address)
+    [confirm_mail] = smtp_sink.mail_to(address)
     assert confirm_mail["List-Unsubscribe"] is None
     link = urlsplit(_link(confirm_mail, f"{mailed.public_url}/preferences/confirm?token="))
     target = f"{link.path}?{link.query}"
@@ -136,7 +132,7 @@ def test_double_opt_in_end_to_end(client: httpx.Client, engine: SearchEngine, ma
     assert confirmed is not None and confirmed.status is SubscriberStatus.CONFIRMED and confirmed.confirmed_at
 
     assert address in _send(engine, mailed, rule, _firing(rule, "confirmed"))
-    confirm_again, alert = _mail_to(smtp_sink, address)
+    confirm_again, alert = smtp_sink.mail_to(address)
     assert confirm_again["Message-ID"] == confirm_mail["Message-ID"]
     assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"<{mailed.public_url}/unsubscribe?token=" in str(alert["List-Unsubscribe"])
@@ -192,7 +188,7 @@ def test_one_click_unsubscribe_on_the_served_app_then_no_more_mail(
         for subscribed in (rule, other):
             subscribe(engine, mailed, address, subscribed)
         assert address in _send(engine, mailed, rule, _firing(rule, "before"))
-        [alert] = _mail_to(smtp_sink, address)
+        [alert] = smtp_sink.mail_to(address)
         https = str(alert["List-Unsubscribe"]).split(",")[0].strip().strip("<>")
         one_click = api_url + urlsplit(https).path + "?" + urlsplit(https).query
 
@@ -211,11 +207,11 @@ def test_one_click_unsubscribe_on_the_served_app_then_no_more_mail(
         left = httpx.post(f"{api_url}{everything.path}?{everything.query}", content="List-Unsubscribe=One-Click",
                           headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
         assert left.status_code == 200
-        before = len(_mail_to(smtp_sink, address))
+        before = len(smtp_sink.mail_to(address))
         for subscribed in (rule, other):
             assert address not in _send(engine, mailed, subscribed, _firing(subscribed, "after-all"))
         time.sleep(0.5)
-        assert len(_mail_to(smtp_sink, address)) == before == 3
+        assert len(smtp_sink.mail_to(address)) == before == 3
         record = get_subscriber(engine, mailed, address)
         assert record is not None and record.status is SubscriberStatus.UNSUBSCRIBED
         # The server's goodbye, the last message, went to its own outbox (the run's COVERWATCH_OUTBOX_DIR).
