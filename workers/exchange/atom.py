@@ -87,7 +87,11 @@ def _labels(vocabulary: Vocabulary, values: Iterable[Any], taxonomy: Taxonomy) -
     return [value_label(vocabulary, str(value), taxonomy) for value in values]
 
 
-def story_facts(record: StoryRecord, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
+# What an entry says of its story: (heading, values), in the order shown.
+Facts = list[tuple[str, list[str]]]
+
+
+def story_facts(record: StoryRecord, taxonomy: Taxonomy) -> Facts:
     """(heading, values) of what the story is about, in the order an analyst reads them; empty ones left out."""
     band = record.band
     facts = [
@@ -129,7 +133,7 @@ def _report_line(article: Mapping[str, Any]) -> str:
     return f"<li>{headline} — {about}</li>" if about else f"<li>{headline}</li>"
 
 
-def entry_html(record: StoryRecord, taxonomy: Taxonomy) -> str:
+def entry_html(record: StoryRecord, facts: Facts) -> str:
     """The entry's content: the story's facts, then each original report, oldest first."""
     reports = record.originals
     sources = outlets(record)
@@ -138,7 +142,6 @@ def entry_html(record: StoryRecord, taxonomy: Taxonomy) -> str:
                f"outlet{'s' if len(sources) != 1 else ''}" + (f", {copies} cop{'ies' if copies != 1 else 'y'}"
                                                                if copies else ""))
     parts = [f"<p>{escape(counted)}: {escape(xml_text(', '.join(sources)))}</p>"]
-    facts = story_facts(record, taxonomy)
     if facts:
         parts.append("<ul>" + "".join(f"<li><strong>{escape(heading)}:</strong> {escape(xml_text(', '.join(values)))}"
                                       "</li>" for heading, values in facts) + "</ul>")
@@ -146,13 +149,13 @@ def entry_html(record: StoryRecord, taxonomy: Taxonomy) -> str:
     return "".join(parts)
 
 
-def entry_summary(record: StoryRecord, taxonomy: Taxonomy) -> str:
+def entry_summary(record: StoryRecord, facts: Facts) -> str:
     """One plain line for readers that show summaries only."""
-    facts = "; ".join(f"{heading}: {', '.join(values)}" for heading, values in story_facts(record, taxonomy)
-                      if heading not in SUMMARY_LEAVES_OUT)
+    line = "; ".join(f"{heading}: {', '.join(values)}" for heading, values in facts
+                     if heading not in SUMMARY_LEAVES_OUT)
     sources = outlets(record)
     counted = f"{len(record.originals)} reports from {len(sources)} outlets"
-    return xml_text(f"{counted}; {facts}" if facts else counted)
+    return xml_text(f"{counted}; {line}" if line else counted)
 
 
 def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOptions, taxonomy: Taxonomy) -> None:
@@ -165,8 +168,9 @@ def _add_entry(feed: FeedGenerator, record: StoryRecord, options: ExchangeOption
     published = record.first_seen_at
     if published:
         entry.published(min(published, updated))
-    entry.summary(entry_summary(record, taxonomy))
-    entry.content(entry_html(record, taxonomy), type="html")
+    facts = story_facts(record, taxonomy)
+    entry.summary(entry_summary(record, facts))
+    entry.content(entry_html(record, facts), type="html")
     for actor in record.values("actors"):
         entry.category(term=xml_text(actor), scheme=ACTOR_SCHEME, label=xml_text(value_label("actor", str(actor),
                                                                                             taxonomy)))
